@@ -1,0 +1,83 @@
+/**
+ * The plugin's resolved configuration: the output of `parseConfig`, frozen.
+ * Every field is documented in the options table (`src/config/options.ts`), which the README shows.
+ */
+
+/** OTLP wire protocol. */
+export type OtlpProtocol = "grpc" | "http/protobuf" | "http/json";
+
+/** Where one signal goes. `none` disables the signal. */
+export type ExporterKind = "otlp" | "console" | "none";
+
+/** Aggregation temporality preference for metrics. */
+export type TemporalityPreference = "cumulative" | "delta" | "lowmemory";
+
+/** Export settings for one signal (traces, metrics or logs). */
+export interface SignalConfig {
+  /** False when the signal is disabled (`OPENCODE_DISABLE_*`, `OTEL_*_EXPORTER=none`, ...). */
+  readonly enabled: boolean;
+  readonly exporter: ExporterKind;
+  readonly protocol: OtlpProtocol;
+  /** Full URL the exporter posts to. For HTTP protocols this includes the `/v1/<signal>` path. */
+  readonly endpoint: string;
+  /** Static headers (helper headers are added at export time, never stored here). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Export request timeout in milliseconds. */
+  readonly timeoutMs: number;
+}
+
+/** Which content kinds may leave the machine (all off by default). */
+export interface CaptureConfig {
+  /** User prompt text (`OTEL_LOG_USER_PROMPTS`). */
+  readonly prompts: boolean;
+  /** Tool arguments and names of things they touch (`OTEL_LOG_TOOL_DETAILS`). */
+  readonly toolDetails: boolean;
+  /** Assistant output text and tool output content (`OPENCODE_OTEL_CAPTURE_CONTENT`). */
+  readonly content: boolean;
+  /** Maximum length of one captured content value, in characters. */
+  readonly maxLength: number;
+}
+
+export interface Config {
+  /** Master switch (`OPENCODE_ENABLE_TELEMETRY`, `OTEL_SDK_DISABLED`). */
+  readonly enabled: boolean;
+  readonly serviceName: string;
+  /** Resource attributes: `OTEL_RESOURCE_ATTRIBUTES` merged under `OPENCODE_RESOURCE_ATTRIBUTES`, options win. */
+  readonly resourceAttributes: Readonly<Record<string, string>>;
+  /** Attributes added to every span (`OPENCODE_SPAN_ATTRIBUTES`). */
+  readonly spanAttributes: Readonly<Record<string, string>>;
+  readonly traces: SignalConfig;
+  readonly metrics: SignalConfig & {
+    /** Export interval in milliseconds (`OPENCODE_OTLP_METRICS_INTERVAL`). */
+    readonly intervalMs: number;
+    readonly temporality: TemporalityPreference;
+    /** Metric name prefix (`OPENCODE_METRIC_PREFIX`, default `opencode.`). */
+    readonly prefix: string;
+    /** Put `session.id` on metric points (`OTEL_METRICS_INCLUDE_SESSION_ID`, default false). */
+    readonly includeSessionId: boolean;
+  };
+  readonly logs: SignalConfig & {
+    /** Batch export interval in milliseconds (`OPENCODE_OTLP_LOGS_INTERVAL`). */
+    readonly intervalMs: number;
+  };
+  /** Span name prefix (default `opencode.`). */
+  readonly spanPrefix: string;
+  /** Command (argv, run without a shell) whose stdout gives extra headers (`OPENCODE_OTLP_HEADERS_HELPER`). */
+  readonly headersHelper: readonly string[] | undefined;
+  /** W3C parent for root session spans (`OPENCODE_TRACEPARENT` / `OPENCODE_TRACESTATE`). */
+  readonly traceparent: string | undefined;
+  readonly tracestate: string | undefined;
+  readonly capture: CaptureConfig;
+  /** Maximum length of any attribute value (`OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`, default 4096). */
+  readonly attributeValueLengthLimit: number;
+  /** Upper bound on sessions held in memory; the least recently used is finalized beyond it. */
+  readonly maxSessions: number;
+  /** How long `dispose` may wait for the final flush, in milliseconds. */
+  readonly shutdownTimeoutMs: number;
+}
+
+/** Result of `parseConfig`: the config and one human-readable warning per rejected input. */
+export interface ParsedConfig {
+  readonly config: Config;
+  readonly warnings: readonly string[];
+}
