@@ -1,0 +1,244 @@
+import type { Fact, ToolStatus } from "../facts.js";
+import { readError } from "./errors.js";
+import { count, id, isObj, num, type Obj, obj, str } from "./read.js";
+import { readAggregate, readTokens } from "./tokens.js";
+
+export type FactSink = (fact: Fact) => void;
+
+/**
+ * Turns one `event` hook payload into facts. Host events arrive v2-shaped (`{ id, type,
+ * properties }`); anything else is ignored. Stateless: every decision that needs memory
+ * (dedupe, nesting, totals) belongs to the session model.
+ */
+export function adaptEvent(event: unknown, now: number, emit: FactSink): void {
+  if (!isObj(event)) return;
+  const type = str(event.type);
+  const props = obj(event.properties);
+  if (!type || !props) return;
+  switch (type) {
+    case "session.created":
+    case "session.updated":
+      return sessionInfo(props, type === "session.created", now, emit);
+    case "session.deleted": {
+      const sessionId = id(props.sessionID) ?? id(obj(props.info)?.id);
+      if (sessionId) emit({ kind: "session.delete", sessionId, time: now });
+      return;
+    }
+    case "session.error": {
+      // `sessionID` is optional on session.error: errors outside a session have no trace to join.
+      const sessionId = id(props.sessionID);
+      const error = readError(props.error);
+      if (sessionId && error) emit({ kind: "session.error", sessionId, time: now, error });
+      return;
+    }
+    case "session.status":
+      return sessionStatus(props, now, emit);
+    case "session.idle": {
+      // Deprecated alias of session.status {type:"idle"}; opencode 1.18 sends both, the model
+      // treats the second as a no-op. Older hosts send only this one.
+      const sessionId = id(props.sessionID);
+      if (sessionId) emit({ kind: "session.idle", sessionId, time: now });
+      return;
+    }
+    case "session.diff":
+      return sessionDiff(props, now, emit);
+    case "message.updated":
+      return messageUpdated(props, now, emit);
+    case "message.part.updated":
+      return partUpdated(props, now, emit);
+    case "message.part.delta":
+      return partDelta(props, emit);
+    case "permission.asked":
+      return permissionAsked(props, now, emit);
+    case "permission.replied":
+      return permissionReplied(props, now, emit);
+    default:
+      return;
+  }
+}
+
+function sessionInfo(props: Obj, created: boolean, now: number, emit: FactSink): void {
+  const info = obj(props.info);
+  const sessionId = id(info?.id) ?? id(props.sessionID);
+  if (!info || !sessionId) return;
+  emit({
+    kind: "session.info",
+    sessionId,
+    time: now,
+    created,
+    createdAt: num(obj(info.time)?.created),
+    parentId: id(info.parentID),
+    agent: id(info.agent),
+    aggregate: readAggregate(info),
+  });
+}
+
+function sessionStatus(props: Obj, now: number, emit: FactSink): void {
+  const sessionId = id(props.sessionID);
+  const status = obj(props.status);
+  if (!sessionId || !status) return;
+  const type = str(status.type);
+  if (type === "idle") emit({ kind: "session.idle", sessionId, time: now });
+  else if (type === "retry")
+    emit({
+      kind: "session.retry",
+      sessionId,
+      time: now,
+      attempt: count(status.attempt),
+      message: str(status.message) ?? "",
+    });
+}
+
+function sessionDiff(props: Obj, now: number, emit: FactSink): void {
+  const sessionId = id(props.sessionID);
+  const diff = props.diff;
+  if (!sessionId || !Array.isArray(diff)) return;
+  // session.diff is cumulative over the whole session (every file changed so far), not a delta.
+  let additions = 0;
+  let deletions = 0;
+  for (const file of diff) {
+    const entry = obj(file);
+    additions += count(entry?.additions);
+    deletions += count(entry?.deletions);
+  }
+  emit({ kind: "session.diff", sessionId, time: now, additions, deletions });
+}
+
+function messageUpdated(props: Obj, now: number, emit: FactSink): void {
+  const info = obj(props.info);
+  const sessionId = id(info?.sessionID) ?? id(props.sessionID);
+  const messageId = id(info?.id);
+  if (!info || !sessionId || !messageId) return;
+  const time = obj(info.time);
+  if (info.role === "user") {
+    // The prompt itself comes through chat.message; a user message.updated is only a fallback
+    // for hosts that do not call that hook (the model ignores ones it has seen).
+    emit({
+      kind: "prompt",
+      sessionId,
+      time: now,
+      messageId,
+      source: "message",
+      agent: id(info.agent),
+      length: 0,
+      text: () => "",
+    });
+    return;
+  }
+  if (info.role !== "assistant") return;
+  emit({
+    kind: "llm",
+    sessionId,
+    time: now,
+    messageId,
+    modelId: id(info.modelID) ?? "unknown",
+    providerId: id(info.providerID) ?? "unknown",
+    agent: id(info.agent) ?? id(info.mode),
+    createdAt: num(time?.created) ?? now,
+    completedAt: num(time?.completed),
+    tokens: readTokens(info.tokens),
+    cost: count(info.cost),
+    finish: id(info.finish),
+    error: readError(info.error),
+  });
+}
+
+function partUpdated(props: Obj, now: number, emit: FactSink): void {
+  const part = obj(props.part);
+  const sessionId = id(part?.sessionID) ?? id(props.sessionID);
+  const messageId = id(part?.messageID);
+  const partId = id(part?.id);
+  if (!part || !sessionId || !messageId || !partId) return;
+  if (part.type === "text") {
+    const text = str(part.text) ?? "";
+    // Full-text update: the whole text so far (older hosts send one per chunk, 1.18 sends an
+    // empty one at start and the final one at the end). Length replaces, never accumulates.
+    emit({
+      kind: "text",
+      sessionId,
+      messageId,
+      partId,
+      mode: "full",
+      length: text.length,
+      text: () => text,
+    });
+    return;
+  }
+  if (part.type === "tool") toolPart(part, sessionId, messageId, now, emit);
+}
+
+const TOOL_STATUSES: readonly ToolStatus[] = ["pending", "running", "completed", "error"];
+
+function toolStatus(value: unknown): ToolStatus | undefined {
+  return TOOL_STATUSES.find((status) => status === value);
+}
+
+function toolPart(part: Obj, sessionId: string, messageId: string, now: number, emit: FactSink) {
+  const callId = id(part.callID);
+  const state = obj(part.state);
+  const status = toolStatus(state?.status);
+  if (!callId || !state || !status) return;
+  const time = obj(state.time);
+  const metadata = obj(state.metadata);
+  const output = str(state.output);
+  const exit = num(metadata?.exit);
+  emit({
+    kind: "tool",
+    sessionId,
+    time: now,
+    messageId,
+    callId,
+    tool: id(part.tool) ?? "unknown",
+    status,
+    startedAt: num(time?.start),
+    endedAt: num(time?.end),
+    input: () => state.input,
+    output: output === undefined ? undefined : () => output,
+    outputLength: output?.length ?? 0,
+    error: str(state.error),
+    // The task tool's metadata names the subagent session it spawned.
+    childSessionId: id(metadata?.sessionId),
+    exitCode: exit,
+  });
+}
+
+function partDelta(props: Obj, emit: FactSink): void {
+  const sessionId = id(props.sessionID);
+  const messageId = id(props.messageID);
+  const partId = id(props.partID);
+  const delta = str(props.delta);
+  if (!sessionId || !messageId || !partId || delta === undefined || props.field !== "text") return;
+  // O(1): only the chunk's length travels; the text is never concatenated here.
+  emit({
+    kind: "text",
+    sessionId,
+    messageId,
+    partId,
+    mode: "delta",
+    length: delta.length,
+    text: undefined,
+  });
+}
+
+function permissionAsked(props: Obj, now: number, emit: FactSink): void {
+  const sessionId = id(props.sessionID);
+  const requestId = id(props.id);
+  if (!sessionId || !requestId) return;
+  emit({
+    kind: "permission.ask",
+    sessionId,
+    time: now,
+    requestId,
+    permission: id(props.permission) ?? "unknown",
+    callId: id(obj(props.tool)?.callID),
+  });
+}
+
+function permissionReplied(props: Obj, now: number, emit: FactSink): void {
+  const sessionId = id(props.sessionID);
+  const requestId = id(props.requestID);
+  const reply = props.reply;
+  if (!sessionId || !requestId) return;
+  if (reply !== "once" && reply !== "always" && reply !== "reject") return;
+  emit({ kind: "permission.reply", sessionId, time: now, requestId, reply });
+}

@@ -1,0 +1,175 @@
+import type { Context } from "@opentelemetry/api";
+import { type AnyValueMap, type Logger, SeverityNumber } from "@opentelemetry/api-logs";
+import type { ErrorInfo } from "../facts.js";
+import type { LlmRec, SessionRec, ToolRec, TurnRec } from "../model/records.js";
+import type { Subscriber } from "../model/subscriber.js";
+import type { Privacy } from "../privacy/privacy.js";
+import * as sc from "../semconv.js";
+import { errorType } from "./span-attributes.js";
+
+export interface LogsEmitterOptions {
+  readonly logger: Logger;
+  readonly privacy: Privacy;
+  /** Same prefix as metrics, so `claude_code.` gives Claude Code's event names. */
+  readonly prefix: string;
+  /** Trace context of the span a record is shown as (absent when traces are off). */
+  readonly contextOf: (record: object) => Context | undefined;
+}
+
+/** The log-events signal: one record per user-visible event, linked to its span. */
+export function createLogsEmitter(options: LogsEmitterOptions): Subscriber {
+  const { logger, privacy, prefix, contextOf } = options;
+
+  function emit(
+    name: string,
+    session: SessionRec,
+    turn: TurnRec | undefined,
+    spanOf: object,
+    attributes: AnyValueMap,
+    severity = SeverityNumber.INFO,
+  ): void {
+    session.sequence += 1;
+    const now = Date.now();
+    const common: AnyValueMap = {
+      [sc.EVENT_NAME]: name,
+      [sc.EVENT_TIMESTAMP]: new Date(now).toISOString(),
+      [sc.EVENT_SEQUENCE]: session.sequence,
+      [sc.SESSION_ID]: session.id,
+    };
+    if (turn?.promptId) common[sc.PROMPT_ID] = turn.promptId;
+    const context = contextOf(spanOf);
+    logger.emit({
+      eventName: `${prefix}${name}`,
+      body: `${prefix}${name}`,
+      severityNumber: severity,
+      severityText: severity === SeverityNumber.ERROR ? "ERROR" : "INFO",
+      timestamp: now,
+      attributes: { ...common, ...attributes },
+      ...(context ? { context } : {}),
+    });
+  }
+
+  function apiError(llm: LlmRec | undefined, session: SessionRec, turn: TurnRec, error: ErrorInfo) {
+    if (turn.apiErrorReported || error.aborted) return;
+    turn.apiErrorReported = true;
+    const attributes: AnyValueMap = {
+      error: privacy.scrub(error.message, 1024),
+      [sc.ERROR_TYPE]: errorType(error),
+    };
+    if (error.statusCode) attributes.status_code = error.statusCode;
+    if (llm) {
+      attributes.model = llm.modelId;
+      attributes.provider = llm.providerId;
+      attributes.attempt = llm.retries + 1;
+      attributes.duration_ms = Math.max(0, (llm.ended ? llm.endTime : Date.now()) - llm.startTime);
+    }
+    emit("api_error", session, turn, llm ?? turn, attributes, SeverityNumber.ERROR);
+  }
+
+  return {
+    sessionStart(session) {
+      if (session.resumed) return;
+      const attributes: AnyValueMap = { [sc.AGENT_TYPE]: session.parentId ? "subagent" : "primary" };
+      if (session.agent) attributes[sc.AGENT_NAME] = session.agent;
+      if (session.parentId) attributes[sc.SESSION_PARENT_ID] = session.parentId;
+      emit("session.created", session, undefined, session, attributes);
+    },
+
+    turnStart(turn) {
+      if (!turn.promptId) return;
+      const attributes: AnyValueMap = { prompt_length: turn.promptLength };
+      const text = turn.promptText;
+      const prompt = text ? privacy.content("prompt", text) : undefined;
+      if (prompt !== undefined) attributes.prompt = prompt;
+      emit("user_prompt", turn.session, turn, turn, attributes);
+    },
+
+    llmEnd(llm) {
+      const failed = llm.error && !llm.finish;
+      if (failed && llm.error) return apiError(llm, llm.session, llm.turn, llm.error);
+      const usage = llm.usage;
+      const attributes: AnyValueMap = {
+        model: llm.modelId,
+        provider: llm.providerId,
+        cost_usd: usage.cost,
+        duration_ms: llm.endTime - llm.startTime,
+        input_tokens: usage.input,
+        output_tokens: usage.output,
+        reasoning_tokens: usage.reasoning,
+        cache_read_tokens: usage.cacheRead,
+        cache_creation_tokens: usage.cacheWrite,
+        retries: llm.retries,
+      };
+      if (llm.finish) attributes.finish_reason = llm.finish;
+      emit("api_request", llm.session, llm.turn, llm, attributes);
+    },
+
+    sessionError(session, turn, error) {
+      const attributes: AnyValueMap = {
+        [sc.ERROR_TYPE]: errorType(error),
+        error: privacy.scrub(error.message, 1024),
+      };
+      if (error.statusCode) attributes.status_code = error.statusCode;
+      emit("session.error", session, turn, turn ?? session, attributes, SeverityNumber.ERROR);
+      if (turn) {
+        let open: LlmRec | undefined;
+        for (const llm of session.llms.values()) open = llm;
+        apiError(open, session, turn, error);
+      }
+    },
+
+    toolEnd(tool: ToolRec) {
+      const attributes: AnyValueMap = {
+        tool_name: tool.name,
+        success: tool.success,
+        duration_ms: tool.endTime - tool.startTime,
+        tool_result_size_bytes: tool.outputLength,
+      };
+      const parameters = privacy.content("tool.input", tool.input);
+      if (parameters !== undefined) attributes.tool_parameters = parameters;
+      if (!tool.success) {
+        const error = tool.error;
+        attributes.error =
+          error === "aborted" ? "aborted" : (privacy.content("tool.output", () => error) ?? "tool_error");
+      }
+      emit("tool_result", tool.session, tool.turn, tool, attributes);
+    },
+
+    permission(decision) {
+      const turn = decision.session.turn;
+      emit("tool_decision", decision.session, turn, turn ?? decision.session, {
+        tool_name: decision.permission,
+        decision: decision.reply === "reject" ? "reject" : "accept",
+        source: decision.reply === "always" ? "user_permanent" : "user_temporary",
+        wait_ms: decision.waitMs,
+      });
+    },
+
+    turnEnd(turn) {
+      const attributes: AnyValueMap = {
+        [sc.TURN_INDEX]: turn.index,
+        status: turn.error ? (turn.error.aborted ? "aborted" : "error") : turn.incomplete ? "incomplete" : "ok",
+        cost_usd: turn.usage.cost,
+        llm_calls: turn.llmCalls,
+        tool_calls: turn.toolCalls,
+        duration_ms: turn.endTime - turn.startTime,
+      };
+      emit("session.idle", turn.session, turn, turn.session, attributes);
+    },
+
+    commit(tool) {
+      emit("commit", tool.session, tool.turn, tool, {});
+    },
+
+    subtask(tool) {
+      const attributes: AnyValueMap = {};
+      if (tool.childSessionId) attributes.child_session_id = tool.childSessionId;
+      const input = tool.input();
+      if (typeof input === "object" && input !== null && "subagent_type" in input) {
+        const type = input.subagent_type;
+        if (typeof type === "string") attributes.subagent_type = type;
+      }
+      emit("subtask_invoked", tool.session, tool.turn, tool, attributes);
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import type { Attributes } from "@opentelemetry/api";
+import type { ErrorInfo } from "../facts.js";
+import type { LlmRec, SessionRec, ToolRec, TurnRec } from "../model/records.js";
+import { lifetimeUsage } from "../model/session-model.js";
+import { totalTokens, type Usage } from "../model/usage.js";
+import * as sc from "../semconv.js";
+
+/** Pure attribute builders for spans: records in, attributes out, tested as data. */
+
+export function sessionStartAttributes(session: SessionRec): Attributes {
+  const attributes: Attributes = {
+    [sc.OPENINFERENCE_SPAN_KIND]: "AGENT",
+    [sc.GEN_AI_OPERATION_NAME]: "invoke_agent",
+    [sc.SESSION_ID]: session.id,
+    [sc.GEN_AI_CONVERSATION_ID]: session.id,
+    [sc.AGENT_TYPE]: session.parentId ? "subagent" : "primary",
+    [sc.SESSION_RESUMED]: session.resumed,
+  };
+  if (session.agent) {
+    attributes[sc.AGENT_NAME] = session.agent;
+    attributes[sc.GEN_AI_AGENT_NAME] = session.agent;
+  }
+  if (session.parentId) attributes[sc.SESSION_PARENT_ID] = session.parentId;
+  return attributes;
+}
+
+export function sessionEndAttributes(session: SessionRec): Attributes {
+  const lifetime = lifetimeUsage(session);
+  const attributes: Attributes = {
+    [sc.SESSION_TOTAL_TOKENS]: totalTokens(lifetime),
+    [sc.SESSION_TOTAL_INPUT_TOKENS]: lifetime.input + lifetime.cacheRead + lifetime.cacheWrite,
+    [sc.SESSION_TOTAL_OUTPUT_TOKENS]: lifetime.output + lifetime.reasoning,
+    [sc.SESSION_TOTAL_COST_USD]: lifetime.cost,
+    [sc.SESSION_TOTAL_MESSAGES]: session.messages,
+    [sc.SESSION_TOTAL_TURNS]: session.turns,
+    [sc.SESSION_TOTAL_ERRORS]: session.errors,
+    [sc.SESSION_END_REASON]: session.endReason ?? "shutdown",
+  };
+  if (session.agent) {
+    attributes[sc.AGENT_NAME] = session.agent;
+    attributes[sc.GEN_AI_AGENT_NAME] = session.agent;
+  }
+  return attributes;
+}
+
+export function turnStartAttributes(turn: TurnRec): Attributes {
+  const attributes: Attributes = {
+    [sc.OPENINFERENCE_SPAN_KIND]: "CHAIN",
+    [sc.SESSION_ID]: turn.session.id,
+    [sc.GEN_AI_CONVERSATION_ID]: turn.session.id,
+    [sc.TURN_INDEX]: turn.index,
+    [sc.TURN_PROMPT_LENGTH]: turn.promptLength,
+  };
+  if (turn.promptId) attributes[sc.PROMPT_ID] = turn.promptId;
+  return attributes;
+}
+
+export function turnEndAttributes(turn: TurnRec): Attributes {
+  return {
+    [sc.TURN_TOTAL_TOKENS]: totalTokens(turn.usage),
+    [sc.TURN_TOTAL_COST_USD]: turn.usage.cost,
+    [sc.TURN_LLM_CALLS]: turn.llmCalls,
+    [sc.TURN_TOOL_CALLS]: turn.toolCalls,
+  };
+}
+
+export function llmStartAttributes(llm: LlmRec): Attributes {
+  const attributes: Attributes = {
+    [sc.OPENINFERENCE_SPAN_KIND]: "LLM",
+    [sc.GEN_AI_OPERATION_NAME]: "chat",
+    [sc.GEN_AI_PROVIDER_NAME]: llm.providerId,
+    [sc.GEN_AI_REQUEST_MODEL]: llm.modelId,
+    [sc.LLM_MODEL_NAME]: llm.modelId,
+    [sc.LLM_PROVIDER]: llm.providerId,
+    [sc.SESSION_ID]: llm.session.id,
+    [sc.GEN_AI_CONVERSATION_ID]: llm.session.id,
+    [sc.LLM_MESSAGE_ID]: llm.messageId,
+  };
+  if (llm.agent) attributes[sc.GEN_AI_AGENT_NAME] = llm.agent;
+  return attributes;
+}
+
+/**
+ * GenAI counts cached prompt tokens inside input_tokens and reasoning inside output_tokens;
+ * opencode reports them apart (`tokens.input` is prompt minus cache), so they are added back.
+ */
+export function usageAttributes(usage: Usage): Attributes {
+  const prompt = usage.input + usage.cacheRead + usage.cacheWrite;
+  const completion = usage.output + usage.reasoning;
+  return {
+    [sc.GEN_AI_USAGE_INPUT_TOKENS]: prompt,
+    [sc.GEN_AI_USAGE_OUTPUT_TOKENS]: completion,
+    [sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]: usage.cacheRead,
+    [sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]: usage.cacheWrite,
+    [sc.LLM_TOKEN_COUNT_PROMPT]: prompt,
+    [sc.LLM_TOKEN_COUNT_COMPLETION]: completion,
+    [sc.LLM_TOKEN_COUNT_TOTAL]: prompt + completion,
+    [sc.LLM_TOKEN_COUNT_CACHE_READ]: usage.cacheRead,
+    [sc.LLM_TOKEN_COUNT_CACHE_WRITE]: usage.cacheWrite,
+    [sc.LLM_TOKEN_COUNT_REASONING]: usage.reasoning,
+    [sc.LLM_COST_TOTAL]: usage.cost,
+  };
+}
+
+export function llmEndAttributes(llm: LlmRec, outputLength: number): Attributes {
+  const attributes: Attributes = {
+    ...usageAttributes(llm.usage),
+    [sc.GEN_AI_RESPONSE_MODEL]: llm.modelId,
+    [sc.LLM_RETRIES]: llm.retries,
+    [sc.LLM_OUTPUT_LENGTH]: outputLength,
+  };
+  if (llm.finish) attributes[sc.GEN_AI_RESPONSE_FINISH_REASONS] = [llm.finish];
+  if (llm.error) attributes[sc.ERROR_TYPE] = errorType(llm.error);
+  if (llm.error?.statusCode) attributes[sc.HTTP_RESPONSE_STATUS_CODE] = llm.error.statusCode;
+  return attributes;
+}
+
+export function toolStartAttributes(tool: ToolRec): Attributes {
+  return {
+    [sc.OPENINFERENCE_SPAN_KIND]: "TOOL",
+    [sc.GEN_AI_OPERATION_NAME]: "execute_tool",
+    [sc.GEN_AI_TOOL_NAME]: tool.name,
+    [sc.GEN_AI_TOOL_CALL_ID]: tool.callId,
+    [sc.TOOL_NAME]: tool.name,
+    [sc.TOOL_CALL_ID]: tool.callId,
+    [sc.SESSION_ID]: tool.session.id,
+    [sc.GEN_AI_CONVERSATION_ID]: tool.session.id,
+  };
+}
+
+export function toolEndAttributes(tool: ToolRec): Attributes {
+  const attributes: Attributes = {
+    [sc.TOOL_SUCCESS]: tool.success,
+    [sc.TOOL_RESULT_SIZE]: tool.outputLength,
+  };
+  if (tool.exitCode !== undefined) attributes[sc.TOOL_EXIT_CODE] = tool.exitCode;
+  if (tool.childSessionId) attributes[sc.TOOL_CHILD_SESSION_ID] = tool.childSessionId;
+  if (!tool.success) attributes[sc.ERROR_TYPE] = tool.error === "aborted" ? "aborted" : "tool_error";
+  return attributes;
+}
+
+/** `error.type`: a low-cardinality class, never the message. */
+export function errorType(error: ErrorInfo): string {
+  if (error.aborted) return "aborted";
+  if (error.statusCode) return String(error.statusCode);
+  return error.name;
+}

@@ -1,0 +1,503 @@
+import type { ErrorInfo, Fact, SessionAggregate } from "../facts.js";
+import {
+  type LlmRec,
+  RecentRing,
+  type SessionEndReason,
+  type SessionRec,
+  type ToolRec,
+  type TurnRec,
+} from "./records.js";
+import type { Subscriber } from "./subscriber.js";
+import { addUsage, emptyUsage, maxUsage, subtractUsage, type Usage, usageOf } from "./usage.js";
+
+export interface SessionModelOptions {
+  /** Sessions held at most; the least recently active one is finalized ("evicted") beyond it. */
+  readonly maxSessions: number;
+  /** Keep references to assistant text so a response-capture emitter can read it. */
+  readonly keepResponseText: boolean;
+  /** Called when a subscriber throws: the model and the other subscribers carry on. */
+  readonly onSubscriberError: (error: unknown) => void;
+}
+
+const RECENT_IDS = 16;
+const MAX_PENDING_PERMISSIONS = 64;
+const GIT_COMMIT = /\bgit\b[^\n;&|]*\bcommit\b/;
+
+const INCOMPLETE: ErrorInfo = {
+  name: "Incomplete",
+  message: "ended before it completed",
+  aborted: false,
+};
+
+/**
+ * The session model: pure state, fed facts, telling subscribers about lifecycles. It owns one
+ * record per session and is the only place that decides when anything starts or ends, so every
+ * span-like thing is ended exactly once whatever order the host's events come in.
+ */
+export class SessionModel {
+  /** Insertion order is recency order (LRU): touching a session moves it to the end. */
+  private readonly sessions = new Map<string, SessionRec>();
+  private readonly subscribers: Subscriber[] = [];
+
+  constructor(private readonly options: SessionModelOptions) {}
+
+  subscribe(subscriber: Subscriber): void {
+    this.subscribers.push(subscriber);
+  }
+
+  /** Open sessions (for tests and the benchmark). */
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  get(sessionId: string): SessionRec | undefined {
+    return this.sessions.get(sessionId);
+  }
+
+  apply(fact: Fact): void {
+    switch (fact.kind) {
+      case "text":
+        return this.text(fact);
+      case "session.info":
+        return this.sessionInfo(fact);
+      case "session.delete": {
+        const session = this.sessions.get(fact.sessionId);
+        if (session) this.endSession(session, "deleted", fact.time);
+        return;
+      }
+      case "session.error":
+        return this.sessionError(fact.sessionId, fact.time, fact.error);
+      case "session.retry":
+        return this.retry(fact);
+      case "session.idle": {
+        const session = this.sessions.get(fact.sessionId);
+        if (session?.turn) this.endTurn(session, session.turn, fact.time);
+        return;
+      }
+      case "session.diff":
+        return this.diff(fact);
+      case "prompt":
+        return this.prompt(fact);
+      case "llm":
+        return this.llm(fact);
+      case "tool":
+        return this.tool(fact);
+      case "permission.ask":
+        return this.permissionAsk(fact);
+      case "permission.reply":
+        return this.permissionReply(fact);
+    }
+  }
+
+  /** Finalizes every open session (dispose/shutdown). */
+  endAll(reason: SessionEndReason, time: number): void {
+    for (const session of [...this.sessions.values()]) this.endSession(session, reason, time);
+  }
+
+  // ---- sessions ----
+
+  private touch(
+    sessionId: string,
+    time: number,
+    init?: { readonly created: boolean; readonly parentId: string | undefined },
+  ): SessionRec {
+    const existing = this.sessions.get(sessionId);
+    if (existing) {
+      this.sessions.delete(sessionId);
+      this.sessions.set(sessionId, existing);
+      return existing;
+    }
+    const session: SessionRec = {
+      id: sessionId,
+      parentId: init?.parentId,
+      resumed: !init?.created,
+      startTime: time,
+      agent: undefined,
+      parentTool: undefined,
+      parentTurn: undefined,
+      parentSession: undefined,
+      started: false,
+      ended: false,
+      endTime: time,
+      endReason: undefined,
+      turn: undefined,
+      turns: 0,
+      messages: 0,
+      errors: 0,
+      usage: emptyUsage(),
+      baseline: undefined,
+      reported: undefined,
+      llms: new Map(),
+      tools: new Map(),
+      recent: new RecentRing(RECENT_IDS),
+      diff: undefined,
+      sequence: 0,
+      lastPromptId: undefined,
+      permissions: new Map(),
+    };
+    this.sessions.set(sessionId, session);
+    if (this.sessions.size > this.options.maxSessions) {
+      const oldest = this.sessions.values().next().value;
+      if (oldest && oldest !== session) this.endSession(oldest, "evicted", time);
+    }
+    return session;
+  }
+
+  private sessionInfo(fact: Extract<Fact, { kind: "session.info" }>): void {
+    let session = this.sessions.get(fact.sessionId);
+    if (!session) {
+      session = this.touch(fact.sessionId, fact.time, fact);
+      if (fact.createdAt !== undefined && fact.created) session.startTime = fact.createdAt;
+    } else this.touch(fact.sessionId, fact.time);
+    if (fact.agent) session.agent = fact.agent;
+    if (fact.aggregate) this.aggregate(session, fact.aggregate);
+    // Primary sessions start now; subagents wait for their first turn, by which time the task
+    // tool that spawned them has reported the child's id (it arrives just after session.created).
+    if (fact.created && !session.parentId) this.ensureStarted(session);
+  }
+
+  private aggregate(session: SessionRec, aggregate: SessionAggregate): void {
+    const reported = usageOf(aggregate.tokens, aggregate.cost);
+    // The first aggregate a process sees covers what earlier processes did; what this process
+    // counted before it arrived is already inside it.
+    if (!session.baseline) session.baseline = subtractUsage(reported, session.usage);
+    session.reported = reported;
+  }
+
+  private ensureStarted(session: SessionRec): void {
+    if (session.started) return;
+    if (session.parentId) {
+      const parent = this.sessions.get(session.parentId);
+      if (parent) {
+        session.parentSession = parent;
+        session.parentTool = findSpawningTool(parent, session.id);
+        session.parentTurn = parent.turn;
+      }
+    }
+    session.started = true;
+    this.emit((s) => s.sessionStart?.(session));
+  }
+
+  private endSession(session: SessionRec, reason: SessionEndReason, time: number): void {
+    if (session.ended) return;
+    if (session.turn) this.endTurn(session, session.turn, time);
+    session.ended = true;
+    session.endReason = reason;
+    session.endTime = Math.max(time, session.startTime);
+    this.sessions.delete(session.id);
+    // A resumed session that this process saw nothing happen in leaves no trace segment.
+    if (!session.started && session.resumed && session.turns === 0) return;
+    this.ensureStarted(session);
+    this.emit((s) => s.sessionEnd?.(session));
+    session.parentTool = undefined;
+    session.parentTurn = undefined;
+    session.parentSession = undefined;
+  }
+
+  private sessionError(sessionId: string, time: number, error: ErrorInfo): void {
+    const session = this.touch(sessionId, time);
+    session.errors += 1;
+    const turn = session.turn;
+    if (turn) turn.error ??= error;
+    if (session.started || turn) {
+      this.ensureStarted(session);
+      this.emit((s) => s.sessionError?.(session, turn, error));
+    }
+  }
+
+  // ---- turns ----
+
+  private prompt(fact: Extract<Fact, { kind: "prompt" }>): void {
+    const session = this.touch(fact.sessionId, fact.time);
+    const last = session.lastPromptId;
+    // A user message.updated is re-sent whenever its summary changes (after the turn ended,
+    // too): only a newer message than the last prompt starts a turn. Ids sort by time.
+    if (last !== undefined && fact.messageId <= last) return;
+    session.lastPromptId = fact.messageId;
+    if (fact.agent) session.agent ??= fact.agent;
+    if (session.turn) this.endTurn(session, session.turn, fact.time);
+    this.startTurn(session, fact.time, fact.messageId, fact.source === "hook" ? fact : undefined);
+  }
+
+  private startTurn(
+    session: SessionRec,
+    time: number,
+    promptId: string | undefined,
+    prompt?: { readonly length: number; readonly text: () => string },
+  ): TurnRec {
+    this.ensureStarted(session);
+    session.turns += 1;
+    const turn: TurnRec = {
+      session,
+      index: session.turns,
+      promptId,
+      startTime: time,
+      endTime: time,
+      promptLength: prompt?.length ?? 0,
+      promptText: prompt?.text,
+      usage: emptyUsage(),
+      llmCalls: 0,
+      toolCalls: 0,
+      error: undefined,
+      incomplete: false,
+      apiErrorReported: false,
+      ended: false,
+    };
+    session.turn = turn;
+    this.emit((s) => s.turnStart?.(turn));
+    return turn;
+  }
+
+  private currentTurn(session: SessionRec, time: number): TurnRec {
+    // Work outside any prompt (a host-initiated step): give it a turn of its own.
+    return session.turn ?? this.startTurn(session, time, undefined);
+  }
+
+  private endTurn(session: SessionRec, turn: TurnRec, time: number): void {
+    if (turn.ended) return;
+    const reason = turn.error ?? INCOMPLETE;
+    for (const llm of session.llms.values()) {
+      llm.error ??= reason;
+      this.endLlm(session, llm, time);
+    }
+    for (const tool of session.tools.values()) {
+      if (!tool.started) {
+        // Never ran (still pending when the turn ended): no duration, no span.
+        session.tools.delete(tool.callId);
+        continue;
+      }
+      tool.success = false;
+      tool.error ??= reason.aborted ? "aborted" : `turn ended before the tool finished`;
+      this.endTool(session, tool, time);
+    }
+    turn.ended = true;
+    turn.endTime = Math.max(time, turn.startTime);
+    session.turn = undefined;
+    this.emit((s) => s.turnEnd?.(turn));
+  }
+
+  // ---- LLM calls ----
+
+  private llm(fact: Extract<Fact, { kind: "llm" }>): void {
+    const session = this.touch(fact.sessionId, fact.time);
+    let llm = session.llms.get(fact.messageId);
+    if (!llm) {
+      if (session.recent.has(fact.messageId)) return this.lateLlm(session, fact);
+      const turn = this.currentTurn(session, fact.time);
+      llm = {
+        session,
+        turn,
+        messageId: fact.messageId,
+        modelId: fact.modelId,
+        providerId: fact.providerId,
+        agent: fact.agent,
+        startTime: Math.max(fact.createdAt, turn.startTime),
+        endTime: fact.time,
+        usage: emptyUsage(),
+        finish: undefined,
+        error: undefined,
+        retries: 0,
+        partId: undefined,
+        partLength: 0,
+        doneLength: 0,
+        texts: this.options.keepResponseText ? [] : undefined,
+        ended: false,
+      };
+      session.llms.set(fact.messageId, llm);
+      turn.llmCalls += 1;
+      const started = llm;
+      this.emit((s) => s.llmStart?.(started));
+    }
+    llm.modelId = fact.modelId;
+    llm.providerId = fact.providerId;
+    llm.usage = usageOf(fact.tokens, fact.cost);
+    if (fact.finish) llm.finish = fact.finish;
+    if (fact.error) {
+      llm.error = fact.error;
+      llm.turn.error ??= fact.error;
+    }
+    if (fact.completedAt !== undefined) {
+      // Completed with neither a finish reason nor an error: opencode's abort during retries.
+      if (!llm.finish && !llm.error) llm.error = { ...INCOMPLETE, message: "no finish reason" };
+      this.endLlm(session, llm, fact.completedAt);
+    }
+  }
+
+  /** An update for a message this process already ended (e.g. cut off by idle, tokens later). */
+  private lateLlm(session: SessionRec, fact: Extract<Fact, { kind: "llm" }>): void {
+    const counted = session.recent.usage(fact.messageId);
+    if (!counted) return;
+    const extra = subtractUsage(usageOf(fact.tokens, fact.cost), counted);
+    addUsage(session.usage, extra);
+    addUsage(counted, extra);
+  }
+
+  private endLlm(session: SessionRec, llm: LlmRec, time: number): void {
+    if (llm.ended) return;
+    llm.ended = true;
+    llm.endTime = Math.max(time, llm.startTime);
+    if (llm.error && !llm.finish) llm.turn.incomplete = true;
+    session.llms.delete(llm.messageId);
+    session.messages += 1;
+    addUsage(session.usage, llm.usage);
+    addUsage(llm.turn.usage, llm.usage);
+    session.recent.add(llm.messageId, { ...llm.usage });
+    this.emit((s) => s.llmEnd?.(llm));
+  }
+
+  private text(fact: Extract<Fact, { kind: "text" }>): void {
+    const llm = this.sessions.get(fact.sessionId)?.llms.get(fact.messageId);
+    if (!llm) return;
+    if (fact.partId !== llm.partId) {
+      llm.doneLength += llm.partLength;
+      llm.partLength = 0;
+      llm.partId = fact.partId;
+      if (llm.texts && fact.text) llm.texts.push(fact.text);
+    } else if (llm.texts && fact.text) llm.texts[llm.texts.length - 1] = fact.text;
+    llm.partLength = fact.mode === "delta" ? llm.partLength + fact.length : fact.length;
+  }
+
+  private retry(fact: Extract<Fact, { kind: "session.retry" }>): void {
+    const session = this.touch(fact.sessionId, fact.time);
+    let llm: LlmRec | undefined;
+    for (const open of session.llms.values()) llm = open;
+    if (!llm) return;
+    llm.retries += 1;
+    const retried = llm;
+    this.emit((s) => s.llmRetry?.(retried, fact.attempt, fact.message));
+  }
+
+  // ---- tools ----
+
+  private tool(fact: Extract<Fact, { kind: "tool" }>): void {
+    const session = this.touch(fact.sessionId, fact.time);
+    let tool = session.tools.get(fact.callId);
+    if (!tool) {
+      if (session.recent.has(fact.callId)) return;
+      const turn = this.currentTurn(session, fact.time);
+      tool = {
+        session,
+        turn,
+        callId: fact.callId,
+        name: fact.tool,
+        messageId: fact.messageId,
+        started: false,
+        startTime: fact.time,
+        endTime: fact.time,
+        success: false,
+        error: undefined,
+        outputLength: 0,
+        input: fact.input,
+        output: undefined,
+        exitCode: undefined,
+        childSessionId: undefined,
+        ended: false,
+      };
+      session.tools.set(fact.callId, tool);
+    }
+    tool.input = fact.input;
+    if (fact.childSessionId) tool.childSessionId ??= fact.childSessionId;
+    if (fact.status === "pending") return;
+    // The first `running` update starts the call; later ones only stream output.
+    if (!tool.started) this.startTool(tool, fact.startedAt ?? fact.time);
+    if (fact.status === "running") return;
+    tool.success = fact.status === "completed";
+    tool.error = fact.error;
+    tool.output = fact.output;
+    tool.outputLength = fact.outputLength;
+    tool.exitCode = fact.exitCode;
+    this.endTool(session, tool, fact.endedAt ?? fact.time);
+  }
+
+  private startTool(tool: ToolRec, time: number): void {
+    tool.started = true;
+    tool.startTime = Math.max(time, tool.turn.startTime);
+    tool.turn.toolCalls += 1;
+    this.emit((s) => s.toolStart?.(tool));
+    if (tool.name === "task") this.emit((s) => s.subtask?.(tool));
+  }
+
+  private endTool(session: SessionRec, tool: ToolRec, time: number): void {
+    if (tool.ended) return;
+    tool.ended = true;
+    tool.endTime = Math.max(time, tool.startTime);
+    session.tools.delete(tool.callId);
+    session.recent.add(tool.callId);
+    this.emit((s) => s.toolEnd?.(tool));
+    if (tool.success && tool.name === "bash" && isGitCommit(tool)) this.emit((s) => s.commit?.(tool));
+  }
+
+  // ---- lines, permissions ----
+
+  private diff(fact: Extract<Fact, { kind: "session.diff" }>): void {
+    const session = this.touch(fact.sessionId, fact.time);
+    const previous = session.diff ?? (session.resumed ? fact : { additions: 0, deletions: 0 });
+    session.diff = { additions: fact.additions, deletions: fact.deletions };
+    // Cumulative counts can shrink (a revert); only growth is new work.
+    const added = Math.max(0, fact.additions - previous.additions);
+    const removed = Math.max(0, fact.deletions - previous.deletions);
+    if (added > 0 || removed > 0) this.emit((s) => s.linesChanged?.(session, added, removed));
+  }
+
+  private permissionAsk(fact: Extract<Fact, { kind: "permission.ask" }>): void {
+    const session = this.touch(fact.sessionId, fact.time);
+    if (session.permissions.size >= MAX_PENDING_PERMISSIONS) {
+      const oldest = session.permissions.keys().next().value;
+      if (oldest !== undefined) session.permissions.delete(oldest);
+    }
+    session.permissions.set(fact.requestId, {
+      permission: fact.permission,
+      callId: fact.callId,
+      time: fact.time,
+    });
+  }
+
+  private permissionReply(fact: Extract<Fact, { kind: "permission.reply" }>): void {
+    const session = this.touch(fact.sessionId, fact.time);
+    const asked = session.permissions.get(fact.requestId);
+    session.permissions.delete(fact.requestId);
+    this.emit((s) =>
+      s.permission?.({
+        session,
+        permission: asked?.permission ?? "unknown",
+        callId: asked?.callId,
+        reply: fact.reply,
+        waitMs: asked ? Math.max(0, fact.time - asked.time) : 0,
+      }),
+    );
+  }
+
+  private emit(call: (subscriber: Subscriber) => void): void {
+    for (const subscriber of this.subscribers) {
+      try {
+        call(subscriber);
+      } catch (error) {
+        this.options.onSubscriberError(error);
+      }
+    }
+  }
+}
+
+/** The task tool that spawned `childId`, else the parent's most recent running task tool. */
+function findSpawningTool(parent: SessionRec, childId: string): ToolRec | undefined {
+  let candidate: ToolRec | undefined;
+  for (const tool of parent.tools.values()) {
+    if (tool.childSessionId === childId) return tool;
+    if (tool.name === "task" && tool.started && !tool.childSessionId) candidate = tool;
+  }
+  return candidate;
+}
+
+function isGitCommit(tool: ToolRec): boolean {
+  const input = tool.input();
+  if (typeof input !== "object" || input === null || !("command" in input)) return false;
+  return typeof input.command === "string" && GIT_COMMIT.test(input.command);
+}
+
+/** Lifetime usage of a session as of now: opencode's aggregate where it is ahead of our count. */
+export function lifetimeUsage(session: SessionRec): Usage {
+  const own = emptyUsage();
+  if (session.baseline) addUsage(own, session.baseline);
+  addUsage(own, session.usage);
+  return session.reported ? maxUsage(own, session.reported) : own;
+}

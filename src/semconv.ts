@@ -1,0 +1,79 @@
+/**
+ * Attribute keys, one constant each (STYLE rule 11). GenAI names follow the OpenTelemetry GenAI
+ * semantic conventions (experimental, so copied here rather than imported); OpenInference names
+ * follow its span conventions; the rest are this plugin's, kept from the established plugin.
+ */
+
+// OpenTelemetry GenAI
+export const GEN_AI_OPERATION_NAME = "gen_ai.operation.name";
+export const GEN_AI_PROVIDER_NAME = "gen_ai.provider.name";
+export const GEN_AI_SYSTEM = "gen_ai.system";
+export const GEN_AI_REQUEST_MODEL = "gen_ai.request.model";
+export const GEN_AI_RESPONSE_MODEL = "gen_ai.response.model";
+export const GEN_AI_RESPONSE_FINISH_REASONS = "gen_ai.response.finish_reasons";
+export const GEN_AI_USAGE_INPUT_TOKENS = "gen_ai.usage.input_tokens";
+export const GEN_AI_USAGE_OUTPUT_TOKENS = "gen_ai.usage.output_tokens";
+export const GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = "gen_ai.usage.cache_read.input_tokens";
+export const GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS = "gen_ai.usage.cache_creation.input_tokens";
+export const GEN_AI_CONVERSATION_ID = "gen_ai.conversation.id";
+export const GEN_AI_AGENT_NAME = "gen_ai.agent.name";
+export const GEN_AI_TOOL_NAME = "gen_ai.tool.name";
+export const GEN_AI_TOOL_CALL_ID = "gen_ai.tool.call.id";
+export const GEN_AI_TOKEN_TYPE = "gen_ai.token.type";
+export const ERROR_TYPE = "error.type";
+export const HTTP_RESPONSE_STATUS_CODE = "http.response.status_code";
+
+// OpenInference
+export const OPENINFERENCE_SPAN_KIND = "openinference.span.kind";
+export const INPUT_VALUE = "input.value";
+export const OUTPUT_VALUE = "output.value";
+export const LLM_MODEL_NAME = "llm.model_name";
+export const LLM_PROVIDER = "llm.provider";
+export const LLM_TOKEN_COUNT_PROMPT = "llm.token_count.prompt";
+export const LLM_TOKEN_COUNT_COMPLETION = "llm.token_count.completion";
+export const LLM_TOKEN_COUNT_TOTAL = "llm.token_count.total";
+export const LLM_TOKEN_COUNT_CACHE_READ = "llm.token_count.prompt_details.cache_read";
+export const LLM_TOKEN_COUNT_CACHE_WRITE = "llm.token_count.prompt_details.cache_write";
+export const LLM_TOKEN_COUNT_REASONING = "llm.token_count.completion_details.reasoning";
+export const LLM_COST_TOTAL = "llm.cost.total";
+export const TOOL_NAME = "tool.name";
+export const SESSION_ID = "session.id";
+
+// opencode-otel
+export const AGENT_NAME = "agent.name";
+export const AGENT_TYPE = "agent.type";
+export const SESSION_PARENT_ID = "session.parent_id";
+export const SESSION_RESUMED = "session.resumed";
+export const SESSION_END_REASON = "session.end_reason";
+export const SESSION_TOTAL_TOKENS = "session.total_tokens";
+export const SESSION_TOTAL_INPUT_TOKENS = "session.total_input_tokens";
+export const SESSION_TOTAL_OUTPUT_TOKENS = "session.total_output_tokens";
+export const SESSION_TOTAL_COST_USD = "session.total_cost_usd";
+export const SESSION_TOTAL_MESSAGES = "session.total_messages";
+export const SESSION_TOTAL_TURNS = "session.total_turns";
+export const SESSION_TOTAL_ERRORS = "session.total_errors";
+export const TURN_INDEX = "turn.index";
+export const TURN_PROMPT_LENGTH = "turn.prompt_length";
+export const TURN_TOTAL_TOKENS = "turn.total_tokens";
+export const TURN_TOTAL_COST_USD = "turn.total_cost_usd";
+export const TURN_LLM_CALLS = "turn.llm_calls";
+export const TURN_TOOL_CALLS = "turn.tool_calls";
+export const PROMPT_ID = "prompt.id";
+export const LLM_RETRIES = "llm.retries";
+export const LLM_OUTPUT_LENGTH = "llm.output_length";
+export const LLM_MESSAGE_ID = "llm.message_id";
+export const TOOL_CALL_ID = "tool.call_id";
+export const TOOL_SUCCESS = "tool.success";
+export const TOOL_RESULT_SIZE = "tool.result_size";
+export const TOOL_EXIT_CODE = "tool.exit_code";
+export const TOOL_ERROR = "tool.error";
+export const TOOL_CHILD_SESSION_ID = "tool.child_session_id";
+
+// Metric and log attributes shared with Claude Code's monitoring
+export const TYPE = "type";
+export const MODEL = "model";
+export const PROVIDER = "provider";
+export const SUCCESS = "success";
+export const EVENT_NAME = "event.name";
+export const EVENT_SEQUENCE = "event.sequence";
+export const EVENT_TIMESTAMP = "event.timestamp";
