@@ -2,6 +2,7 @@ import type { Context } from "@opentelemetry/api";
 import { type AnyValueMap, type Logger, SeverityNumber } from "@opentelemetry/api-logs";
 import type { ErrorInfo } from "../facts.js";
 import type { LlmRec, SessionRec, ToolRec, TurnRec } from "../model/records.js";
+import { INCOMPLETE } from "../model/session-model.js";
 import type { Subscriber } from "../model/subscriber.js";
 import type { Privacy } from "../privacy/privacy.js";
 import * as sc from "../semconv.js";
@@ -50,7 +51,7 @@ export function createLogsEmitter(options: LogsEmitterOptions): Subscriber {
   }
 
   function apiError(llm: LlmRec | undefined, session: SessionRec, turn: TurnRec, error: ErrorInfo) {
-    if (turn.apiErrorReported || error.aborted) return;
+    if (turn.apiErrorReported || error.aborted || error === INCOMPLETE) return;
     turn.apiErrorReported = true;
     const attributes: AnyValueMap = {
       error: privacy.scrub(error.message, 1024),

@@ -23,7 +23,8 @@ const RECENT_IDS = 16;
 const MAX_PENDING_PERMISSIONS = 64;
 const GIT_COMMIT = /\bgit\b[^\n;&|]*\bcommit\b/;
 
-const INCOMPLETE: ErrorInfo = {
+/** Why an LLM call or tool still open when its turn ended is closed. Not an API error. */
+export const INCOMPLETE: ErrorInfo = {
   name: "Incomplete",
   message: "ended before it completed",
   aborted: false,
@@ -318,7 +319,8 @@ export class SessionModel {
     }
     if (fact.completedAt !== undefined) {
       // Completed with neither a finish reason nor an error: opencode's abort during retries.
-      if (!llm.finish && !llm.error) llm.error = { ...INCOMPLETE, message: "no finish reason" };
+      if (!llm.finish && !llm.error)
+        llm.error = { name: "Aborted", message: "aborted (no finish reason)", aborted: true };
       this.endLlm(session, llm, fact.completedAt);
     }
   }

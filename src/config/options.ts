@@ -1,0 +1,311 @@
+/**
+ * The options table: every setting the plugin reads, once. `parseConfig` resolves values from it
+ * and `renderOptionsTable` documents it, so the README cannot drift from the code.
+ */
+import type { ExporterKind, OtlpProtocol, TemporalityPreference } from "./types.js";
+import {
+  booleanType,
+  commandType,
+  enumType,
+  integerType,
+  type StringMap,
+  stringMapType,
+  stringType,
+  traceparentType,
+  tracestateType,
+  urlType,
+  type ValueType,
+} from "./value-types.js";
+
+/** The three OTLP signals. */
+export type Signal = "traces" | "metrics" | "logs";
+
+/** All signals, in the order the docs list them. */
+export const SIGNALS: readonly Signal[] = ["traces", "metrics", "logs"];
+
+/** Stands for `TRACES`, `METRICS` or `LOGS` in per-signal variable names. */
+export const SIGNAL_PLACEHOLDER = "{SIGNAL}";
+
+/** One setting and every place it can come from. */
+export interface OptionSpec<T> {
+  /** Plugin option key from opencode.json; dotted for nested keys (`capture.prompts`). Undefined: environment only. */
+  readonly option: string | undefined;
+  /** `OPENCODE_*` variables, highest precedence first. */
+  readonly env: readonly string[];
+  /** `OTEL_*` variables, highest precedence first (per-signal before general, as the OTel spec says). */
+  readonly otelEnv: readonly string[];
+  readonly type: ValueType<T>;
+  readonly default: T;
+  /** How the default reads in the docs when it is computed rather than fixed. */
+  readonly defaultDoc?: string;
+  /** One line for the docs (Markdown). */
+  readonly description: string;
+}
+
+// Each entry goes through `option` so its value type is checked against its default.
+function option<T>(spec: OptionSpec<T>): OptionSpec<T> {
+  return spec;
+}
+
+const durationMs = integerType("ms");
+const count = integerType("count");
+const keyValues = stringMapType("attributes");
+const noEntries: StringMap = {};
+
+/**
+ * Every option. Precedence, written once in `resolve.ts`: plugin option > `OPENCODE_*` > `OTEL_*`
+ * > default. Maps (headers, attributes) merge across sources, key by key, in the same order.
+ */
+export const OPTIONS = {
+  enabled: option<boolean>({
+    option: "enabled",
+    env: ["OPENCODE_ENABLE_TELEMETRY"],
+    otelEnv: [],
+    type: booleanType,
+    default: false,
+    description: "Master switch: nothing is exported unless this is true.",
+  }),
+  sdkDisabled: option<boolean>({
+    option: undefined,
+    env: [],
+    otelEnv: ["OTEL_SDK_DISABLED"],
+    type: booleanType,
+    default: false,
+    description:
+      "Standard OTel kill switch: true turns telemetry off even when `OPENCODE_ENABLE_TELEMETRY` is set; only the option `enabled: true` overrides it.",
+  }),
+  serviceName: option<string>({
+    option: "serviceName",
+    env: [],
+    otelEnv: ["OTEL_SERVICE_NAME"],
+    type: stringType({ allowEmpty: false }),
+    default: "opencode",
+    description: "`service.name` resource attribute; a `service.name` in the resource attributes is used when this is unset.",
+  }),
+  resourceAttributes: option<StringMap>({
+    option: "resourceAttributes",
+    env: ["OPENCODE_RESOURCE_ATTRIBUTES"],
+    otelEnv: ["OTEL_RESOURCE_ATTRIBUTES"],
+    type: keyValues,
+    default: noEntries,
+    description: "Extra resource attributes, percent-decoded; merged key by key across sources.",
+  }),
+  endpoint: option<string>({
+    option: "endpoint",
+    env: ["OPENCODE_OTLP_ENDPOINT"],
+    otelEnv: ["OTEL_EXPORTER_OTLP_{SIGNAL}_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"],
+    type: urlType,
+    default: "http://localhost:4317",
+    defaultDoc: "`http://localhost:4317` (grpc), `http://localhost:4318` (http)",
+    description:
+      "Collector base URL. HTTP protocols append `/v1/traces`, `/v1/metrics` or `/v1/logs`, except to the per-signal variables, which are used as is.",
+  }),
+  protocol: option<OtlpProtocol>({
+    option: "protocol",
+    env: ["OPENCODE_OTLP_PROTOCOL"],
+    otelEnv: ["OTEL_EXPORTER_OTLP_{SIGNAL}_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"],
+    type: enumType<OtlpProtocol>({
+      values: ["grpc", "http/protobuf", "http/json"],
+      aliases: { http: "http/protobuf" },
+    }),
+    default: "grpc",
+    description:
+      "OTLP transport (`http` means `http/protobuf`). The default is `grpc`, as in the established opencode OTel plugin; the OTel spec's default is `http/protobuf`.",
+  }),
+  headers: option<StringMap>({
+    option: "headers",
+    env: ["OPENCODE_OTLP_HEADERS"],
+    otelEnv: ["OTEL_EXPORTER_OTLP_{SIGNAL}_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"],
+    type: stringMapType("headers"),
+    default: noEntries,
+    description:
+      "Export request headers, percent-decoded, names lower-cased; merged key by key across sources. Values never appear in logs.",
+  }),
+  headersHelper: option<readonly string[] | undefined>({
+    option: "headersHelper",
+    env: ["OPENCODE_OTLP_HEADERS_HELPER"],
+    otelEnv: [],
+    type: commandType,
+    default: undefined,
+    description:
+      "Command (run without a shell; quotes group words) whose output supplies extra headers at export time, e.g. short-lived tokens.",
+  }),
+  timeoutMs: option<number>({
+    option: "timeoutMs",
+    env: [],
+    otelEnv: ["OTEL_EXPORTER_OTLP_{SIGNAL}_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"],
+    type: durationMs,
+    default: 10_000,
+    description: "Export request timeout.",
+  }),
+  exporter: option<ExporterKind>({
+    option: undefined,
+    env: [],
+    otelEnv: ["OTEL_{SIGNAL}_EXPORTER"],
+    type: enumType<ExporterKind>({ values: ["otlp", "console", "none"], firstOfList: true }),
+    default: "otlp",
+    description: "Where a signal goes; only the first entry of a list is used. `none` turns the signal off.",
+  }),
+  disableTraces: option<boolean>({
+    option: "disableTraces",
+    env: ["OPENCODE_DISABLE_TRACES"],
+    otelEnv: [],
+    type: booleanType,
+    default: false,
+    description: "Turns traces off.",
+  }),
+  disableMetrics: option<boolean>({
+    option: "disableMetrics",
+    env: ["OPENCODE_DISABLE_METRICS"],
+    otelEnv: [],
+    type: booleanType,
+    default: false,
+    description: "Turns metrics off.",
+  }),
+  disableLogs: option<boolean>({
+    option: "disableLogs",
+    env: ["OPENCODE_DISABLE_LOGS"],
+    otelEnv: [],
+    type: booleanType,
+    default: false,
+    description: "Turns log events off.",
+  }),
+  metricsInterval: option<number>({
+    option: "metricsInterval",
+    env: ["OPENCODE_OTLP_METRICS_INTERVAL"],
+    otelEnv: ["OTEL_METRIC_EXPORT_INTERVAL"],
+    type: durationMs,
+    default: 60_000,
+    description: "Metrics export interval.",
+  }),
+  metricsTemporality: option<TemporalityPreference>({
+    option: "metricsTemporality",
+    env: ["OPENCODE_OTLP_METRICS_TEMPORALITY"],
+    otelEnv: ["OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE"],
+    type: enumType<TemporalityPreference>({ values: ["cumulative", "delta", "lowmemory"] }),
+    default: "cumulative",
+    description: "Metrics aggregation temporality preference.",
+  }),
+  metricPrefix: option<string>({
+    option: "metricPrefix",
+    env: ["OPENCODE_METRIC_PREFIX"],
+    otelEnv: [],
+    // The prefix starts every instrument name, so it must satisfy the OTel instrument-name syntax.
+    type: stringType({
+      allowEmpty: true,
+      pattern: {
+        regex: /^[A-Za-z][A-Za-z0-9_.\-/]{0,200}$/,
+        expected: "expected a letter followed by letters, digits, _ . - or /",
+      },
+    }),
+    default: "opencode.",
+    description: "Prefix of every metric name; `claude_code.` gives Claude Code's names.",
+  }),
+  includeSessionId: option<boolean>({
+    option: "includeSessionId",
+    env: [],
+    otelEnv: ["OTEL_METRICS_INCLUDE_SESSION_ID"],
+    type: booleanType,
+    default: false,
+    description: "Puts `session.id` on metric points (one series per session: costly with cumulative temporality).",
+  }),
+  logsInterval: option<number>({
+    option: "logsInterval",
+    env: ["OPENCODE_OTLP_LOGS_INTERVAL"],
+    otelEnv: ["OTEL_BLRP_SCHEDULE_DELAY"],
+    type: durationMs,
+    default: 5_000,
+    description: "Log events batch export delay.",
+  }),
+  spanPrefix: option<string>({
+    option: "spanPrefix",
+    env: ["OPENCODE_OTEL_SPAN_PREFIX"],
+    otelEnv: [],
+    type: stringType({ allowEmpty: true }),
+    default: "opencode.",
+    description: "Prefix of every span name (`opencode.session`, `opencode.turn`, ...).",
+  }),
+  spanAttributes: option<StringMap>({
+    option: "spanAttributes",
+    env: ["OPENCODE_SPAN_ATTRIBUTES"],
+    otelEnv: [],
+    type: keyValues,
+    default: noEntries,
+    description: "Attributes added to every span, percent-decoded; merged key by key across sources.",
+  }),
+  traceparent: option<string | undefined>({
+    option: "traceparent",
+    env: ["OPENCODE_TRACEPARENT"],
+    otelEnv: [],
+    type: traceparentType,
+    default: undefined,
+    description: "W3C parent of root session spans, to nest opencode runs in a CI or script trace.",
+  }),
+  tracestate: option<string | undefined>({
+    option: "tracestate",
+    env: ["OPENCODE_TRACESTATE"],
+    otelEnv: [],
+    type: tracestateType,
+    default: undefined,
+    description: "W3C tracestate sent with `traceparent`; ignored without a valid `traceparent`.",
+  }),
+  capturePrompts: option<boolean>({
+    option: "capture.prompts",
+    env: [],
+    otelEnv: ["OTEL_LOG_USER_PROMPTS"],
+    type: booleanType,
+    default: false,
+    description: "Exports user prompt text (truncated, redacted).",
+  }),
+  captureToolDetails: option<boolean>({
+    option: "capture.toolDetails",
+    env: [],
+    otelEnv: ["OTEL_LOG_TOOL_DETAILS"],
+    type: booleanType,
+    default: false,
+    description: "Exports tool arguments (truncated, redacted).",
+  }),
+  captureContent: option<boolean>({
+    option: "capture.content",
+    env: ["OPENCODE_OTEL_CAPTURE_CONTENT"],
+    otelEnv: [],
+    type: booleanType,
+    default: false,
+    description: "Exports assistant output and tool output (truncated, redacted).",
+  }),
+  captureMaxLength: option<number>({
+    option: "capture.maxLength",
+    env: ["OPENCODE_OTEL_CONTENT_MAX_LENGTH"],
+    otelEnv: [],
+    type: count,
+    default: 2048,
+    description: "Maximum characters of one captured content value; longer values are cut with a marker.",
+  }),
+  attributeValueLengthLimit: option<number>({
+    option: "attributeValueLengthLimit",
+    env: [],
+    otelEnv: ["OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"],
+    type: count,
+    default: 4096,
+    description: "Maximum length of any attribute value, so one huge value cannot get a whole batch rejected.",
+  }),
+  maxSessions: option<number>({
+    option: "maxSessions",
+    env: ["OPENCODE_OTEL_MAX_SESSIONS"],
+    otelEnv: [],
+    type: count,
+    default: 1000,
+    description: "Sessions kept in memory; beyond this the least recently used one is finalized.",
+  }),
+  shutdownTimeoutMs: option<number>({
+    option: "shutdownTimeoutMs",
+    env: ["OPENCODE_OTEL_SHUTDOWN_TIMEOUT"],
+    otelEnv: [],
+    type: durationMs,
+    default: 5_000,
+    description: "How long `dispose` waits for the final flush.",
+  }),
+};
+
+/** The table as a list, in documentation order. */
+export const OPTION_LIST: readonly OptionSpec<unknown>[] = Object.values(OPTIONS);

@@ -1,0 +1,150 @@
+/**
+ * `parseConfig`: the one place where environment variables and plugin options become a `Config`.
+ * Pure (reads only its input), never throws, and returns a deep-frozen result.
+ */
+import { deepFreeze } from "./freeze.js";
+import { OPTIONS, type Signal } from "./options.js";
+import { readPluginOptions } from "./plugin-options.js";
+import { createResolver, isPerSignal, type Resolver } from "./resolve.js";
+import type { Config, OtlpProtocol, ParsedConfig, SignalConfig } from "./types.js";
+import type { StringMap } from "./value-types.js";
+
+/** What `parseConfig` reads: an environment (pass `process.env`) and the opencode.json plugin options. */
+export interface ConfigInput {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly options?: unknown;
+}
+
+/**
+ * Resolves the plugin's configuration. Every rejected input yields one warning (naming the
+ * variable or option, the bad value unless it may hold credentials, and the value used instead)
+ * and falls back to the safe default; nothing here throws.
+ */
+export function parseConfig(input: ConfigInput): ParsedConfig {
+  try {
+    return deepFreeze(build(input));
+  } catch (error) {
+    // Unreachable with plain data; here for hosts that pass exotic objects (throwing getters,
+    // proxies). Telemetry off is the safe answer. The error text is not shown: it may quote input.
+    const name = error instanceof Error ? error.name : typeof error;
+    const { config } = build({ env: {} });
+    return deepFreeze({ config, warnings: [`Configuration could not be read (${name}); telemetry is disabled.`] });
+  }
+}
+
+function build(input: ConfigInput): ParsedConfig {
+  const warnings: string[] = [];
+  const warn = (message: string): void => {
+    warnings.push(message);
+  };
+  const options = readPluginOptions(input.options, warn);
+  const r = createResolver({ env: input.env, options, warn });
+
+  const enabled = resolveEnabled(r);
+  const resourceAttributes = merge(r.layers(OPTIONS.resourceAttributes));
+  const serviceName = resolveServiceName(r, resourceAttributes);
+  const traceparent = r.first(OPTIONS.traceparent).value;
+
+  const config: Config = {
+    enabled,
+    serviceName,
+    // Kept equal to serviceName so the resource is the same whichever of the two a consumer applies last.
+    resourceAttributes: { ...resourceAttributes, "service.name": serviceName },
+    spanAttributes: merge(r.layers(OPTIONS.spanAttributes)),
+    traces: resolveSignal(r, "traces", enabled),
+    metrics: {
+      ...resolveSignal(r, "metrics", enabled),
+      intervalMs: r.first(OPTIONS.metricsInterval).value,
+      temporality: r.first(OPTIONS.metricsTemporality).value,
+      prefix: r.first(OPTIONS.metricPrefix).value,
+      includeSessionId: r.first(OPTIONS.includeSessionId).value,
+    },
+    logs: {
+      ...resolveSignal(r, "logs", enabled),
+      intervalMs: r.first(OPTIONS.logsInterval).value,
+    },
+    spanPrefix: r.first(OPTIONS.spanPrefix).value,
+    headersHelper: r.first(OPTIONS.headersHelper).value,
+    traceparent,
+    tracestate: resolveTracestate(r, traceparent, warn),
+    capture: {
+      prompts: r.first(OPTIONS.capturePrompts).value,
+      toolDetails: r.first(OPTIONS.captureToolDetails).value,
+      content: r.first(OPTIONS.captureContent).value,
+      maxLength: r.first(OPTIONS.captureMaxLength).value,
+    },
+    attributeValueLengthLimit: r.first(OPTIONS.attributeValueLengthLimit).value,
+    maxSessions: r.first(OPTIONS.maxSessions).value,
+    shutdownTimeoutMs: r.first(OPTIONS.shutdownTimeoutMs).value,
+  };
+  return { config, warnings };
+}
+
+/**
+ * Off unless asked for. `OTEL_SDK_DISABLED` is the standard kill switch, so it beats
+ * `OPENCODE_ENABLE_TELEMETRY` (a user disabling OTel everywhere means it); only an explicit
+ * plugin option beats it, since that is the most specific statement of intent.
+ */
+function resolveEnabled(r: Resolver): boolean {
+  const enabled = r.first(OPTIONS.enabled);
+  const sdkDisabled = r.first(OPTIONS.sdkDisabled).value;
+  if (enabled.source === OPTIONS.enabled.option) return enabled.value;
+  return enabled.value && !sdkDisabled;
+}
+
+/** Option `serviceName` > `OTEL_SERVICE_NAME` > `service.name` in resource attributes (OTel spec order) > default. */
+function resolveServiceName(r: Resolver, resourceAttributes: StringMap): string {
+  const named = r.first(OPTIONS.serviceName);
+  if (named.source !== undefined) return named.value;
+  const fromResource = resourceAttributes["service.name"];
+  return fromResource !== undefined && fromResource !== "" ? fromResource : named.value;
+}
+
+const DISABLE = {
+  traces: OPTIONS.disableTraces,
+  metrics: OPTIONS.disableMetrics,
+  logs: OPTIONS.disableLogs,
+} as const;
+
+function resolveSignal(r: Resolver, signal: Signal, enabled: boolean): SignalConfig {
+  const protocol = r.first(OPTIONS.protocol, { signal }).value;
+  const exporter = r.first(OPTIONS.exporter, { signal }).value;
+  const disabled = r.first(DISABLE[signal]).value;
+  return {
+    // Folding the master switch in means a consumer that checks only its signal cannot export by mistake.
+    enabled: enabled && !disabled && exporter !== "none",
+    exporter,
+    protocol,
+    endpoint: resolveEndpoint(r, signal, protocol),
+    headers: merge(r.layers(OPTIONS.headers, { signal })),
+    timeoutMs: r.first(OPTIONS.timeoutMs, { signal }).value,
+  };
+}
+
+/**
+ * The full URL for one signal. Per the OTel spec, a per-signal variable is the exact URL, while a
+ * base endpoint gets `/v1/<signal>` for HTTP. gRPC exporters take the base URL for every signal.
+ */
+function resolveEndpoint(r: Resolver, signal: Signal, protocol: OtlpProtocol): string {
+  const fallback = protocol === "grpc" ? "http://localhost:4317" : "http://localhost:4318";
+  const { value, source } = r.first(OPTIONS.endpoint, { signal, fallback });
+  if (protocol === "grpc" || isPerSignal(source)) return value;
+  return `${value.replace(/\/+$/, "")}/v1/${signal}`;
+}
+
+/** A tracestate only means something next to a traceparent. */
+function resolveTracestate(
+  r: Resolver,
+  traceparent: string | undefined,
+  warn: (message: string) => void,
+): string | undefined {
+  const tracestate = r.first(OPTIONS.tracestate);
+  if (tracestate.value === undefined || traceparent !== undefined) return tracestate.value;
+  warn(`${tracestate.label ?? "tracestate"} is ignored because there is no valid traceparent.`);
+  return undefined;
+}
+
+/** Merges maps given lowest precedence first, key by key. */
+function merge(layers: readonly StringMap[]): StringMap {
+  return Object.fromEntries(layers.flatMap((layer) => Object.entries(layer)));
+}

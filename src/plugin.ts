@@ -1,0 +1,163 @@
+import { type SpanContext, TraceFlags } from "@opentelemetry/api";
+import { adaptEvent } from "./adapter/event.js";
+import { adaptChatMessage } from "./adapter/hooks.js";
+import { parseConfig } from "./config/parse.js";
+import type { Config } from "./config/types.js";
+import { createLogsEmitter } from "./emit/logs.js";
+import { createMetricsEmitter } from "./emit/metrics.js";
+import { createSpanEmitter } from "./emit/spans.js";
+import type { Fact } from "./facts.js";
+import { createDiagnosticLog, type DiagnosticLog, type LogSink, opencodeLogSink } from "./log.js";
+import { SessionModel } from "./model/session-model.js";
+import { createPrivacy } from "./privacy/privacy.js";
+import { type ExporterOverrides, startTelemetry, type Telemetry } from "./sdk/telemetry.js";
+
+/** The hooks this plugin gives opencode (a subset of `@opencode-ai/plugin`'s `Hooks`). */
+export interface OtelHooks {
+  event?: (input: { event: unknown }) => Promise<void>;
+  "chat.message"?: (input: unknown, output: unknown) => Promise<void>;
+  dispose?: () => Promise<void>;
+}
+
+/** Everything the plugin reads from its surroundings, injectable for tests. */
+export interface PluginEnvironment {
+  /** Plugin options from opencode.json (`["opencode-otel", { ... }]`). */
+  readonly options?: unknown;
+  /** Environment variables; the factory passes `process.env`. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** opencode's SDK client, for writing to opencode's log. */
+  readonly client?: unknown;
+  /** Where diagnostics go when not to opencode's log. */
+  readonly logSink?: LogSink;
+  /** Clock in epoch milliseconds. */
+  readonly now?: () => number;
+  /** Exporters to use instead of the configured ones. */
+  readonly exporters?: ExporterOverrides;
+}
+
+/** A running plugin instance: its hooks plus handles for tests. */
+export interface PluginInstance {
+  readonly hooks: OtelHooks;
+  readonly model: SessionModel | undefined;
+  readonly config: Config;
+}
+
+/**
+ * Builds one plugin instance: config → SDK → session model → emitters → guarded hooks. Nothing
+ * here waits on the network, registers process listeners or touches OpenTelemetry globals.
+ */
+export async function createPluginInstance(environment: PluginEnvironment): Promise<PluginInstance> {
+  const log = createDiagnosticLog(environment.logSink ?? opencodeLogSink(environment.client));
+  const { config, warnings } = parseConfig({ env: environment.env, options: environment.options });
+  for (const warning of warnings) log.warn(`opencode-otel: ${warning}`);
+  if (!config.enabled) return { hooks: {}, model: undefined, config };
+
+  const now = environment.now ?? Date.now;
+  const telemetry = await startTelemetry(config, log, environment.exporters);
+  const privacy = createPrivacy(config.capture, environment.env);
+  const model = new SessionModel({
+    maxSessions: config.maxSessions,
+    keepResponseText: privacy.allows("response"),
+    onSubscriberError: (error) => reportFailure(log, "an emitter", error),
+  });
+
+  const spans = telemetry.tracer
+    ? createSpanEmitter({
+        tracer: telemetry.tracer,
+        ids: telemetry.ids,
+        privacy,
+        prefix: config.spanPrefix,
+        extraAttributes: config.spanAttributes,
+        remoteParent: remoteParent(config),
+      })
+    : undefined;
+  if (spans) model.subscribe(spans);
+  if (telemetry.meter)
+    model.subscribe(
+      createMetricsEmitter({
+        meter: telemetry.meter,
+        prefix: config.metrics.prefix,
+        includeSessionId: config.metrics.includeSessionId,
+      }),
+    );
+  if (telemetry.logger)
+    model.subscribe(
+      createLogsEmitter({
+        logger: telemetry.logger,
+        privacy,
+        prefix: config.metrics.prefix,
+        contextOf: (record) => spans?.contextOf(record),
+      }),
+    );
+  // Delivery: a finished turn or a deleted session goes out now, not at the next batch tick, so
+  // `opencode run` and short sessions lose nothing even if the process dies right after.
+  const flush = () => {
+    telemetry.flush().catch(() => undefined);
+  };
+  model.subscribe({ turnEnd: flush, sessionEnd: (session) => session.endReason === "deleted" && flush() });
+
+  return { hooks: guardedHooks(model, telemetry, config, log, now), model, config };
+}
+
+function guardedHooks(
+  model: SessionModel,
+  telemetry: Telemetry,
+  config: Config,
+  log: DiagnosticLog,
+  now: () => number,
+): OtelHooks {
+  let disposed: Promise<void> | undefined;
+  const apply = (fact: Fact) => model.apply(fact);
+  // opencode does not await the event hook, so events can interleave with our awaits: all state
+  // changes happen synchronously here, before anything is awaited.
+  return {
+    event: async (input) => {
+      if (disposed) return;
+      try {
+        adaptEvent(input?.event, now(), apply);
+      } catch (error) {
+        reportFailure(log, "an event", error);
+      }
+    },
+    "chat.message": async (input, output) => {
+      if (disposed) return;
+      try {
+        adaptChatMessage(input, output, now(), apply);
+      } catch (error) {
+        reportFailure(log, "chat.message", error);
+      }
+    },
+    dispose: () => {
+      // opencode run awaits dispose and then calls process.exit(): this is the last moment.
+      disposed ??= (async () => {
+        try {
+          model.endAll("shutdown", now());
+        } catch (error) {
+          reportFailure(log, "dispose", error);
+        }
+        await telemetry.shutdown(config.shutdownTimeoutMs);
+      })();
+      return disposed;
+    },
+  };
+}
+
+function reportFailure(log: DiagnosticLog, what: string, error: unknown): void {
+  const name = error instanceof Error ? error.name : typeof error;
+  const message = error instanceof Error ? error.message.split("\n", 1)[0]?.slice(0, 200) : "";
+  log.error(`opencode-otel: handling ${what} failed (${name}: ${message}); telemetry continues.`);
+}
+
+function remoteParent(config: Config): SpanContext | undefined {
+  const match = config.traceparent
+    ? /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/.exec(config.traceparent)
+    : null;
+  if (!match?.[1] || !match[2] || !match[3]) return undefined;
+  return {
+    traceId: match[1],
+    spanId: match[2],
+    traceFlags: Number.parseInt(match[3], 16) & TraceFlags.SAMPLED,
+    isRemote: true,
+    ...(config.tracestate ? { traceState: undefined } : {}),
+  };
+}

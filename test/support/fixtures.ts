@@ -1,0 +1,77 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+/** One captured hook call (see ../shared/fixtures/README.md). */
+export interface Captured {
+  readonly seq: number;
+  readonly ts: number;
+  readonly hook: string;
+  readonly input?: unknown;
+  readonly output?: unknown;
+}
+
+export const FIXTURE_DIR = join(import.meta.dir, "../../../shared/fixtures/opencode-1.18.33");
+
+export const FIXTURES = [
+  "a_single",
+  "b1_multiturn_run",
+  "b2_multiturn_serve",
+  "c2_errors_serve",
+  "d_subagent_serve",
+  "e_abort_serve",
+] as const;
+
+export function loadFixture(name: string): Captured[] {
+  const text = readFileSync(join(FIXTURE_DIR, `${name}.jsonl`), "utf8");
+  return text
+    .split("\n")
+    .filter((line) => line.trim().length > 0)
+    .map((line) => JSON.parse(line) as Captured);
+}
+
+/** Splits a capture into process segments (b1 has three: run, run --session, run --continue). */
+export function processSegments(records: readonly Captured[]): Captured[][] {
+  const segments: Captured[][] = [];
+  let current: Captured[] = [];
+  for (const record of records) {
+    if (record.hook === "plugin.init" && current.some((r) => r.hook !== "runner.mark")) {
+      segments.push(current);
+      current = [];
+    }
+    current.push(record);
+  }
+  if (current.length > 0) segments.push(current);
+  return segments;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (value: unknown): value is Obj =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** Ground truth computed straight from a capture: each assistant message's final tokens and cost. */
+export function expectedTotals(records: readonly Captured[]): Map<string, { tokens: number; cost: number }> {
+  const messages = new Map<string, { session: string; tokens: number; cost: number }>();
+  for (const record of records) {
+    if (record.hook !== "event" || !isObj(record.input)) continue;
+    const event = record.input.event;
+    if (!isObj(event) || event.type !== "message.updated" || !isObj(event.properties)) continue;
+    const info = event.properties.info;
+    if (!isObj(info) || info.role !== "assistant") continue;
+    const tokens = isObj(info.tokens) ? info.tokens : {};
+    const cache = isObj(tokens.cache) ? tokens.cache : {};
+    const n = (v: unknown) => (typeof v === "number" ? v : 0);
+    messages.set(String(info.id), {
+      session: String(info.sessionID),
+      tokens: n(tokens.input) + n(tokens.output) + n(tokens.reasoning) + n(cache.read) + n(cache.write),
+      cost: n(info.cost),
+    });
+  }
+  const totals = new Map<string, { tokens: number; cost: number }>();
+  for (const message of messages.values()) {
+    const total = totals.get(message.session) ?? { tokens: 0, cost: 0 };
+    total.tokens += message.tokens;
+    total.cost += message.cost;
+    totals.set(message.session, total);
+  }
+  return totals;
+}
