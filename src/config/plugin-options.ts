@@ -11,8 +11,13 @@ export function isOptionsObject(value: unknown): value is OptionsObject {
 }
 
 const KNOWN = new Set(OPTION_LIST.flatMap((spec) => (spec.option === undefined ? [] : [spec.option])));
-// `capture` in `capture.prompts`: keys that must hold an object of further options.
-const GROUPS = new Set([...KNOWN].flatMap((key) => key.split(".").slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join("."))));
+// Keys that hold an object of further options: `capture` in `capture.prompts`.
+const GROUPS = new Set([...KNOWN].flatMap(parentPaths));
+
+function parentPaths(path: string): string[] {
+  const parts = path.split(".");
+  return parts.slice(1).map((_, index) => parts.slice(0, index + 1).join("."));
+}
 
 /**
  * Returns the options as an object, or an empty one (with a warning) when the host passed

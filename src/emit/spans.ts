@@ -67,8 +67,9 @@ export function createSpanEmitter(options: SpanEmitterOptions): SpanEmitter {
 
   function end(record: object, endTime: number, error?: ErrorInfo, failed?: string): void {
     const span = spans.get(record);
-    if (!span) return;
-    spans.delete(record);
+    // Ended spans stay in the map: logs emitted right after the end still link to them, and the
+    // entry goes when the model drops the record.
+    if (!span || !span.isRecording()) return;
     if (error) span.setStatus({ code: SpanStatusCode.ERROR, message: privacy.scrub(error.message, 512) });
     else if (failed) span.setStatus({ code: SpanStatusCode.ERROR, message: privacy.scrub(failed, 512) });
     span.end(endTime);
