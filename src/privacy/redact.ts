@@ -15,7 +15,10 @@
  *
  * Every pattern is linear: quantifiers are bounded or over character classes that cannot
  * overlap the next token, and token patterns only start at a token boundary, so a long run of
- * identifier characters is scanned once per pattern, not once per position.
+ * identifier characters is scanned once per pattern, not once per position. No pattern repeats
+ * a group (`(?:a|b)*`): Bun's regex engine keeps a backtrack frame per iteration, which is slow
+ * past ~100 kB and silently reports "no match" past a few MB, which here would mean a leak.
+ * Loops that need more than a character class are written as code (PEM blocks, pair values).
  */
 
 /** A function that masks the secrets in a string. Pure; never throws. */
@@ -33,15 +36,8 @@ interface TokenPattern {
   readonly flags?: string;
 }
 
-// Order matters: more specific prefixes first (sk-ant- before sk-).
+// Order matters: JWTs first (they may follow any key), specific prefixes before general ones.
 const TOKENS: readonly TokenPattern[] = [
-  {
-    kind: "private-key",
-    // The body stops at END, or, for a key cut off by the tool that printed it, at the first
-    // character that cannot be part of a PEM body. Each step is one character plus a
-    // fixed-size look-ahead, so an unterminated block costs one pass.
-    body: String.raw`-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:(?!-----END)[\w+/=:,.()\s\\\-])*(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----)?`,
-  },
   {
     kind: "jwt",
     body: String.raw`eyJ[A-Za-z0-9_\-]{4,}\.eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*`,
@@ -63,8 +59,46 @@ const TOKEN_RULES = TOKENS.map(({ kind, body }) => ({
   replacement: marker(kind),
 }));
 
+const PEM_BEGIN = String.raw`-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----`;
+const PEM_END = String.raw`-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----`;
+/** Characters of a PEM body, also JSON-escaped (`\n`) and with `Proc-Type:`/`DEK-Info:` headers. */
+const PEM_BODY = String.raw`[\w+/=:,.()\s\\-]*`;
+
+/**
+ * Mask private key blocks through their END line. A key cut off by the tool that printed it
+ * (`head -5 id_rsa`) has no END line; it is masked up to the first character that cannot be part
+ * of a PEM body.
+ */
+function redactPem(text: string): string {
+  if (!text.includes("-----BEGIN")) return text;
+  const begin = new RegExp(PEM_BEGIN, "g");
+  const body = new RegExp(PEM_BODY, "y");
+  const endLine = new RegExp(PEM_END, "y");
+  let out = "";
+  let copied = 0;
+  // Position of the next "-----END" at or after the current block; searched again only when the
+  // scan passes it, so a text full of unterminated blocks is still scanned once.
+  let nextEnd = -2;
+  for (let match = begin.exec(text); match !== null; match = begin.exec(text)) {
+    const bodyStart = match.index + match[0].length;
+    if (nextEnd !== -1 && nextEnd < bodyStart) nextEnd = text.indexOf("-----END", bodyStart);
+    body.lastIndex = bodyStart;
+    body.exec(text);
+    let end = body.lastIndex;
+    if (nextEnd !== -1 && nextEnd <= end) {
+      // The body class also matches an END line and any prose after it; stop at the END line.
+      endLine.lastIndex = nextEnd;
+      end = endLine.exec(text) === null ? nextEnd : endLine.lastIndex;
+    }
+    out += text.slice(copied, match.index) + marker("private-key");
+    copied = end;
+    begin.lastIndex = end;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
 /** `Bearer <credential>` / `Basic <credential>`, anywhere (headers, curl commands, logs). */
-const SCHEME_CREDENTIAL = /\b(bearer|basic)([ \t]+)([A-Za-z0-9._~+/-]{8,}=*)/gi;
+const SCHEME_CREDENTIAL = /(?:(?<![A-Za-z0-9_])|(?<=\\[nrt]))(bearer|basic)([ \t]+)([A-Za-z0-9._~+/-]{8,}=*)/gi;
 
 /** `scheme://user:password@host`; the password may itself contain `@`. */
 const URL_CREDENTIAL =
@@ -75,7 +109,7 @@ const URL_CREDENTIAL =
  * The value is read by `readValue`, which is easier to keep linear and correct than a regex.
  * `==`, `=>`, `=~` and `::` are code, not assignments.
  */
-const KEY_SOURCE = String.raw`(?:(?<![\w.\-])|(?<=\\[nrt]))(\\{0,2}["'\x60]?)([A-Za-z_][\w.\-]{0,127})\1[ \t]{0,16}(?::=|=(?![=>~])|:(?!:))[ \t]{0,16}`;
+const KEY_SOURCE = String.raw`(?:(?<![\w.\-])|(?<=\\[nrt]))(\\{0,7}["'\x60]?)([A-Za-z_][\w.\-]{0,127})\1[ \t]{0,16}(?::=|=(?![=>~])|:(?!:))[ \t]{0,16}`;
 
 /** Cheap pre-filter so that most keys in ordinary code skip the full name check. */
 const SECRET_HINT = /tok|sec|pass|pwd|auth|cred|key|cookie/i;
@@ -117,6 +151,19 @@ const NOT_SECRET_SUFFIX = new Set([
  */
 export function isSecretName(name: string): boolean {
   if (!SECRET_HINT.test(name)) return false;
+  const known = nameCache.get(name);
+  if (known !== undefined) return known;
+  const secret = classifyName(name);
+  // Code repeats the same few names; a small cache keeps big inputs cheap. Cleared, not LRU:
+  // the cache only saves time.
+  if (nameCache.size >= 1024) nameCache.clear();
+  nameCache.set(name, secret);
+  return secret;
+}
+
+const nameCache = new Map<string, boolean>();
+
+function classifyName(name: string): boolean {
   const segments = name
     .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
     .toLowerCase()
@@ -142,6 +189,7 @@ export function createRedactor(env: Record<string, string | undefined>): Redacto
   return (text) => {
     if (text.length === 0) return text;
     let out = envRule === undefined ? text : text.replace(envRule, marker("env"));
+    out = redactPem(out);
     for (const rule of TOKEN_RULES) out = out.replace(rule.pattern, rule.replacement);
     out = out.replace(URL_CREDENTIAL, (_match, head: string) => `${head}${marker("password")}@`);
     out = out.replace(SCHEME_CREDENTIAL, (match, scheme: string, gap: string, credential: string) =>
@@ -156,9 +204,9 @@ function envValuePattern(env: Record<string, string | undefined>): RegExp | unde
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined || value.length < 8) continue;
     if (!isSecretName(name) && !/_HEADERS$/i.test(name)) continue;
-    values.add(value);
-    // The same value as it appears inside serialized JSON.
-    values.add(JSON.stringify(value).slice(1, -1));
+    // The value as it appears raw, inside serialized JSON, and inside JSON nested in JSON.
+    const once = JSON.stringify(value).slice(1, -1);
+    values.add(value).add(once).add(JSON.stringify(once).slice(1, -1));
   }
   if (values.size === 0) return undefined;
   // Longest first, so a value that contains another is masked whole.
@@ -196,8 +244,11 @@ interface Span {
   readonly end: number;
 }
 
-/** How far a quoted value is followed before it is treated as unterminated. */
-const MAX_QUOTED = 16_384;
+/**
+ * Longer values are never taken for code. Skipped values do not advance the scan, so this bound
+ * is what keeps input like `token=$token=$token=...` linear.
+ */
+const MAX_CODE = 128;
 const BACKSLASH = 0x5c;
 const NEWLINE = 0x0a;
 /**
@@ -218,13 +269,13 @@ const REFERENCE_START = /^[$%#*!]/;
 /** The span of the value that starts at `from`, or undefined when there is nothing to mask. */
 function readValue(text: string, from: number): Span | undefined {
   let slashes = 0;
-  while (slashes < 2 && text.charCodeAt(from + slashes) === BACKSLASH) slashes += 1;
+  while (slashes < 7 && text.charCodeAt(from + slashes) === BACKSLASH) slashes += 1;
   const quote = text[from + slashes];
   if (quote === '"' || quote === "'" || quote === "`") {
     const start = from + slashes + 1;
+    if (text.startsWith("[REDACTED", start)) return undefined;
     const end = findClose(text, start, "\\".repeat(slashes) + quote, slashes === 0);
-    if (end === start || text.startsWith("[REDACTED", start)) return undefined;
-    return { start, end };
+    return end === start ? undefined : { start, end };
   }
   // An escape right after the separator (`KEY=\n`) means the value is empty.
   if (slashes > 0) return undefined;
@@ -239,9 +290,9 @@ function readValue(text: string, from: number): Span | undefined {
 function schemeCredential(text: string, from: number): Span | undefined {
   let start = from;
   while (text[start] === " " || text[start] === "\t") start += 1;
-  if (start === from) return undefined;
+  if (start === from || text.startsWith("[REDACTED", start)) return undefined;
   const end = unquotedEnd(text, start);
-  if (end === start || text.startsWith("[REDACTED", start)) return undefined;
+  if (end === start) return undefined;
   return { start, end };
 }
 
@@ -258,22 +309,23 @@ function unquotedEnd(text: string, from: number): number {
 }
 
 /**
- * Index of the closing quote, or of the line end / scan limit for an unterminated value (which
- * is then masked up to there: better too much than a leaked tail).
+ * Index of the closing quote, or of the line end for an unterminated value (masked up to there:
+ * better too much than a leaked tail). Masked values are skipped by the caller, so scans never
+ * overlap and there is no need for a length bound.
  */
 function findClose(text: string, start: number, close: string, skipEscapes: boolean): number {
-  const limit = Math.min(text.length, start + MAX_QUOTED);
   let i = start;
-  while (i < limit) {
+  while (i < text.length) {
     if (text.startsWith(close, i)) return i;
     const code = text.charCodeAt(i);
     if (code === NEWLINE) return i;
     i += skipEscapes && code === BACKSLASH ? 2 : 1;
   }
-  return Math.min(i, limit);
+  return text.length;
 }
 
 function isCode(value: string, next: string | undefined): boolean {
+  if (value.length > MAX_CODE) return false;
   if (next === "(" || next === "<" || next === "[") return true; // a call, generic or array type
   if (value.startsWith("[REDACTED")) return true; // already masked by a token rule
   if (REFERENCE_START.test(value) || CODE_WORD.test(value) || MEMBER_CHAIN.test(value)) return true;

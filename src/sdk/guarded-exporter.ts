@@ -32,21 +32,34 @@ export interface HeaderSource {
 export class GuardedExporter<T> implements BasicExporter<T> {
   private inner: BasicExporter<T> | undefined;
   private ready: Promise<BasicExporter<T>>;
+  /** Exports not yet answered: shutdown waits for them, or they would hit a stopped exporter. */
+  private readonly pending = new Set<Promise<void>>();
 
   constructor(private readonly options: GuardOptions<T>) {
     this.ready = this.build(options.helper ? options.helper.current() : Promise.resolve({}));
   }
 
   export(items: T, resultCallback: (result: ExportResult) => void): void {
+    let settle: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    this.pending.add(done);
+    const answer = (result: ExportResult) => {
+      this.pending.delete(done);
+      settle();
+      resultCallback(result);
+    };
     this.ready
-      .then((inner) => this.send(inner, items, true, resultCallback))
+      .then((inner) => this.send(inner, items, true, answer))
       .catch((error: unknown) => {
         this.report(error);
-        resultCallback({ code: ExportResultCode.FAILED, error: toError(error) });
+        answer({ code: ExportResultCode.FAILED, error: toError(error) });
       });
   }
 
   async shutdown(): Promise<void> {
+    await Promise.all(this.pending);
     const inner = this.inner ?? (await this.ready);
     await inner.shutdown();
   }

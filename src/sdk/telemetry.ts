@@ -159,11 +159,14 @@ export async function startTelemetry(
     ids,
     flush,
     async shutdown(timeoutMs) {
-      const done = Promise.allSettled([
-        tracerProvider?.shutdown(),
-        loggerProvider?.shutdown(),
-        meterProvider?.shutdown(),
-      ]);
+      // Let a turn-end flush that is under way finish first, then stop every provider.
+      const done = (flushing ?? Promise.resolve()).then(() =>
+        Promise.allSettled([
+          tracerProvider?.shutdown(),
+          loggerProvider?.shutdown(),
+          meterProvider?.shutdown(),
+        ]),
+      );
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<"timeout">((resolve) => {
         timer = setTimeout(() => resolve("timeout"), timeoutMs);
