@@ -714,9 +714,8 @@ describe("env helpers", () => {
 });
 
 describe("docs", () => {
-  test("docs/options.md shows exactly the generated table between the markers", () => {
-    // TODO(lead): switch to README.md once it carries the markers.
-    const text = readFileSync(new URL("../docs/options.md", import.meta.url), "utf8");
+  test("README.md shows exactly the generated table between the markers", () => {
+    const text = readFileSync(new URL("../README.md", import.meta.url), "utf8");
     const match = /<!-- options:start -->\n([\s\S]*?)<!-- options:end -->/.exec(text);
     expect(match?.[1]).toBe(renderOptionsTable());
   });

@@ -32,30 +32,26 @@ const START = String.raw`(?:(?<![A-Za-z0-9_\-])|(?<=\\[nrt]))`;
 
 interface TokenPattern {
   readonly kind: string;
-  readonly body: string;
-  readonly flags?: string;
+  readonly pattern: RegExp;
 }
 
 // Order matters: JWTs first (they may follow any key), specific prefixes before general ones.
 const TOKENS: readonly TokenPattern[] = [
-  {
-    kind: "jwt",
-    body: String.raw`eyJ[A-Za-z0-9_\-]{4,}\.eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*`,
-  },
-  { kind: "anthropic", body: String.raw`sk-ant-[A-Za-z0-9_\-]{20,}` },
-  { kind: "openai", body: String.raw`sk-[A-Za-z0-9_\-]{20,}` },
-  { kind: "stripe", body: String.raw`[sr]k_(?:live|test)_[A-Za-z0-9]{16,}` },
-  { kind: "github", body: String.raw`gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}` },
-  { kind: "gitlab", body: String.raw`glpat-[A-Za-z0-9_\-]{20,}` },
-  { kind: "aws", body: String.raw`(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])` },
-  { kind: "google", body: String.raw`AIza[A-Za-z0-9_\-]{30,}` },
-  { kind: "slack", body: String.raw`xox[abprs]-[A-Za-z0-9\-]{10,}` },
-  { kind: "npm", body: String.raw`npm_[A-Za-z0-9]{30,}` },
-  { kind: "huggingface", body: String.raw`hf_[A-Za-z0-9]{30,}` },
+  { kind: "jwt", pattern: /eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/ },
+  { kind: "anthropic", pattern: /sk-ant-[A-Za-z0-9_-]{20,}/ },
+  { kind: "openai", pattern: /sk-[A-Za-z0-9_-]{20,}/ },
+  { kind: "stripe", pattern: /[sr]k_(?:live|test)_[A-Za-z0-9]{16,}/ },
+  { kind: "github", pattern: /gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}/ },
+  { kind: "gitlab", pattern: /glpat-[A-Za-z0-9_-]{20,}/ },
+  { kind: "aws", pattern: /(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])/ },
+  { kind: "google", pattern: /AIza[A-Za-z0-9_-]{30,}/ },
+  { kind: "slack", pattern: /xox[abprs]-[A-Za-z0-9-]{10,}/ },
+  { kind: "npm", pattern: /npm_[A-Za-z0-9]{30,}/ },
+  { kind: "huggingface", pattern: /hf_[A-Za-z0-9]{30,}/ },
 ];
 
-const TOKEN_RULES = TOKENS.map(({ kind, body }) => ({
-  pattern: new RegExp(`${START}(?:${body})`, "g"),
+const TOKEN_RULES = TOKENS.map(({ kind, pattern }) => ({
+  pattern: new RegExp(`${START}(?:${pattern.source})`, "g"),
   replacement: marker(kind),
 }));
 
