@@ -55,10 +55,10 @@ const TOKEN_RULES = TOKENS.map(({ kind, pattern }) => ({
   replacement: marker(kind),
 }));
 
-const PEM_BEGIN = String.raw`-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----`;
-const PEM_END = String.raw`-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----`;
+const PEM_BEGIN = /-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/g;
+const PEM_END = /-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/y;
 /** Characters of a PEM body, also JSON-escaped (`\n`) and with `Proc-Type:`/`DEK-Info:` headers. */
-const PEM_BODY = String.raw`[\w+/=:,.()\s\\-]*`;
+const PEM_BODY = /[\w+/=:,.()\s\\-]*/y;
 
 /**
  * Mask private key blocks through their END line. A key cut off by the tool that printed it
@@ -67,9 +67,10 @@ const PEM_BODY = String.raw`[\w+/=:,.()\s\\-]*`;
  */
 function redactPem(text: string): string {
   if (!text.includes("-----BEGIN")) return text;
-  const begin = new RegExp(PEM_BEGIN, "g");
-  const body = new RegExp(PEM_BODY, "y");
-  const endLine = new RegExp(PEM_END, "y");
+  // Fresh copies: the scan moves `lastIndex` by hand.
+  const begin = new RegExp(PEM_BEGIN);
+  const body = new RegExp(PEM_BODY);
+  const endLine = new RegExp(PEM_END);
   let out = "";
   let copied = 0;
   // Position of the next "-----END" at or after the current block; searched again only when the
@@ -94,7 +95,8 @@ function redactPem(text: string): string {
 }
 
 /** `Bearer <credential>` / `Basic <credential>`, anywhere (headers, curl commands, logs). */
-const SCHEME_CREDENTIAL = /(?:(?<![A-Za-z0-9_])|(?<=\\[nrt]))(bearer|basic)([ \t]+)([A-Za-z0-9._~+/-]{8,}=*)/gi;
+const SCHEME_CREDENTIAL =
+  /(?:(?<![A-Za-z0-9_])|(?<=\\[nrt]))(bearer|basic)([ \t]+)([A-Za-z0-9._~+/-]{8,}=*)/gi;
 
 /** `scheme://user:password@host`; the password may itself contain `@`. */
 const URL_CREDENTIAL =
@@ -115,29 +117,10 @@ const SECRET_WORD =
 /** `<owner>_key`: `api_key`, `x-api-key`, `accessKey`, `private_key`, `session_key`. */
 const KEY_OWNER = /(?:api|access|private|secret|session|auth)$/;
 /** Names about a secret rather than holding one: `token_count`, `token_type`, `auth_url`. */
-const NOT_SECRET_SUFFIX = new Set([
-  "count",
-  "limit",
-  "length",
-  "len",
-  "size",
-  "usage",
-  "type",
-  "kind",
-  "mode",
-  "method",
-  "url",
-  "uri",
-  "endpoint",
-  "path",
-  "file",
-  "dir",
-  "name",
-  "ttl",
-  "expiry",
-  "expires",
-  "timeout",
-]);
+const NOT_SECRET_SUFFIX = new Set(
+  `count limit length len size usage type kind mode method
+   url uri endpoint path file dir name ttl expiry expires timeout`.split(/\s+/),
+);
 
 /**
  * True when a key or variable name looks like it holds a secret. Matching is per name segment
@@ -188,8 +171,10 @@ export function createRedactor(env: Record<string, string | undefined>): Redacto
     out = redactPem(out);
     for (const rule of TOKEN_RULES) out = out.replace(rule.pattern, rule.replacement);
     out = out.replace(URL_CREDENTIAL, (_match, head: string) => `${head}${marker("password")}@`);
-    out = out.replace(SCHEME_CREDENTIAL, (match, scheme: string, gap: string, credential: string) =>
-      looksLikeCredential(credential) ? `${scheme}${gap}${marker(scheme.toLowerCase())}` : match,
+    out = out.replace(
+      SCHEME_CREDENTIAL,
+      (match, scheme: string, gap: string, credential: string) =>
+        looksLikeCredential(credential) ? `${scheme}${gap}${marker(scheme.toLowerCase())}` : match,
     );
     return redactPairs(out);
   };
@@ -323,7 +308,6 @@ function findClose(text: string, start: number, close: string, skipEscapes: bool
 function isCode(value: string, next: string | undefined): boolean {
   if (value.length > MAX_CODE) return false;
   if (next === "(" || next === "<" || next === "[") return true; // a call, generic or array type
-  if (value.startsWith("[REDACTED")) return true; // already masked by a token rule
   if (REFERENCE_START.test(value) || CODE_WORD.test(value) || MEMBER_CHAIN.test(value)) return true;
   // `token: token`, `apiKey = githubToken`: a variable that holds the secret, not the secret.
   return /^[A-Za-z_][\w]*$/.test(value) && isSecretName(value);
