@@ -1,3 +1,4 @@
+// @ts-check
 // Builds the published package with Node 20: `dist/index.js` (one ESM bundle made by the
 // installed bun) and `dist/*.d.ts` (tsc, declarations only). Run as `node scripts/build.mjs`.
 import { spawnSync } from "node:child_process";

@@ -1,8 +1,8 @@
 import type { Plugin } from "@opencode-ai/plugin";
 import { createPluginInstance } from "./plugin.js";
 
-export type { Config, ParsedConfig } from "./config/types.js";
 export { parseConfig } from "./config/parse.js";
+export type { Config, ParsedConfig } from "./config/types.js";
 
 /**
  * The opencode server plugin: OpenTelemetry traces, metrics and log events for every session.

@@ -46,9 +46,7 @@ export function opencodeLogSink(client: unknown): LogSink {
   };
 }
 
-type AppLog = (options: {
-  body: { service: string; level: LogLevel; message: string };
-}) => unknown;
+type AppLog = (options: { body: { service: string; level: LogLevel; message: string } }) => unknown;
 
 function appLog(client: unknown): AppLog | undefined {
   if (typeof client !== "object" || client === null || !("app" in client)) return undefined;

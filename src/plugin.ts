@@ -46,7 +46,9 @@ export interface PluginInstance {
  * Builds one plugin instance: config → SDK → session model → emitters → guarded hooks. Nothing
  * here waits on the network, registers process listeners or touches OpenTelemetry globals.
  */
-export async function createPluginInstance(environment: PluginEnvironment): Promise<PluginInstance> {
+export async function createPluginInstance(
+  environment: PluginEnvironment,
+): Promise<PluginInstance> {
   const log = createDiagnosticLog(environment.logSink ?? opencodeLogSink(environment.client));
   const { config, warnings } = parseConfig({ env: environment.env, options: environment.options });
   for (const warning of warnings) log.warn(`opencode-otel: ${warning}`);
@@ -94,7 +96,10 @@ export async function createPluginInstance(environment: PluginEnvironment): Prom
   const flush = () => {
     telemetry.flush().catch(() => undefined);
   };
-  model.subscribe({ turnEnd: flush, sessionEnd: (session) => session.endReason === "deleted" && flush() });
+  model.subscribe({
+    turnEnd: flush,
+    sessionEnd: (session) => session.endReason === "deleted" && flush(),
+  });
 
   return { hooks: guardedHooks(model, telemetry, config, log, now), model, config };
 }

@@ -63,7 +63,10 @@ describe("privacy by default", () => {
   test("each opt-in switch exports exactly its own kind of content", async () => {
     expect(found(await exported({ OTEL_LOG_USER_PROMPTS: "1" }))).toEqual(["prompt"]);
     expect(found(await exported({ OTEL_LOG_TOOL_DETAILS: "1" }))).toEqual(["toolArg"]);
-    expect(found(await exported({ OPENCODE_OTEL_CAPTURE_CONTENT: "1" }))).toEqual(["toolOutput", "reply"]);
+    expect(found(await exported({ OPENCODE_OTEL_CAPTURE_CONTENT: "1" }))).toEqual([
+      "toolOutput",
+      "reply",
+    ]);
   });
 
   test("captured content is truncated and redacted", async () => {
@@ -71,7 +74,10 @@ describe("privacy by default", () => {
     const records = loadFixture("a_single").map(
       (record) =>
         JSON.parse(
-          JSON.stringify(record).replaceAll("Please run it", `Please run it with key ${secret} ${"x".repeat(5000)}`),
+          JSON.stringify(record).replaceAll(
+            "Please run it",
+            `Please run it with key ${secret} ${"x".repeat(5000)}`,
+          ),
         ) as Captured,
     );
     const collected = new Collected();
@@ -79,7 +85,8 @@ describe("privacy by default", () => {
       env: { ...TEST_ENV, OTEL_LOG_USER_PROMPTS: "1", OPENCODE_OTEL_CONTENT_MAX_LENGTH: "200" },
       exporters: collected.overrides(),
     });
-    const prompt = collected.logs.find((log) => log.attributes["event.name"] === "user_prompt")?.attributes.prompt;
+    const prompt = collected.logs.find((log) => log.attributes["event.name"] === "user_prompt")
+      ?.attributes.prompt;
     expect(typeof prompt).toBe("string");
     expect(String(prompt)).not.toContain(secret);
     expect(String(prompt)).toContain("REDACTED");

@@ -4,7 +4,13 @@ import fc from "fast-check";
 import { splitCommandLine } from "../src/config/argv.js";
 import { renderOptionsTable } from "../src/config/docs.js";
 import { parseBoolean, parseKeyValueList } from "../src/config/env.js";
-import { OPTION_LIST, OPTIONS, type OptionSpec, SIGNAL_PLACEHOLDER, SIGNALS } from "../src/config/options.js";
+import {
+  OPTION_LIST,
+  OPTIONS,
+  type OptionSpec,
+  SIGNAL_PLACEHOLDER,
+  SIGNALS,
+} from "../src/config/options.js";
 import { parseConfig } from "../src/config/parse.js";
 
 type Env = Record<string, string | undefined>;
@@ -77,17 +83,23 @@ describe("defaults", () => {
 });
 
 describe("master switch", () => {
-  test.each(["1", "true", "TRUE", "yes", "On", " on "])("OPENCODE_ENABLE_TELEMETRY=%p turns telemetry on", (value) => {
-    const c = config({ OPENCODE_ENABLE_TELEMETRY: value });
-    expect(c.enabled).toBe(true);
-    expect(c.traces.enabled && c.metrics.enabled && c.logs.enabled).toBe(true);
-  });
+  test.each(["1", "true", "TRUE", "yes", "On", " on "])(
+    "OPENCODE_ENABLE_TELEMETRY=%p turns telemetry on",
+    (value) => {
+      const c = config({ OPENCODE_ENABLE_TELEMETRY: value });
+      expect(c.enabled).toBe(true);
+      expect(c.traces.enabled && c.metrics.enabled && c.logs.enabled).toBe(true);
+    },
+  );
 
-  test.each(["0", "false", "No", "OFF"])("OPENCODE_ENABLE_TELEMETRY=%p keeps it off without a warning", (value) => {
-    const { config: c, warnings } = parseConfig({ env: { OPENCODE_ENABLE_TELEMETRY: value } });
-    expect(c.enabled).toBe(false);
-    expect(warnings).toEqual([]);
-  });
+  test.each(["0", "false", "No", "OFF"])(
+    "OPENCODE_ENABLE_TELEMETRY=%p keeps it off without a warning",
+    (value) => {
+      const { config: c, warnings } = parseConfig({ env: { OPENCODE_ENABLE_TELEMETRY: value } });
+      expect(c.enabled).toBe(false);
+      expect(warnings).toEqual([]);
+    },
+  );
 
   test("the plugin option enabled: true turns it on with no environment", () => {
     expect(config({}, { enabled: true }).enabled).toBe(true);
@@ -164,7 +176,12 @@ describe("precedence: plugin option > OPENCODE_* > OTEL_* > default", () => {
       opencode: { OPENCODE_OTLP_ENDPOINT: "http://opencode:4317" },
       otel: { OTEL_EXPORTER_OTLP_ENDPOINT: "http://otel:4317" },
       read: (c) => c.logs.endpoint,
-      values: ["http://option:4317", "http://opencode:4317", "http://otel:4317", "http://localhost:4317"],
+      values: [
+        "http://option:4317",
+        "http://opencode:4317",
+        "http://otel:4317",
+        "http://localhost:4317",
+      ],
     },
     {
       name: "resource attributes (merged, higher wins per key)",
@@ -201,8 +218,15 @@ describe("precedence: plugin option > OPENCODE_* > OTEL_* > default", () => {
   });
 
   test("a per-signal OTEL protocol beats the general OTEL protocol", () => {
-    const c = config({ OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: "grpc" });
-    expect([c.traces.protocol, c.metrics.protocol, c.logs.protocol]).toEqual(["http/json", "grpc", "http/json"]);
+    const c = config({
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+      OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: "grpc",
+    });
+    expect([c.traces.protocol, c.metrics.protocol, c.logs.protocol]).toEqual([
+      "http/json",
+      "grpc",
+      "http/json",
+    ]);
   });
 
   test("an invalid higher source falls back to the default, not to a lower source, and says so", () => {
@@ -217,7 +241,11 @@ describe("precedence: plugin option > OPENCODE_* > OTEL_* > default", () => {
 
   test("empty or blank variables count as unset (OTel spec)", () => {
     const { config: c, warnings } = parseConfig({
-      env: { OPENCODE_OTLP_PROTOCOL: "", OTEL_EXPORTER_OTLP_PROTOCOL: "  ", OPENCODE_OTLP_METRICS_INTERVAL: "" },
+      env: {
+        OPENCODE_OTLP_PROTOCOL: "",
+        OTEL_EXPORTER_OTLP_PROTOCOL: "  ",
+        OPENCODE_OTLP_METRICS_INTERVAL: "",
+      },
     });
     expect(c.traces.protocol).toBe("grpc");
     expect(c.metrics.intervalMs).toBe(60000);
@@ -225,7 +253,10 @@ describe("precedence: plugin option > OPENCODE_* > OTEL_* > default", () => {
   });
 
   test("a null plugin option counts as unset", () => {
-    const { config: c, warnings } = parseConfig({ env: { OPENCODE_OTLP_PROTOCOL: "http/json" }, options: { protocol: null } });
+    const { config: c, warnings } = parseConfig({
+      env: { OPENCODE_OTLP_PROTOCOL: "http/json" },
+      options: { protocol: null },
+    });
     expect(c.traces.protocol).toBe("http/json");
     expect(warnings).toEqual([]);
   });
@@ -233,17 +264,24 @@ describe("precedence: plugin option > OPENCODE_* > OTEL_* > default", () => {
 
 describe("protocols and endpoints", () => {
   test("grpc uses the base endpoint as is for every signal", () => {
-    const c = config({ OPENCODE_OTLP_PROTOCOL: "grpc", OPENCODE_OTLP_ENDPOINT: "https://collector.example:4317/" });
-    for (const signal of SIGNALS) expect(c[signal].endpoint).toBe("https://collector.example:4317/");
+    const c = config({
+      OPENCODE_OTLP_PROTOCOL: "grpc",
+      OPENCODE_OTLP_ENDPOINT: "https://collector.example:4317/",
+    });
+    for (const signal of SIGNALS)
+      expect(c[signal].endpoint).toBe("https://collector.example:4317/");
   });
 
-  test.each(["http/protobuf", "http/json"] as const)("%s appends /v1/<signal> to the default base", (protocol) => {
-    const c = config({ OPENCODE_OTLP_PROTOCOL: protocol });
-    expect(c.traces.protocol).toBe(protocol);
-    expect(c.traces.endpoint).toBe("http://localhost:4318/v1/traces");
-    expect(c.metrics.endpoint).toBe("http://localhost:4318/v1/metrics");
-    expect(c.logs.endpoint).toBe("http://localhost:4318/v1/logs");
-  });
+  test.each(["http/protobuf", "http/json"] as const)(
+    "%s appends /v1/<signal> to the default base",
+    (protocol) => {
+      const c = config({ OPENCODE_OTLP_PROTOCOL: protocol });
+      expect(c.traces.protocol).toBe(protocol);
+      expect(c.traces.endpoint).toBe("http://localhost:4318/v1/traces");
+      expect(c.metrics.endpoint).toBe("http://localhost:4318/v1/metrics");
+      expect(c.logs.endpoint).toBe("http://localhost:4318/v1/logs");
+    },
+  );
 
   test("http is accepted as http/protobuf without a warning, in any case", () => {
     const { config: c, warnings } = parseConfig({ env: { OPENCODE_OTLP_PROTOCOL: "HTTP" } });
@@ -257,9 +295,10 @@ describe("protocols and endpoints", () => {
     ["http://c:4318/otlp", "http://c:4318/otlp/v1/logs"],
     ["http://c:4318/otlp//", "http://c:4318/otlp/v1/logs"],
   ])("http base %p becomes %p", (base, expected) => {
-    expect(config({ OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_EXPORTER_OTLP_ENDPOINT: base }).logs.endpoint).toBe(
-      expected,
-    );
+    expect(
+      config({ OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_EXPORTER_OTLP_ENDPOINT: base }).logs
+        .endpoint,
+    ).toBe(expected);
   });
 
   test("per-signal OTEL endpoints are used as is, other signals keep the base", () => {
@@ -281,7 +320,9 @@ describe("protocols and endpoints", () => {
   });
 
   test("a bad shared endpoint is warned about once, not once per signal", () => {
-    const { config: c, warnings } = parseConfig({ env: { OPENCODE_OTLP_ENDPOINT: "localhost:4317" } });
+    const { config: c, warnings } = parseConfig({
+      env: { OPENCODE_OTLP_ENDPOINT: "localhost:4317" },
+    });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain("OPENCODE_OTLP_ENDPOINT");
     expect(warnings[0]).toContain('"localhost:4317"');
@@ -321,8 +362,16 @@ describe("signal switches and exporters", () => {
   });
 
   test("console keeps the signal on and still computes the endpoint", () => {
-    const c = config({ ...on, OTEL_TRACES_EXPORTER: "console", OPENCODE_OTLP_PROTOCOL: "http/json" });
-    expect(c.traces).toMatchObject({ enabled: true, exporter: "console", endpoint: "http://localhost:4318/v1/traces" });
+    const c = config({
+      ...on,
+      OTEL_TRACES_EXPORTER: "console",
+      OPENCODE_OTLP_PROTOCOL: "http/json",
+    });
+    expect(c.traces).toMatchObject({
+      enabled: true,
+      exporter: "console",
+      endpoint: "http://localhost:4318/v1/traces",
+    });
   });
 
   test("only the first entry of an exporter list counts", () => {
@@ -341,7 +390,9 @@ describe("signal switches and exporters", () => {
 
 describe("headers", () => {
   test("k=v lists are trimmed and percent-decoded, names lower-cased", () => {
-    const c = config({ OPENCODE_OTLP_HEADERS: " Authorization = Bearer%20abc%3D%3D , x-team=a%2Cb, " });
+    const c = config({
+      OPENCODE_OTLP_HEADERS: " Authorization = Bearer%20abc%3D%3D , x-team=a%2Cb, ",
+    });
     expect(c.traces.headers).toEqual({ authorization: "Bearer abc==", "x-team": "a,b" });
   });
 
@@ -363,28 +414,50 @@ describe("headers", () => {
   });
 
   test("the headers option accepts numbers and booleans as strings", () => {
-    expect(config({}, { headers: { "x-scope-orgid": 1 } }).traces.headers).toEqual({ "x-scope-orgid": "1" });
+    expect(config({}, { headers: { "x-scope-orgid": 1 } }).traces.headers).toEqual({
+      "x-scope-orgid": "1",
+    });
   });
 
   const SECRET = "s3cr3t-T0KEN";
   const badHeaders: Array<[string, Env, unknown]> = [
-    ["an entry without '='", { OPENCODE_OTLP_HEADERS: `authorization=Bearer ${SECRET},Bearer ${SECRET}` }, undefined],
-    ["bad percent-encoding", { OTEL_EXPORTER_OTLP_HEADERS: `authorization=${SECRET}%zz` }, undefined],
-    ["an invalid header name", { OTEL_EXPORTER_OTLP_TRACES_HEADERS: `bad name=${SECRET}` }, undefined],
-    ["a line break in a value", { OPENCODE_OTLP_HEADERS: `x=${SECRET}%0D%0AInjected: 1` }, undefined],
+    [
+      "an entry without '='",
+      { OPENCODE_OTLP_HEADERS: `authorization=Bearer ${SECRET},Bearer ${SECRET}` },
+      undefined,
+    ],
+    [
+      "bad percent-encoding",
+      { OTEL_EXPORTER_OTLP_HEADERS: `authorization=${SECRET}%zz` },
+      undefined,
+    ],
+    [
+      "an invalid header name",
+      { OTEL_EXPORTER_OTLP_TRACES_HEADERS: `bad name=${SECRET}` },
+      undefined,
+    ],
+    [
+      "a line break in a value",
+      { OPENCODE_OTLP_HEADERS: `x=${SECRET}%0D%0AInjected: 1` },
+      undefined,
+    ],
     ["an empty key", { OPENCODE_OTLP_HEADERS: `=${SECRET}` }, undefined],
     ["a non-string option value", {}, { headers: { authorization: { token: SECRET } } }],
     ["an option value with a line break", {}, { headers: { authorization: `${SECRET}\n` } }],
     ["a non-object option", {}, { headers: `authorization=${SECRET}` }],
   ];
 
-  test.each(badHeaders)("%s: one warning, no value shown, whole source ignored", (_, env, options) => {
-    const { config: c, warnings } = parseConfig({ env, options });
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain("not shown");
-    for (const warning of warnings) expect(warning).not.toContain(SECRET);
-    for (const signal of SIGNALS) expect(Object.values(c[signal].headers).join()).not.toContain(SECRET);
-  });
+  test.each(badHeaders)(
+    "%s: one warning, no value shown, whole source ignored",
+    (_, env, options) => {
+      const { config: c, warnings } = parseConfig({ env, options });
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain("not shown");
+      for (const warning of warnings) expect(warning).not.toContain(SECRET);
+      for (const signal of SIGNALS)
+        expect(Object.values(c[signal].headers).join()).not.toContain(SECRET);
+    },
+  );
 
   test("a bad headers source does not drop the other sources", () => {
     const c = config({ OTEL_EXPORTER_OTLP_HEADERS: "a=1", OPENCODE_OTLP_HEADERS: "broken" });
@@ -392,17 +465,29 @@ describe("headers", () => {
   });
 
   test("a helper command line is split into argv without a shell", () => {
-    const c = config({ OPENCODE_OTLP_HEADERS_HELPER: `node "/path with space/helper.js" --scope='a b' x` });
+    const c = config({
+      OPENCODE_OTLP_HEADERS_HELPER: `node "/path with space/helper.js" --scope='a b' x`,
+    });
     expect(c.headersHelper).toEqual(["node", "/path with space/helper.js", "--scope=a b", "x"]);
   });
 
   test("the helper option may be an argv array or a string", () => {
-    expect(config({}, { headersHelper: ["get-token", "--json"] }).headersHelper).toEqual(["get-token", "--json"]);
-    expect(config({}, { headersHelper: "get-token --json" }).headersHelper).toEqual(["get-token", "--json"]);
+    expect(config({}, { headersHelper: ["get-token", "--json"] }).headersHelper).toEqual([
+      "get-token",
+      "--json",
+    ]);
+    expect(config({}, { headersHelper: "get-token --json" }).headersHelper).toEqual([
+      "get-token",
+      "--json",
+    ]);
   });
 
   test.each<[string, Env, unknown]>([
-    ["an unterminated quote", { OPENCODE_OTLP_HEADERS_HELPER: `get-token "--key=${SECRET}` }, undefined],
+    [
+      "an unterminated quote",
+      { OPENCODE_OTLP_HEADERS_HELPER: `get-token "--key=${SECRET}` },
+      undefined,
+    ],
     ["a non-string array item", {}, { headersHelper: ["get-token", SECRET, 3] }],
     ["an empty array", {}, { headersHelper: [] }],
   ])("a bad helper (%s) is rejected without being shown", (_, env, options) => {
@@ -416,31 +501,47 @@ describe("headers", () => {
 describe("resource, service name and span attributes", () => {
   test("OTEL_RESOURCE_ATTRIBUTES is percent-decoded", () => {
     const c = config({ OTEL_RESOURCE_ATTRIBUTES: "deployment.environment=prod,team=a%20b%2Cc" });
-    expect(c.resourceAttributes).toEqual({ "deployment.environment": "prod", team: "a b,c", "service.name": "opencode" });
+    expect(c.resourceAttributes).toEqual({
+      "deployment.environment": "prod",
+      team: "a b,c",
+      "service.name": "opencode",
+    });
   });
 
   test("a malformed resource list is discarded whole, as the OTel spec requires", () => {
     const { config: c, warnings } = parseConfig({ env: { OTEL_RESOURCE_ATTRIBUTES: "a=1,oops" } });
     expect(c.resourceAttributes).toEqual({ "service.name": "opencode" });
-    expect(warnings).toEqual(['OTEL_RESOURCE_ATTRIBUTES has an invalid value "a=1,oops": entry 2 has no "="; ignoring it.']);
+    expect(warnings).toEqual([
+      'OTEL_RESOURCE_ATTRIBUTES has an invalid value "a=1,oops": entry 2 has no "="; ignoring it.',
+    ]);
   });
 
   test("service name: option > OTEL_SERVICE_NAME > service.name attribute > default", () => {
     const env = { OTEL_SERVICE_NAME: "svc-env", OTEL_RESOURCE_ATTRIBUTES: "service.name=svc-attr" };
     expect(config(env, { serviceName: "svc-option" }).serviceName).toBe("svc-option");
     expect(config(env).serviceName).toBe("svc-env");
-    expect(config({ OTEL_RESOURCE_ATTRIBUTES: "service.name=svc-attr" }).serviceName).toBe("svc-attr");
-    expect(config({ OPENCODE_RESOURCE_ATTRIBUTES: "service.name=svc-oc" }, {}).serviceName).toBe("svc-oc");
+    expect(config({ OTEL_RESOURCE_ATTRIBUTES: "service.name=svc-attr" }).serviceName).toBe(
+      "svc-attr",
+    );
+    expect(config({ OPENCODE_RESOURCE_ATTRIBUTES: "service.name=svc-oc" }, {}).serviceName).toBe(
+      "svc-oc",
+    );
     expect(config().serviceName).toBe("opencode");
   });
 
   test("resourceAttributes always agrees with serviceName", () => {
-    const c = config({ OTEL_SERVICE_NAME: "svc-env", OTEL_RESOURCE_ATTRIBUTES: "service.name=svc-attr" });
+    const c = config({
+      OTEL_SERVICE_NAME: "svc-env",
+      OTEL_RESOURCE_ATTRIBUTES: "service.name=svc-attr",
+    });
     expect(c.resourceAttributes["service.name"]).toBe("svc-env");
   });
 
   test("span attributes merge the variable under the option", () => {
-    const c = config({ OPENCODE_SPAN_ATTRIBUTES: "team=env,ci=true" }, { spanAttributes: { team: "option" } });
+    const c = config(
+      { OPENCODE_SPAN_ATTRIBUTES: "team=env,ci=true" },
+      { spanAttributes: { team: "option" } },
+    );
     expect(c.spanAttributes).toEqual({ team: "option", ci: "true" });
   });
 
@@ -453,13 +554,18 @@ describe("resource, service name and span attributes", () => {
 
 describe("trace context", () => {
   test("a valid traceparent and tracestate are kept", () => {
-    const c = config({ OPENCODE_TRACEPARENT: TRACEPARENT, OPENCODE_TRACESTATE: "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7" });
+    const c = config({
+      OPENCODE_TRACEPARENT: TRACEPARENT,
+      OPENCODE_TRACESTATE: "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7",
+    });
     expect(c.traceparent).toBe(TRACEPARENT);
     expect(c.tracestate).toBe("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7");
   });
 
   test("upper-case hex is normalized to the wire form", () => {
-    expect(config({ OPENCODE_TRACEPARENT: TRACEPARENT.toUpperCase() }).traceparent).toBe(TRACEPARENT);
+    expect(config({ OPENCODE_TRACEPARENT: TRACEPARENT.toUpperCase() }).traceparent).toBe(
+      TRACEPARENT,
+    );
   });
 
   test.each([
@@ -479,11 +585,15 @@ describe("trace context", () => {
   test("a tracestate without a valid traceparent is dropped with one warning", () => {
     const { config: c, warnings } = parseConfig({ env: { OPENCODE_TRACESTATE: "a=b" } });
     expect(c.tracestate).toBeUndefined();
-    expect(warnings).toEqual(["OPENCODE_TRACESTATE is ignored because there is no valid traceparent."]);
+    expect(warnings).toEqual([
+      "OPENCODE_TRACESTATE is ignored because there is no valid traceparent.",
+    ]);
   });
 
   test.each(["a", "A=b", "a=b,a=c", "a=b ,c=d=e"])("an invalid tracestate %p warns", (value) => {
-    const { config: c, warnings } = parseConfig({ env: { OPENCODE_TRACEPARENT: TRACEPARENT, OPENCODE_TRACESTATE: value } });
+    const { config: c, warnings } = parseConfig({
+      env: { OPENCODE_TRACEPARENT: TRACEPARENT, OPENCODE_TRACESTATE: value },
+    });
     expect(c.tracestate).toBeUndefined();
     expect(warnings).toHaveLength(1);
   });
@@ -496,7 +606,11 @@ describe("metrics, privacy and limits", () => {
       OTEL_METRICS_INCLUDE_SESSION_ID: "true",
       OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "Delta",
     });
-    expect(c.metrics).toMatchObject({ prefix: "claude_code.", includeSessionId: true, temporality: "delta" });
+    expect(c.metrics).toMatchObject({
+      prefix: "claude_code.",
+      includeSessionId: true,
+      temporality: "delta",
+    });
   });
 
   test("a metric prefix that would make invalid instrument names is rejected", () => {
@@ -530,16 +644,26 @@ describe("metrics, privacy and limits", () => {
       OPENCODE_OTEL_SHUTDOWN_TIMEOUT: "250",
       OPENCODE_OTEL_SPAN_PREFIX: "oc.",
     });
-    expect(c).toMatchObject({ attributeValueLengthLimit: 1000, maxSessions: 5, shutdownTimeoutMs: 250, spanPrefix: "oc." });
+    expect(c).toMatchObject({
+      attributeValueLengthLimit: 1000,
+      maxSessions: 5,
+      shutdownTimeoutMs: 250,
+      spanPrefix: "oc.",
+    });
   });
 
-  test.each(["0", "-1", "1.5", "1e3", "0x10", "ten", "2147483648"])("interval %p is rejected", (value) => {
-    const { config: c, warnings } = parseConfig({ env: { OPENCODE_OTLP_METRICS_INTERVAL: value } });
-    expect(c.metrics.intervalMs).toBe(60000);
-    expect(warnings).toEqual([
-      `OPENCODE_OTLP_METRICS_INTERVAL has an invalid value ${JSON.stringify(value)}: expected whole milliseconds from 1 to 2147483647; using the default 60000.`,
-    ]);
-  });
+  test.each(["0", "-1", "1.5", "1e3", "0x10", "ten", "2147483648"])(
+    "interval %p is rejected",
+    (value) => {
+      const { config: c, warnings } = parseConfig({
+        env: { OPENCODE_OTLP_METRICS_INTERVAL: value },
+      });
+      expect(c.metrics.intervalMs).toBe(60000);
+      expect(warnings).toEqual([
+        `OPENCODE_OTLP_METRICS_INTERVAL has an invalid value ${JSON.stringify(value)}: expected whole milliseconds from 1 to 2147483647; using the default 60000.`,
+      ]);
+    },
+  );
 
   test("numeric options accept numbers and digit strings, not fractions", () => {
     expect(config({}, { maxSessions: "7" }).maxSessions).toBe(7);
@@ -549,18 +673,23 @@ describe("metrics, privacy and limits", () => {
 });
 
 describe("plugin options object", () => {
-  test.each([["a string", "enabled"], ["an array", [1, 2]], ["a number", 42], ["a boolean", true]])(
-    "%s as options gives one warning and is ignored",
-    (_, options) => {
-      const { config: c, warnings } = parseConfig({ env: on, options });
-      expect(warnings).toHaveLength(1);
-      expect(warnings[0]).toContain("Plugin options must be an object");
-      expect(c.enabled).toBe(true);
-    },
-  );
+  test.each([
+    ["a string", "enabled"],
+    ["an array", [1, 2]],
+    ["a number", 42],
+    ["a boolean", true],
+  ])("%s as options gives one warning and is ignored", (_, options) => {
+    const { config: c, warnings } = parseConfig({ env: on, options });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("Plugin options must be an object");
+    expect(c.enabled).toBe(true);
+  });
 
   test("each unknown key is named in its own warning, nested keys with their path", () => {
-    const warnings = warningsFor({}, { endpont: "x", capture: { prompt: true, content: true }, enabled: true });
+    const warnings = warningsFor(
+      {},
+      { endpont: "x", capture: { prompt: true, content: true }, enabled: true },
+    );
     expect(warnings).toEqual([
       'Unknown plugin option "endpont" is ignored.',
       'Unknown plugin option "capture.prompt" is ignored.',
@@ -575,7 +704,10 @@ describe("plugin options object", () => {
   });
 
   test("inherited keys such as constructor are not read as options", () => {
-    const { warnings } = parseConfig({ env: {}, options: JSON.parse('{"__proto__": {"enabled": true}}') });
+    const { warnings } = parseConfig({
+      env: {},
+      options: JSON.parse('{"__proto__": {"enabled": true}}'),
+    });
     expect(config({}, JSON.parse('{"__proto__": {"enabled": true}}')).enabled).toBe(false);
     expect(warnings).toEqual(['Unknown plugin option "__proto__" is ignored.']);
   });
@@ -588,7 +720,9 @@ describe("plugin options object", () => {
     };
     const result = parseConfig({ env: on, options });
     expect(result.config.enabled).toBe(false);
-    expect(result.warnings).toEqual(["Configuration could not be read (Error); telemetry is disabled."]);
+    expect(result.warnings).toEqual([
+      "Configuration could not be read (Error); telemetry is disabled.",
+    ]);
   });
 });
 
@@ -605,16 +739,27 @@ describe("every invalid value gives exactly one warning and the default", () => 
     "command line (string or string[] in options)": "'unterminated",
   };
   const invalidFor = (spec: OptionSpec<unknown>): string | undefined =>
-    spec.option === "metricPrefix" ? "1bad" : (INVALID[spec.type.doc] ?? (spec.type.doc.startsWith("`") ? "bogus" : undefined));
+    spec.option === "metricPrefix"
+      ? "1bad"
+      : (INVALID[spec.type.doc] ?? (spec.type.doc.startsWith("`") ? "bogus" : undefined));
   const sources = OPTION_LIST.flatMap((spec) => {
     const bad = invalidFor(spec);
     if (bad === undefined) return [];
-    const names = expandNames([...spec.env, ...spec.otelEnv]).map((name) => ({ spec, name, bad, option: false }));
-    return spec.option === undefined ? names : [...names, { spec, name: spec.option, bad, option: true }];
+    const names = expandNames([...spec.env, ...spec.otelEnv]).map((name) => ({
+      spec,
+      name,
+      bad,
+      option: false,
+    }));
+    return spec.option === undefined
+      ? names
+      : [...names, { spec, name: spec.option, bad, option: true }];
   });
 
   test("every type except free text has an invalid sample", () => {
-    const free = OPTION_LIST.filter((spec) => invalidFor(spec) === undefined).map((spec) => spec.option);
+    const free = OPTION_LIST.filter((spec) => invalidFor(spec) === undefined).map(
+      (spec) => spec.option,
+    );
     expect(free).toEqual(["serviceName", "spanPrefix"]);
   });
 
@@ -639,9 +784,24 @@ describe("every invalid value gives exactly one warning and the default", () => 
 
 describe("result", () => {
   test("is deeply frozen", () => {
-    const result = parseConfig({ env: { ...on, OPENCODE_OTLP_HEADERS: "a=b" }, options: { headersHelper: ["x"] } });
+    const result = parseConfig({
+      env: { ...on, OPENCODE_OTLP_HEADERS: "a=b" },
+      options: { headersHelper: ["x"] },
+    });
     const c = result.config;
-    for (const value of [result, result.warnings, c, c.traces, c.traces.headers, c.metrics, c.logs, c.capture, c.resourceAttributes, c.spanAttributes, c.headersHelper]) {
+    for (const value of [
+      result,
+      result.warnings,
+      c,
+      c.traces,
+      c.traces.headers,
+      c.metrics,
+      c.logs,
+      c.capture,
+      c.resourceAttributes,
+      c.spanAttributes,
+      c.headersHelper,
+    ]) {
       expect(Object.isFrozen(value)).toBe(true);
     }
     expect(() => {
@@ -653,7 +813,9 @@ describe("result", () => {
     const env: Env = { OPENCODE_ENABLE_TELEMETRY: "1" };
     const options = { headers: { a: "b" }, headersHelper: ["x"], capture: { prompts: true } };
     parseConfig({ env, options });
-    expect(Object.isFrozen(env) || Object.isFrozen(options) || Object.isFrozen(options.headers)).toBe(false);
+    expect(
+      Object.isFrozen(env) || Object.isFrozen(options) || Object.isFrozen(options.headers),
+    ).toBe(false);
     expect(Object.isFrozen(options.headersHelper) || Object.isFrozen(options.capture)).toBe(false);
     expect(env).toEqual({ OPENCODE_ENABLE_TELEMETRY: "1" });
   });
@@ -662,15 +824,32 @@ describe("result", () => {
     const MARK = "SECRETMARK";
     const envNames = expandNames(OPTION_LIST.flatMap((spec) => [...spec.env, ...spec.otelEnv]));
     const secretNames = new Set(
-      expandNames(OPTION_LIST.filter((spec) => spec.type.secret).flatMap((spec) => [...spec.env, ...spec.otelEnv])),
+      expandNames(
+        OPTION_LIST.filter((spec) => spec.type.secret).flatMap((spec) => [
+          ...spec.env,
+          ...spec.otelEnv,
+        ]),
+      ),
     );
-    const value = fc.oneof(fc.string(), fc.constantFrom("1", "http", "a=b", "x=%zz", "'", "a=b,c", " ", ""));
+    const value = fc.oneof(
+      fc.string(),
+      fc.constantFrom("1", "http", "a=b", "x=%zz", "'", "a=b,c", " ", ""),
+    );
     const envArb = fc.dictionary(fc.constantFrom(...envNames), value);
-    const optionsArb = fc.oneof(fc.anything(), fc.dictionary(fc.constantFrom("headers", "headersHelper", "enabled", "capture", "nope"), fc.anything()));
+    const optionsArb = fc.oneof(
+      fc.anything(),
+      fc.dictionary(
+        fc.constantFrom("headers", "headersHelper", "enabled", "capture", "nope"),
+        fc.anything(),
+      ),
+    );
     fc.assert(
       fc.property(envArb, optionsArb, (rawEnv, options) => {
         const env = Object.fromEntries(
-          Object.entries(rawEnv).map(([k, v]) => [k, secretNames.has(k) ? `${v}${MARK}${v}` : v.replaceAll(MARK, "")]),
+          Object.entries(rawEnv).map(([k, v]) => [
+            k,
+            secretNames.has(k) ? `${v}${MARK}${v}` : v.replaceAll(MARK, ""),
+          ]),
         );
         const result = parseConfig({ env, options });
         expect(Object.isFrozen(result.config)).toBe(true);
@@ -686,7 +865,9 @@ describe("result", () => {
 
 describe("env helpers", () => {
   test("parseBoolean rejects anything but the eight words", () => {
-    expect(["1", "true", "yes", "on", "0", "false", "no", "off", "2", "y", ""].map(parseBoolean)).toEqual([
+    expect(
+      ["1", "true", "yes", "on", "0", "false", "no", "off", "2", "y", ""].map(parseBoolean),
+    ).toEqual([
       true,
       true,
       true,
@@ -724,15 +905,20 @@ describe("docs", () => {
     const table = renderOptionsTable();
     for (const spec of OPTION_LIST) {
       if (spec.option !== undefined) expect(table).toContain(`\`${spec.option}\``);
-      for (const name of expandNames([...spec.env, ...spec.otelEnv])) expect(table).toContain(`\`${name}\``);
+      for (const name of expandNames([...spec.env, ...spec.otelEnv]))
+        expect(table).toContain(`\`${name}\``);
     }
-    expect(table.split("\n").filter((line) => line.startsWith("| ")).length).toBe(OPTION_LIST.length + 2);
+    expect(table.split("\n").filter((line) => line.startsWith("| ")).length).toBe(
+      OPTION_LIST.length + 2,
+    );
   });
 });
 
 function expandNames(names: readonly string[]): string[] {
   return names.flatMap((name) =>
-    name.includes(SIGNAL_PLACEHOLDER) ? SIGNALS.map((s) => name.replace(SIGNAL_PLACEHOLDER, s.toUpperCase())) : [name],
+    name.includes(SIGNAL_PLACEHOLDER)
+      ? SIGNALS.map((s) => name.replace(SIGNAL_PLACEHOLDER, s.toUpperCase()))
+      : [name],
   );
 }
 
@@ -741,5 +927,8 @@ function nest(path: string, value: unknown): Record<string, unknown> {
   return path
     .split(".")
     .reverse()
-    .reduce<Record<string, unknown>>((inner, key, index) => ({ [key]: index === 0 ? value : inner }), {});
+    .reduce<Record<string, unknown>>(
+      (inner, key, index) => ({ [key]: index === 0 ? value : inner }),
+      {},
+    );
 }

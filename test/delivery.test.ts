@@ -3,9 +3,14 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { expectedTotals, FIXTURE_DIR, loadFixture, processSegments } from "./support/fixtures.js";
-import { type Receiver, type ReceivedSpan, startOtlpReceiver, type Transport } from "./support/otlp-receiver.js";
+import {
+  type ReceivedSpan,
+  type Receiver,
+  startOtlpReceiver,
+  type Transport,
+} from "./support/otlp-receiver.js";
 
-const CHILD = join(import.meta.dir, "support/replay-child.mjs");
+const CHILD = join(import.meta.dir, "support/replay-child.ts");
 const BUN = process.execPath;
 const DIST = join(import.meta.dir, "../dist/index.js");
 
@@ -25,7 +30,11 @@ interface ChildResult {
   readonly ms: number;
 }
 
-function runChild(args: string[], env: Record<string, string>, timeoutMs = 20_000): Promise<ChildResult> {
+function runChild(
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+): Promise<ChildResult> {
   return new Promise((resolve) => {
     const started = Date.now();
     const child = spawn(BUN, [CHILD, ...args], { env: { PATH: process.env.PATH ?? "", ...env } });
@@ -61,7 +70,10 @@ async function deliver(name: string, transport: Transport): Promise<ReceivedSpan
   receiver.reset();
   const segments = processSegments(loadFixture(name));
   for (let index = 0; index < segments.length; index++) {
-    const result = await runChild([join(FIXTURE_DIR, `${name}.jsonl`), String(index)], envFor(transport));
+    const result = await runChild(
+      [join(FIXTURE_DIR, `${name}.jsonl`), String(index)],
+      envFor(transport),
+    );
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
   }
@@ -70,37 +82,40 @@ async function deliver(name: string, transport: Transport): Promise<ReceivedSpan
 
 const TRANSPORTS: Transport[] = ["http/protobuf", "http/json", "grpc"];
 
-describe.each(TRANSPORTS)("over %s, ending like opencode run (dispose, then process.exit)", (transport) => {
-  test.each(["a_single", "b1_multiturn_run", "d_subagent_serve", "c2_errors_serve"])(
-    "%s arrives whole: one trace per session, nothing orphaned, lifetime totals",
-    async (name) => {
-      const spans = await deliver(name, transport);
-      expect(spans.length).toBeGreaterThan(0);
-      const ids = new Set(spans.map((span) => span.spanId));
-      expect(ids.size).toBe(spans.length);
-      for (const span of spans) {
-        if (span.parentSpanId) expect(ids.has(span.parentSpanId)).toBe(true);
-        else expect(span.name).toBe("opencode.session");
-      }
-      const expected = expectedTotals(loadFixture(name));
-      for (const [sessionId, total] of expected) {
-        const members = spans.filter((span) => span.attributes["session.id"] === sessionId);
-        expect(new Set(members.map((span) => span.traceId)).size).toBe(1);
-        const latest = members
-          .filter((span) => span.name === "opencode.session")
-          .sort((a, b) => Number(a.endTimeUnixNano - b.endTimeUnixNano))
-          .at(-1);
-        expect(Number(latest?.attributes["session.total_tokens"])).toBe(total.tokens);
-        expect(Number(latest?.attributes["session.total_cost_usd"])).toBeCloseTo(total.cost, 10);
-      }
-      const logs = receiver.logs.filter((log) => log.transport === transport);
-      expect(logs.some((log) => log.attributes["event.name"] === "api_request")).toBe(true);
-      const points = receiver.metrics.filter((point) => point.transport === transport);
-      expect(points.some((point) => point.name === "opencode.token.usage")).toBe(true);
-    },
-    30_000,
-  );
-});
+describe.each(TRANSPORTS)(
+  "over %s, ending like opencode run (dispose, then process.exit)",
+  (transport) => {
+    test.each(["a_single", "b1_multiturn_run", "d_subagent_serve", "c2_errors_serve"])(
+      "%s arrives whole: one trace per session, nothing orphaned, lifetime totals",
+      async (name) => {
+        const spans = await deliver(name, transport);
+        expect(spans.length).toBeGreaterThan(0);
+        const ids = new Set(spans.map((span) => span.spanId));
+        expect(ids.size).toBe(spans.length);
+        for (const span of spans) {
+          if (span.parentSpanId) expect(ids.has(span.parentSpanId)).toBe(true);
+          else expect(span.name).toBe("opencode.session");
+        }
+        const expected = expectedTotals(loadFixture(name));
+        for (const [sessionId, total] of expected) {
+          const members = spans.filter((span) => span.attributes["session.id"] === sessionId);
+          expect(new Set(members.map((span) => span.traceId)).size).toBe(1);
+          const latest = members
+            .filter((span) => span.name === "opencode.session")
+            .sort((a, b) => Number(a.endTimeUnixNano - b.endTimeUnixNano))
+            .at(-1);
+          expect(Number(latest?.attributes["session.total_tokens"])).toBe(total.tokens);
+          expect(Number(latest?.attributes["session.total_cost_usd"])).toBeCloseTo(total.cost, 10);
+        }
+        const logs = receiver.logs.filter((log) => log.transport === transport);
+        expect(logs.some((log) => log.attributes["event.name"] === "api_request")).toBe(true);
+        const points = receiver.metrics.filter((point) => point.transport === transport);
+        expect(points.some((point) => point.name === "opencode.token.usage")).toBe(true);
+      },
+      30_000,
+    );
+  },
+);
 
 describe("in one process", () => {
   test("two plugin instances, both disposed, leave no listener, timer, socket or provider behind", async () => {

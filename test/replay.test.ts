@@ -56,7 +56,9 @@ describe.each(FIXTURES)("replaying %s", (name) => {
     expect(expected.size).toBeGreaterThan(0);
     for (const [sessionId, total] of expected) {
       const segments = spans
-        .filter((span) => span.name === "opencode.session" && attr(span, "session.id") === sessionId)
+        .filter(
+          (span) => span.name === "opencode.session" && attr(span, "session.id") === sessionId,
+        )
         .sort((a, b) => Number(a.endTime[0] - b.endTime[0]) || a.endTime[1] - b.endTime[1]);
       const latest = segments.at(-1);
       expect(latest).toBeDefined();
@@ -104,7 +106,9 @@ describe("lifecycle", () => {
     const session = spans.find((span) => span.name === "opencode.session") as ReadableSpan;
     expect(attr(session, "session.end_reason")).toBe("deleted");
     expect(attr(session, "session.total_turns")).toBe(3);
-    const deleted = records.find((r) => r.hook === "event" && JSON.stringify(r.input).includes('"session.deleted"'));
+    const deleted = records.find(
+      (r) => r.hook === "event" && JSON.stringify(r.input).includes('"session.deleted"'),
+    );
     expect(session.endTime[0]).toBe(Math.floor((deleted?.ts ?? 0) / 1000));
   });
 
@@ -132,10 +136,15 @@ describe("lifecycle", () => {
 describe("metrics and logs", () => {
   test("metric points carry no session or message ids by default", async () => {
     const { metrics } = await run("c2_errors_serve");
-    const points = metrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics.flatMap((m) => m.dataPoints)));
+    const points: { attributes: Record<string, unknown> }[] = metrics.flatMap((rm) =>
+      rm.scopeMetrics.flatMap((sm) =>
+        sm.metrics.flatMap((m): { attributes: Record<string, unknown> }[] => m.dataPoints),
+      ),
+    );
     expect(points.length).toBeGreaterThan(0);
     for (const point of points) {
-      for (const key of Object.keys(point.attributes)) expect(key).not.toMatch(/session\.id|message|prompt\.id|call/);
+      for (const key of Object.keys(point.attributes))
+        expect(key).not.toMatch(/session\.id|message|prompt\.id|call/);
     }
   });
 
@@ -144,14 +153,18 @@ describe("metrics and logs", () => {
     const last = metrics.at(-1);
     const find = (name: string) =>
       last?.scopeMetrics.flatMap((sm) => sm.metrics).find((m) => m.descriptor.name === name);
-    for (const name of ["opencode.session.duration", "opencode.session.token.total", "opencode.session.cost.total"]) {
+    for (const name of [
+      "opencode.session.duration",
+      "opencode.session.token.total",
+      "opencode.session.cost.total",
+    ]) {
       const metric = find(name);
       expect(metric).toBeDefined();
       let count = 0;
-      for (const point of metric?.dataPoints ?? []) {
-        const value = point.value;
-        if (typeof value === "object" && value !== null && "count" in value) count += value.count;
-      }
+      const points: { value: unknown }[] = metric?.dataPoints ?? [];
+      for (const { value } of points)
+        if (typeof value === "object" && value !== null && "count" in value)
+          count += Number(value.count);
       expect(count).toBe(2);
     }
   });
@@ -159,7 +172,9 @@ describe("metrics and logs", () => {
   test("counts retries and reports each failed call as one api_error linked to its trace", async () => {
     const { metrics, logs, spans } = await run("c2_errors_serve");
     const last = metrics.at(-1);
-    const retry = last?.scopeMetrics.flatMap((sm) => sm.metrics).find((m) => m.descriptor.name === "opencode.retry.count");
+    const retry = last?.scopeMetrics
+      .flatMap((sm) => sm.metrics)
+      .find((m) => m.descriptor.name === "opencode.retry.count");
     const retries = (retry?.dataPoints ?? []).reduce((sum, point) => sum + Number(point.value), 0);
     expect(retries).toBe(1 + 5 + 3);
     const apiErrors = logs.filter((log) => log.attributes["event.name"] === "api_error");

@@ -18,7 +18,8 @@ export function adaptEvent(event: unknown, now: number, emit: FactSink): void {
   switch (type) {
     case "session.created":
     case "session.updated":
-      return sessionInfo(props, type === "session.created", now, emit);
+      sessionInfo(props, type === "session.created", now, emit);
+      return;
     case "session.deleted": {
       const sessionId = id(props.sessionID) ?? id(obj(props.info)?.id);
       if (sessionId) emit({ kind: "session.delete", sessionId, time: now });
@@ -32,7 +33,8 @@ export function adaptEvent(event: unknown, now: number, emit: FactSink): void {
       return;
     }
     case "session.status":
-      return sessionStatus(props, now, emit);
+      sessionStatus(props, now, emit);
+      return;
     case "session.idle": {
       // Deprecated alias of session.status {type:"idle"}; opencode 1.18 sends both, the model
       // treats the second as a no-op. Older hosts send only this one.
@@ -41,17 +43,23 @@ export function adaptEvent(event: unknown, now: number, emit: FactSink): void {
       return;
     }
     case "session.diff":
-      return sessionDiff(props, now, emit);
+      sessionDiff(props, now, emit);
+      return;
     case "message.updated":
-      return messageUpdated(props, now, emit);
+      messageUpdated(props, now, emit);
+      return;
     case "message.part.updated":
-      return partUpdated(props, now, emit);
+      partUpdated(props, now, emit);
+      return;
     case "message.part.delta":
-      return partDelta(props, emit);
+      partDelta(props, emit);
+      return;
     case "permission.asked":
-      return permissionAsked(props, now, emit);
+      permissionAsked(props, now, emit);
+      return;
     case "permission.replied":
-      return permissionReplied(props, now, emit);
+      permissionReplied(props, now, emit);
+      return;
     default:
       return;
   }

@@ -1,6 +1,6 @@
 import type { Fact } from "../facts.js";
-import { id, isObj, obj, str } from "./read.js";
 import type { FactSink } from "./event.js";
+import { id, isObj, obj, str } from "./read.js";
 
 /**
  * `chat.message` fires once per user prompt (subagent prompts included), before the user

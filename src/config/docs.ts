@@ -1,7 +1,14 @@
 /** The options table in Markdown, generated from `options.ts` for the README. */
 import { OPTION_LIST, type OptionSpec, SIGNAL_PLACEHOLDER, SIGNALS } from "./options.js";
 
-const HEADER = ["Option", "`OPENCODE_*` variable", "`OTEL_*` variable", "Type", "Default", "Description"];
+const HEADER = [
+  "Option",
+  "`OPENCODE_*` variable",
+  "`OTEL_*` variable",
+  "Type",
+  "Default",
+  "Description",
+];
 
 /** Renders every option as one Markdown table row, in table order. Deterministic, ends with a newline. */
 export function renderOptionsTable(): string {
@@ -35,7 +42,8 @@ function names(list: readonly string[]): string {
 function renderDefault(value: unknown): string {
   if (value === undefined) return "unset";
   if (typeof value === "string") return code(value);
-  if (typeof value === "object" && value !== null) return Object.keys(value).length === 0 ? "empty" : code(JSON.stringify(value));
+  if (typeof value === "object" && value !== null)
+    return Object.keys(value).length === 0 ? "empty" : code(JSON.stringify(value));
   return code(String(value));
 }
 

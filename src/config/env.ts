@@ -50,7 +50,8 @@ export function parseKeyValueList(raw: string): Parsed<ReadonlyArray<readonly [s
     if (eq === -1) return fail(`${position} has no "="`);
     const key = decodePercent(entry.slice(0, eq).trim());
     const value = decodePercent(entry.slice(eq + 1).trim());
-    if (key === undefined || value === undefined) return fail(`${position} has invalid percent-encoding`);
+    if (key === undefined || value === undefined)
+      return fail(`${position} has invalid percent-encoding`);
     if (key === "") return fail(`${position} has an empty key`);
     entries.push([key, value]);
   }

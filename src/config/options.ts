@@ -80,7 +80,8 @@ export const OPTIONS = {
     otelEnv: ["OTEL_SERVICE_NAME"],
     type: stringType({ allowEmpty: false }),
     default: "opencode",
-    description: "`service.name` resource attribute; a `service.name` in the resource attributes is used when this is unset.",
+    description:
+      "`service.name` resource attribute; a `service.name` in the resource attributes is used when this is unset.",
   }),
   resourceAttributes: option<StringMap>({
     option: "resourceAttributes",
@@ -144,7 +145,8 @@ export const OPTIONS = {
     otelEnv: ["OTEL_{SIGNAL}_EXPORTER"],
     type: enumType<ExporterKind>({ values: ["otlp", "console", "none"], firstOfList: true }),
     default: "otlp",
-    description: "Where a signal goes; only the first entry of a list is used. `none` turns the signal off.",
+    description:
+      "Where a signal goes; only the first entry of a list is used. `none` turns the signal off.",
   }),
   disableTraces: option<boolean>({
     option: "disableTraces",
@@ -207,7 +209,8 @@ export const OPTIONS = {
     otelEnv: ["OTEL_METRICS_INCLUDE_SESSION_ID"],
     type: booleanType,
     default: false,
-    description: "Puts `session.id` on metric points (one series per session: costly with cumulative temporality).",
+    description:
+      "Puts `session.id` on metric points (one series per session: costly with cumulative temporality).",
   }),
   logsInterval: option<number>({
     option: "logsInterval",
@@ -231,7 +234,8 @@ export const OPTIONS = {
     otelEnv: [],
     type: keyValues,
     default: noEntries,
-    description: "Attributes added to every span, percent-decoded; merged key by key across sources.",
+    description:
+      "Attributes added to every span, percent-decoded; merged key by key across sources.",
   }),
   traceparent: option<string | undefined>({
     option: "traceparent",
@@ -279,7 +283,8 @@ export const OPTIONS = {
     otelEnv: [],
     type: count,
     default: 2048,
-    description: "Maximum characters of one captured content value; longer values are cut with a marker.",
+    description:
+      "Maximum characters of one captured content value; longer values are cut with a marker.",
   }),
   attributeValueLengthLimit: option<number>({
     option: "attributeValueLengthLimit",
@@ -287,7 +292,8 @@ export const OPTIONS = {
     otelEnv: ["OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"],
     type: count,
     default: 4096,
-    description: "Maximum length of any attribute value, so one huge value cannot get a whole batch rejected.",
+    description:
+      "Maximum length of any attribute value, so one huge value cannot get a whole batch rejected.",
   }),
   maxSessions: option<number>({
     option: "maxSessions",

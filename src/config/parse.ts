@@ -28,7 +28,10 @@ export function parseConfig(input: ConfigInput): ParsedConfig {
     // proxies). Telemetry off is the safe answer. The error text is not shown: it may quote input.
     const name = error instanceof Error ? error.name : typeof error;
     const { config } = build({ env: {} });
-    return deepFreeze({ config, warnings: [`Configuration could not be read (${name}); telemetry is disabled.`] });
+    return deepFreeze({
+      config,
+      warnings: [`Configuration could not be read (${name}); telemetry is disabled.`],
+    });
   }
 }
 

@@ -10,7 +10,9 @@ export function isOptionsObject(value: unknown): value is OptionsObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-const KNOWN = new Set(OPTION_LIST.flatMap((spec) => (spec.option === undefined ? [] : [spec.option])));
+const KNOWN = new Set(
+  OPTION_LIST.flatMap((spec) => (spec.option === undefined ? [] : [spec.option])),
+);
 // Keys that hold an object of further options: `capture` in `capture.prompts`.
 const GROUPS = new Set([...KNOWN].flatMap(parentPaths));
 

@@ -22,7 +22,10 @@ export interface Resolved<T> {
 /** Reads options from one set of sources; each bad source is warned about once. */
 export interface Resolver {
   /** The value of the highest-precedence source that is set; if it is invalid, `fallback` (default: the table's). */
-  first<T>(spec: OptionSpec<T>, how?: { readonly signal?: Signal; readonly fallback?: T }): Resolved<T>;
+  first<T>(
+    spec: OptionSpec<T>,
+    how?: { readonly signal?: Signal; readonly fallback?: T },
+  ): Resolved<T>;
   /** Every valid value, lowest precedence first, for merging maps key by key. */
   layers<T>(spec: OptionSpec<T>, how?: { readonly signal?: Signal }): T[];
 }
@@ -49,7 +52,12 @@ export function createResolver(sources: {
       const raw = readOptionPath(sources.options, spec.option);
       // null in JSON reads as "not set", like a missing key.
       if (raw !== undefined && raw !== null) {
-        found.push({ name: spec.option, label: `Plugin option "${spec.option}"`, raw, from: "option" });
+        found.push({
+          name: spec.option,
+          label: `Plugin option "${spec.option}"`,
+          raw,
+          from: "option",
+        });
       }
     }
     for (const name of [...spec.env, ...spec.otelEnv]) {
@@ -64,7 +72,9 @@ export function createResolver(sources: {
 
   const parse = <T>(spec: OptionSpec<T>, input: Input, fallback: string): Parsed<T> => {
     const parsed =
-      input.from === "env" && typeof input.raw === "string" ? spec.type.fromEnv(input.raw) : spec.type.fromOption(input.raw);
+      input.from === "env" && typeof input.raw === "string"
+        ? spec.type.fromEnv(input.raw)
+        : spec.type.fromOption(input.raw);
     if (parsed.ok) return parsed;
     if (!warned.has(input.label)) {
       warned.add(input.label);
@@ -76,7 +86,10 @@ export function createResolver(sources: {
     return parsed;
   };
 
-  function first<T>(spec: OptionSpec<T>, how: { readonly signal?: Signal; readonly fallback?: T } = {}): Resolved<T> {
+  function first<T>(
+    spec: OptionSpec<T>,
+    how: { readonly signal?: Signal; readonly fallback?: T } = {},
+  ): Resolved<T> {
     const fallback = how.fallback ?? spec.default;
     const [input] = inputs(spec, how.signal);
     if (input === undefined) return { value: fallback, source: undefined, label: undefined };

@@ -38,6 +38,7 @@ export function parseTracestate(raw: string): Parsed<string> {
     if (keys.has(key)) return fail(`key "${key}" appears twice`);
     keys.add(key);
   }
-  if (keys.size > TRACESTATE_MAX_MEMBERS) return fail(`more than ${TRACESTATE_MAX_MEMBERS} members`);
+  if (keys.size > TRACESTATE_MAX_MEMBERS)
+    return fail(`more than ${TRACESTATE_MAX_MEMBERS} members`);
   return ok(text);
 }

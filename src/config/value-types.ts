@@ -44,9 +44,13 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export function integerType(unit: "ms" | "count"): ValueType<number> {
   const max = unit === "ms" ? MAX_TIMER_MS : Number.MAX_SAFE_INTEGER;
   const expected =
-    unit === "ms" ? `expected whole milliseconds from 1 to ${max}` : "expected a whole number from 1 up";
+    unit === "ms"
+      ? `expected whole milliseconds from 1 to ${max}`
+      : "expected a whole number from 1 up";
   const check = (value: number | undefined): Parsed<number> =>
-    value !== undefined && Number.isSafeInteger(value) && value >= 1 && value <= max ? ok(value) : fail(expected);
+    value !== undefined && Number.isSafeInteger(value) && value >= 1 && value <= max
+      ? ok(value)
+      : fail(expected);
   return {
     doc: unit === "ms" ? "integer (ms)" : "integer",
     secret: false,
@@ -66,7 +70,8 @@ export function stringType(rule: {
 }): ValueType<string> {
   const check = (value: string): Parsed<string> => {
     if (value === "") return rule.allowEmpty ? ok(value) : fail("expected a non-empty string");
-    if (rule.pattern !== undefined && !rule.pattern.regex.test(value)) return fail(rule.pattern.expected);
+    if (rule.pattern !== undefined && !rule.pattern.regex.test(value))
+      return fail(rule.pattern.expected);
     return ok(value);
   };
   return {
@@ -114,10 +119,12 @@ export const urlType: ValueType<string> = {
     } catch {
       return fail("expected an absolute http:// or https:// URL");
     }
-    if (url.protocol !== "http:" && url.protocol !== "https:") return fail("expected an http:// or https:// URL");
+    if (url.protocol !== "http:" && url.protocol !== "https:")
+      return fail("expected an http:// or https:// URL");
     return ok(raw);
   },
-  fromOption: (raw) => (typeof raw === "string" ? urlType.fromEnv(raw.trim()) : fail("expected a URL string")),
+  fromOption: (raw) =>
+    typeof raw === "string" ? urlType.fromEnv(raw.trim()) : fail("expected a URL string"),
 };
 
 /** RFC 9110 token: the characters allowed in a header name. */
@@ -157,7 +164,8 @@ export function stringMapType(kind: "attributes" | "headers"): ValueType<StringM
       return build(parsed.value);
     },
     fromOption: (raw) => {
-      if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return fail("expected an object of strings");
+      if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+        return fail("expected an object of strings");
       const entries: Array<readonly [string, string]> = [];
       for (const [key, value] of Object.entries(raw)) {
         // Key names are safe to show; values are not (for headers).
@@ -206,7 +214,8 @@ export const traceparentType: ValueType<string> = {
   doc: "W3C traceparent",
   secret: false,
   fromEnv: parseTraceparent,
-  fromOption: (raw) => (typeof raw === "string" ? parseTraceparent(raw) : fail("expected a traceparent string")),
+  fromOption: (raw) =>
+    typeof raw === "string" ? parseTraceparent(raw) : fail("expected a traceparent string"),
 };
 
 /** A W3C `tracestate`. */
@@ -214,5 +223,6 @@ export const tracestateType: ValueType<string> = {
   doc: "W3C tracestate",
   secret: false,
   fromEnv: parseTracestate,
-  fromOption: (raw) => (typeof raw === "string" ? parseTracestate(raw) : fail("expected a tracestate string")),
+  fromOption: (raw) =>
+    typeof raw === "string" ? parseTracestate(raw) : fail("expected a tracestate string"),
 };

@@ -70,7 +70,9 @@ export function createLogsEmitter(options: LogsEmitterOptions): Subscriber {
   return {
     sessionStart(session) {
       if (session.resumed) return;
-      const attributes: AnyValueMap = { [sc.AGENT_TYPE]: session.parentId ? "subagent" : "primary" };
+      const attributes: AnyValueMap = {
+        [sc.AGENT_TYPE]: session.parentId ? "subagent" : "primary",
+      };
       if (session.agent) attributes[sc.AGENT_NAME] = session.agent;
       if (session.parentId) attributes[sc.SESSION_PARENT_ID] = session.parentId;
       emit("session.created", session, undefined, session, attributes);
@@ -131,7 +133,9 @@ export function createLogsEmitter(options: LogsEmitterOptions): Subscriber {
       if (!tool.success) {
         const error = tool.error;
         attributes.error =
-          error === "aborted" ? "aborted" : (privacy.content("tool.output", () => error) ?? "tool_error");
+          error === "aborted"
+            ? "aborted"
+            : (privacy.content("tool.output", () => error) ?? "tool_error");
       }
       emit("tool_result", tool.session, tool.turn, tool, attributes);
     },
@@ -149,7 +153,13 @@ export function createLogsEmitter(options: LogsEmitterOptions): Subscriber {
     turnEnd(turn) {
       const attributes: AnyValueMap = {
         [sc.TURN_INDEX]: turn.index,
-        status: turn.error ? (turn.error.aborted ? "aborted" : "error") : turn.incomplete ? "incomplete" : "ok",
+        status: turn.error
+          ? turn.error.aborted
+            ? "aborted"
+            : "error"
+          : turn.incomplete
+            ? "incomplete"
+            : "ok",
         cost_usd: turn.usage.cost,
         llm_calls: turn.llmCalls,
         tool_calls: turn.toolCalls,

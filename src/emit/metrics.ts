@@ -33,8 +33,16 @@ export function createMetricsEmitter(options: MetricsEmitterOptions): Subscriber
   const costUsage = counter("cost.usage", "USD", "Cost of LLM calls in US dollars");
   const linesCount = counter("lines_of_code.count", "{line}", "Lines of code added or removed");
   const commitCount = counter("commit.count", "{commit}", "Git commits made by the agent");
-  const cacheCount = counter("cache.count", "{call}", "LLM calls that read or wrote the prompt cache");
-  const messageCount = counter("message.count", "{message}", "Assistant messages (LLM calls) completed");
+  const cacheCount = counter(
+    "cache.count",
+    "{call}",
+    "LLM calls that read or wrote the prompt cache",
+  );
+  const messageCount = counter(
+    "message.count",
+    "{message}",
+    "Assistant messages (LLM calls) completed",
+  );
   const modelUsage = counter("model.usage", "{call}", "LLM calls per model");
   const retryCount = counter("retry.count", "{retry}", "LLM request retries");
   const subtaskCount = counter("subtask.count", "{subtask}", "Subagent tasks invoked");

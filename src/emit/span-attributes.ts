@@ -135,7 +135,8 @@ export function toolEndAttributes(tool: ToolRec): Attributes {
   };
   if (tool.exitCode !== undefined) attributes[sc.TOOL_EXIT_CODE] = tool.exitCode;
   if (tool.childSessionId) attributes[sc.TOOL_CHILD_SESSION_ID] = tool.childSessionId;
-  if (!tool.success) attributes[sc.ERROR_TYPE] = tool.error === "aborted" ? "aborted" : "tool_error";
+  if (!tool.success)
+    attributes[sc.ERROR_TYPE] = tool.error === "aborted" ? "aborted" : "tool_error";
   return attributes;
 }
 

@@ -9,7 +9,13 @@ import {
   trace,
 } from "@opentelemetry/api";
 import type { ErrorInfo } from "../facts.js";
-import { llmOutputLength, type LlmRec, type SessionRec, type ToolRec, type TurnRec } from "../model/records.js";
+import {
+  type LlmRec,
+  llmOutputLength,
+  type SessionRec,
+  type ToolRec,
+  type TurnRec,
+} from "../model/records.js";
 import type { Subscriber } from "../model/subscriber.js";
 import type { Privacy } from "../privacy/privacy.js";
 import { type SessionIdGenerator, traceIdForSession } from "../sdk/ids.js";
@@ -69,9 +75,11 @@ export function createSpanEmitter(options: SpanEmitterOptions): SpanEmitter {
     const span = spans.get(record);
     // Ended spans stay in the map: logs emitted right after the end still link to them, and the
     // entry goes when the model drops the record.
-    if (!span || !span.isRecording()) return;
-    if (error) span.setStatus({ code: SpanStatusCode.ERROR, message: privacy.scrub(error.message, 512) });
-    else if (failed) span.setStatus({ code: SpanStatusCode.ERROR, message: privacy.scrub(failed, 512) });
+    if (!span?.isRecording()) return;
+    if (error)
+      span.setStatus({ code: SpanStatusCode.ERROR, message: privacy.scrub(error.message, 512) });
+    else if (failed)
+      span.setStatus({ code: SpanStatusCode.ERROR, message: privacy.scrub(failed, 512) });
     span.end(endTime);
   }
 
@@ -170,7 +178,11 @@ export function createSpanEmitter(options: SpanEmitterOptions): SpanEmitter {
       span?.setAttributes(llmEndAttributes(llm, llmOutputLength(llm)));
       const texts = llm.texts;
       if (texts && texts.length > 0)
-        setContent(span, sc.OUTPUT_VALUE, privacy.content("response", () => texts.map((t) => t()).join("\n")));
+        setContent(
+          span,
+          sc.OUTPUT_VALUE,
+          privacy.content("response", () => texts.map((t) => t()).join("\n")),
+        );
       end(llm, llm.endTime, llm.error);
     },
 

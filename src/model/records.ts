@@ -46,7 +46,10 @@ export interface SessionRec {
   /** Per-session log sequence (`event.sequence`). */
   sequence: number;
   lastPromptId: string | undefined;
-  readonly permissions: Map<string, { permission: string; callId: string | undefined; time: number }>;
+  readonly permissions: Map<
+    string,
+    { permission: string; callId: string | undefined; time: number }
+  >;
 }
 
 export interface TurnRec {

@@ -58,35 +58,45 @@ export class SessionModel {
   apply(fact: Fact): void {
     switch (fact.kind) {
       case "text":
-        return this.text(fact);
+        this.text(fact);
+        return;
       case "session.info":
-        return this.sessionInfo(fact);
+        this.sessionInfo(fact);
+        return;
       case "session.delete": {
         const session = this.sessions.get(fact.sessionId);
         if (session) this.endSession(session, "deleted", fact.time);
         return;
       }
       case "session.error":
-        return this.sessionError(fact.sessionId, fact.time, fact.error);
+        this.sessionError(fact.sessionId, fact.time, fact.error);
+        return;
       case "session.retry":
-        return this.retry(fact);
+        this.retry(fact);
+        return;
       case "session.idle": {
         const session = this.sessions.get(fact.sessionId);
         if (session?.turn) this.endTurn(session, session.turn, fact.time);
         return;
       }
       case "session.diff":
-        return this.diff(fact);
+        this.diff(fact);
+        return;
       case "prompt":
-        return this.prompt(fact);
+        this.prompt(fact);
+        return;
       case "llm":
-        return this.llm(fact);
+        this.llm(fact);
+        return;
       case "tool":
-        return this.tool(fact);
+        this.tool(fact);
+        return;
       case "permission.ask":
-        return this.permissionAsk(fact);
+        this.permissionAsk(fact);
+        return;
       case "permission.reply":
-        return this.permissionReply(fact);
+        this.permissionReply(fact);
+        return;
     }
   }
 
@@ -283,7 +293,10 @@ export class SessionModel {
     const session = this.touch(fact.sessionId, fact.time);
     let llm = session.llms.get(fact.messageId);
     if (!llm) {
-      if (session.recent.has(fact.messageId)) return this.lateLlm(session, fact);
+      if (session.recent.has(fact.messageId)) {
+        this.lateLlm(session, fact);
+        return;
+      }
       const turn = this.currentTurn(session, fact.time);
       llm = {
         session,
@@ -426,7 +439,8 @@ export class SessionModel {
     session.tools.delete(tool.callId);
     session.recent.add(tool.callId);
     this.emit((s) => s.toolEnd?.(tool));
-    if (tool.success && tool.name === "bash" && isGitCommit(tool)) this.emit((s) => s.commit?.(tool));
+    if (tool.success && tool.name === "bash" && isGitCommit(tool))
+      this.emit((s) => s.commit?.(tool));
   }
 
   // ---- lines, permissions ----

@@ -1,5 +1,5 @@
-import type { PushMetricExporter } from "@opentelemetry/sdk-metrics";
 import type { LogRecordExporter } from "@opentelemetry/sdk-logs";
+import type { PushMetricExporter } from "@opentelemetry/sdk-metrics";
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 import type { SignalConfig, TemporalityPreference } from "../config/types.js";
 
@@ -25,17 +25,29 @@ export async function traceExporterFactory(
         grpcMetadata(),
       ]);
       return (headers) =>
-        new OTLPTraceExporter({ url: signal.endpoint, timeoutMillis, metadata: metadata(signal, headers) });
+        new OTLPTraceExporter({
+          url: signal.endpoint,
+          timeoutMillis,
+          metadata: metadata(signal, headers),
+        });
     }
     case "http/json": {
       const { OTLPTraceExporter } = await import("@opentelemetry/exporter-trace-otlp-http");
       return (headers) =>
-        new OTLPTraceExporter({ url: signal.endpoint, timeoutMillis, headers: { ...signal.headers, ...headers } });
+        new OTLPTraceExporter({
+          url: signal.endpoint,
+          timeoutMillis,
+          headers: { ...signal.headers, ...headers },
+        });
     }
     case "http/protobuf": {
       const { OTLPTraceExporter } = await import("@opentelemetry/exporter-trace-otlp-proto");
       return (headers) =>
-        new OTLPTraceExporter({ url: signal.endpoint, timeoutMillis, headers: { ...signal.headers, ...headers } });
+        new OTLPTraceExporter({
+          url: signal.endpoint,
+          timeoutMillis,
+          headers: { ...signal.headers, ...headers },
+        });
     }
   }
 }
@@ -55,17 +67,29 @@ export async function logExporterFactory(
         grpcMetadata(),
       ]);
       return (headers) =>
-        new OTLPLogExporter({ url: signal.endpoint, timeoutMillis, metadata: metadata(signal, headers) });
+        new OTLPLogExporter({
+          url: signal.endpoint,
+          timeoutMillis,
+          metadata: metadata(signal, headers),
+        });
     }
     case "http/json": {
       const { OTLPLogExporter } = await import("@opentelemetry/exporter-logs-otlp-http");
       return (headers) =>
-        new OTLPLogExporter({ url: signal.endpoint, timeoutMillis, headers: { ...signal.headers, ...headers } });
+        new OTLPLogExporter({
+          url: signal.endpoint,
+          timeoutMillis,
+          headers: { ...signal.headers, ...headers },
+        });
     }
     case "http/protobuf": {
       const { OTLPLogExporter } = await import("@opentelemetry/exporter-logs-otlp-proto");
       return (headers) =>
-        new OTLPLogExporter({ url: signal.endpoint, timeoutMillis, headers: { ...signal.headers, ...headers } });
+        new OTLPLogExporter({
+          url: signal.endpoint,
+          timeoutMillis,
+          headers: { ...signal.headers, ...headers },
+        });
     }
   }
 }

@@ -97,7 +97,9 @@ export class GuardedExporter<T> implements BasicExporter<T> {
             previous.shutdown().catch(() => undefined);
             this.send(next, items, false, resultCallback);
           })
-          .catch((error: unknown) => resultCallback({ code: ExportResultCode.FAILED, error: toError(error) }));
+          .catch((error: unknown) =>
+            resultCallback({ code: ExportResultCode.FAILED, error: toError(error) }),
+          );
         return;
       }
       this.report(result.error);

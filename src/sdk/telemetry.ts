@@ -188,10 +188,7 @@ export async function startTelemetry(
  * has answered, so the wrapper answers from the configured preference (the OTLP exporters'
  * own rules for cumulative, delta and lowmemory).
  */
-class GuardedMetricExporter
-  extends GuardedExporter<ResourceMetrics>
-  implements PushMetricExporter
-{
+class GuardedMetricExporter extends GuardedExporter<ResourceMetrics> implements PushMetricExporter {
   constructor(
     options: ConstructorParameters<typeof GuardedExporter<ResourceMetrics>>[0],
     private readonly temporality: TemporalityPreference,

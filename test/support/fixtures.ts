@@ -22,8 +22,11 @@ export const FIXTURES = [
 ] as const;
 
 export function loadFixture(name: string): Captured[] {
-  const text = readFileSync(join(FIXTURE_DIR, `${name}.jsonl`), "utf8");
-  return text
+  return loadCaptureFile(join(FIXTURE_DIR, `${name}.jsonl`));
+}
+
+export function loadCaptureFile(path: string): Captured[] {
+  return readFileSync(path, "utf8")
     .split("\n")
     .filter((line) => line.trim().length > 0)
     .map((line) => JSON.parse(line) as Captured);
@@ -49,7 +52,9 @@ const isObj = (value: unknown): value is Obj =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** Ground truth computed straight from a capture: each assistant message's final tokens and cost. */
-export function expectedTotals(records: readonly Captured[]): Map<string, { tokens: number; cost: number }> {
+export function expectedTotals(
+  records: readonly Captured[],
+): Map<string, { tokens: number; cost: number }> {
   const messages = new Map<string, { session: string; tokens: number; cost: number }>();
   for (const record of records) {
     if (record.hook !== "event" || !isObj(record.input)) continue;
@@ -62,7 +67,8 @@ export function expectedTotals(records: readonly Captured[]): Map<string, { toke
     const n = (v: unknown) => (typeof v === "number" ? v : 0);
     messages.set(String(info.id), {
       session: String(info.sessionID),
-      tokens: n(tokens.input) + n(tokens.output) + n(tokens.reasoning) + n(cache.read) + n(cache.write),
+      tokens:
+        n(tokens.input) + n(tokens.output) + n(tokens.reasoning) + n(cache.read) + n(cache.write),
       cost: n(info.cost),
     });
   }

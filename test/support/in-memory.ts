@@ -16,20 +16,36 @@ export class Collected {
   private readonly spanExporters: InMemorySpanExporter[] = [];
   private readonly logExporters: InMemoryLogRecordExporter[] = [];
   private readonly metricExporters: InMemoryMetricExporter[] = [];
-  private readonly kept = { spans: [] as ReadableSpan[], logs: [] as ReadableLogRecord[], metrics: [] as ResourceMetrics[] };
+  private readonly kept = {
+    spans: [] as ReadableSpan[],
+    logs: [] as ReadableLogRecord[],
+    metrics: [] as ResourceMetrics[],
+  };
 
   overrides(): ExporterOverrides {
     return {
-      traces: () => this.track(this.spanExporters, new InMemorySpanExporter(), (e) => this.kept.spans.push(...e.getFinishedSpans())),
-      logs: () => this.track(this.logExporters, new InMemoryLogRecordExporter(), (e) => this.kept.logs.push(...e.getFinishedLogRecords())),
+      traces: () =>
+        this.track(this.spanExporters, new InMemorySpanExporter(), (e) =>
+          this.kept.spans.push(...e.getFinishedSpans()),
+        ),
+      logs: () =>
+        this.track(this.logExporters, new InMemoryLogRecordExporter(), (e) =>
+          this.kept.logs.push(...e.getFinishedLogRecords()),
+        ),
       metrics: () =>
-        this.track(this.metricExporters, new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), (e) =>
-          this.kept.metrics.push(...e.getMetrics()),
+        this.track(
+          this.metricExporters,
+          new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
+          (e) => this.kept.metrics.push(...e.getMetrics()),
         ),
     };
   }
 
-  private track<E extends { shutdown(): Promise<void> }>(list: E[], exporter: E, keep: (e: E) => void): E {
+  private track<E extends { shutdown(): Promise<void> }>(
+    list: E[],
+    exporter: E,
+    keep: (e: E) => void,
+  ): E {
     list.push(exporter);
     const shutdown = exporter.shutdown.bind(exporter);
     // Keep what it holds before the SDK's shutdown clears it.

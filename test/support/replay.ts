@@ -1,5 +1,5 @@
-import { createPluginInstance, type PluginInstance } from "../../src/plugin.js";
 import type { LogSink } from "../../src/log.js";
+import { createPluginInstance, type PluginInstance } from "../../src/plugin.js";
 import type { ExporterOverrides } from "../../src/sdk/telemetry.js";
 import { type Captured, processSegments } from "./fixtures.js";
 
@@ -19,7 +19,10 @@ export interface ReplayOptions {
  * capture's own clock. Hooks are called the way opencode calls them: `event` not awaited,
  * `chat.message` and `dispose` awaited.
  */
-export async function replay(records: readonly Captured[], options: ReplayOptions = {}): Promise<PluginInstance[]> {
+export async function replay(
+  records: readonly Captured[],
+  options: ReplayOptions = {},
+): Promise<PluginInstance[]> {
   const instances: PluginInstance[] = [];
   for (const segment of processSegments(records)) {
     let clock = segment[0]?.ts ?? Date.now();
@@ -35,7 +38,8 @@ export async function replay(records: readonly Captured[], options: ReplayOption
     for (const record of segment) {
       clock = record.ts || clock;
       if (record.hook === "event") void instance.hooks.event?.({ event: eventOf(record.input) });
-      else if (record.hook === "chat.message") await instance.hooks["chat.message"]?.(record.input, record.output);
+      else if (record.hook === "chat.message")
+        await instance.hooks["chat.message"]?.(record.input, record.output);
       else if (record.hook === "dispose") {
         disposed = true;
         await instance.hooks.dispose?.();
