@@ -13,85 +13,26 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { SeverityNumber } from "@opentelemetry/api-logs";
-import { OTLPLogExporter as GrpcLogExporter } from "@opentelemetry/exporter-logs-otlp-grpc";
-import { OTLPLogExporter as JsonLogExporter } from "@opentelemetry/exporter-logs-otlp-http";
-import { OTLPLogExporter as ProtoLogExporter } from "@opentelemetry/exporter-logs-otlp-proto";
-import { OTLPMetricExporter as GrpcMetricExporter } from "@opentelemetry/exporter-metrics-otlp-grpc";
-import {
-  AggregationTemporalityPreference,
-  OTLPMetricExporter as JsonMetricExporter,
-} from "@opentelemetry/exporter-metrics-otlp-http";
-import { OTLPMetricExporter as ProtoMetricExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
-import { OTLPTraceExporter as GrpcTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
-import { OTLPTraceExporter as JsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { OTLPTraceExporter as ProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { AggregationTemporalityPreference } from "@opentelemetry/exporter-metrics-otlp-http";
 import { CompressionAlgorithm } from "@opentelemetry/otlp-exporter-base";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import {
-  BatchLogRecordProcessor,
-  LoggerProvider,
-  type LogRecordExporter,
-} from "@opentelemetry/sdk-logs";
-import {
-  MeterProvider,
-  PeriodicExportingMetricReader,
-  type PushMetricExporter,
-} from "@opentelemetry/sdk-metrics";
+import { BatchLogRecordProcessor, LoggerProvider } from "@opentelemetry/sdk-logs";
+import { MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import {
   BasicTracerProvider,
   BatchSpanProcessor,
   type SpanExporter,
 } from "@opentelemetry/sdk-trace-base";
-import { type Receiver, startOtlpReceiver, type Transport } from "./support/otlp-receiver.js";
+import {
+  createLogExporter,
+  createMetricExporter,
+  createSpanExporter,
+  transports,
+} from "./support/otlp-exporters.js";
+import { type Receiver, startOtlpReceiver } from "./support/otlp-receiver.js";
 
-const transports = ["http/protobuf", "http/json", "grpc"] as const satisfies readonly Transport[];
 const resource = resourceFromAttributes({ "service.name": "otlp-receiver-test" });
 const scope = { name: "otlp-receiver-test", version: "1.2.3" };
-
-interface ExportOptions {
-  compression?: CompressionAlgorithm;
-  headers?: Record<string, string>;
-  temporality?: AggregationTemporalityPreference;
-}
-
-function spanExporter(r: Receiver, transport: Transport, o: ExportOptions = {}): SpanExporter {
-  const http = { url: `${r.httpUrl}/v1/traces`, compression: o.compression, headers: o.headers };
-  switch (transport) {
-    case "http/protobuf":
-      return new ProtoTraceExporter(http);
-    case "http/json":
-      return new JsonTraceExporter(http);
-    case "grpc":
-      return new GrpcTraceExporter({ url: r.grpcUrl, compression: o.compression });
-  }
-}
-
-function metricExporter(
-  r: Receiver,
-  transport: Transport,
-  o: ExportOptions = {},
-): PushMetricExporter {
-  const options = { compression: o.compression, temporalityPreference: o.temporality };
-  switch (transport) {
-    case "http/protobuf":
-      return new ProtoMetricExporter({ ...options, url: `${r.httpUrl}/v1/metrics` });
-    case "http/json":
-      return new JsonMetricExporter({ ...options, url: `${r.httpUrl}/v1/metrics` });
-    case "grpc":
-      return new GrpcMetricExporter({ ...options, url: r.grpcUrl });
-  }
-}
-
-function logExporter(r: Receiver, transport: Transport): LogRecordExporter {
-  switch (transport) {
-    case "http/protobuf":
-      return new ProtoLogExporter({ url: `${r.httpUrl}/v1/logs` });
-    case "http/json":
-      return new JsonLogExporter({ url: `${r.httpUrl}/v1/logs` });
-    case "grpc":
-      return new GrpcLogExporter({ url: r.grpcUrl });
-  }
-}
 
 /**
  * A parent span and a child with attributes, an event and an error status, flushed. Batch
@@ -143,7 +84,7 @@ beforeEach(() => {
 
 describe.each(transports)("over %s", (transport) => {
   test("decodes spans with parent ids, attributes, events, status, resource and scope", async () => {
-    const ids = await exportSpans(spanExporter(receiver, transport));
+    const ids = await exportSpans(createSpanExporter(receiver, transport));
 
     expect(receiver.errors).toEqual([]);
     expect(receiver.requests.traces[transport]).toBeGreaterThanOrEqual(1);
@@ -184,7 +125,7 @@ describe.each(transports)("over %s", (transport) => {
 
   test("decodes counter, histogram and gauge points with cumulative temporality", async () => {
     const reader = new PeriodicExportingMetricReader({
-      exporter: metricExporter(receiver, transport),
+      exporter: createMetricExporter(receiver, transport),
       exportIntervalMillis: 60_000,
     });
     const provider = new MeterProvider({ resource, readers: [reader] });
@@ -248,7 +189,7 @@ describe.each(transports)("over %s", (transport) => {
   test("decodes log records with event name, bodies, bytes and span context", async () => {
     const provider = new LoggerProvider({
       resource,
-      processors: [new BatchLogRecordProcessor({ exporter: logExporter(receiver, transport) })],
+      processors: [new BatchLogRecordProcessor({ exporter: createLogExporter(receiver, transport) })],
     });
     const logger = provider.getLogger(scope.name, scope.version);
     const spanContext = {
@@ -293,7 +234,7 @@ describe.each(transports)("over %s", (transport) => {
 
   test("accepts gzip-compressed requests", async () => {
     await exportSpans(
-      spanExporter(receiver, transport, { compression: CompressionAlgorithm.GZIP }),
+      createSpanExporter(receiver, transport, { compression: CompressionAlgorithm.GZIP }),
     );
 
     expect(receiver.errors).toEqual([]);
@@ -303,11 +244,21 @@ describe.each(transports)("over %s", (transport) => {
       expect(receiver.requestLog[0]?.headers["content-encoding"]).toBe("gzip");
   });
 
+  test("passes exporter headers through as request headers", async () => {
+    const headers = { authorization: "Bearer t0ken", "x-tenant": "t1" };
+    await exportSpans(createSpanExporter(receiver, transport, { headers }));
+
+    expect(receiver.requestLog).toEqual([
+      expect.objectContaining({ signal: "traces", transport, failedWith: undefined }),
+    ]);
+    expect(receiver.requestLog[0]?.headers).toMatchObject(headers);
+  });
+
   test("answers an injected 401 once, without keeping the data", async () => {
     receiver.failNext({ status: 401 });
     // 401 (UNAUTHENTICATED over gRPC) is not retryable: the flush itself reports the failure.
-    await expect(exportSpans(spanExporter(receiver, transport))).rejects.toThrow();
-    await exportSpans(spanExporter(receiver, transport));
+    await expect(exportSpans(createSpanExporter(receiver, transport))).rejects.toThrow();
+    await exportSpans(createSpanExporter(receiver, transport));
 
     expect(receiver.requestLog.map((r) => r.failedWith)).toEqual([401, undefined]);
     expect(receiver.spans).toHaveLength(2);
@@ -315,7 +266,7 @@ describe.each(transports)("over %s", (transport) => {
 });
 
 test("reports delta temporality when the exporter asks for it", async () => {
-  const exporter = metricExporter(receiver, "http/protobuf", {
+  const exporter = createMetricExporter(receiver, "http/protobuf", {
     temporality: AggregationTemporalityPreference.DELTA,
   });
   const provider = new MeterProvider({
@@ -329,26 +280,31 @@ test("reports delta temporality when the exporter asks for it", async () => {
   ]);
 });
 
-test("sees http headers and a retried 503 that carries retry-after", async () => {
+test("lets the HTTP exporter retry a 503 that carries retry-after", async () => {
   // A date already past means "retry now"; OTel JS turns `retry-after: 0` into setTimeout(-1).
-  const now = new Date(0).toUTCString();
-  receiver.failNext({ status: 503, signal: "traces", headers: { "retry-after": now } });
-  await exportSpans(
-    spanExporter(receiver, "http/json", { headers: { authorization: "Bearer t0ken" } }),
-  );
+  const past = new Date(0).toUTCString();
+  receiver.failNext({ status: 503, signal: "traces", headers: { "retry-after": past } });
+  await exportSpans(createSpanExporter(receiver, "http/json"));
 
   expect(receiver.requests.traces["http/json"]).toBe(2);
   expect(receiver.requestLog.map((r) => r.failedWith)).toEqual([503, undefined]);
-  expect(receiver.requestLog[1]?.headers.authorization).toBe("Bearer t0ken");
   expect(receiver.spans).toHaveLength(2);
+});
+
+test("only fails requests of the signal a failure names", async () => {
+  receiver.failNext({ status: 401, signal: "logs" });
+  await exportSpans(createSpanExporter(receiver, "http/protobuf"));
+
+  expect(receiver.spans).toHaveLength(2);
+  expect(receiver.requestLog.map((r) => r.failedWith)).toEqual([undefined]);
 });
 
 test("maps an injected 503 to gRPC UNAVAILABLE, which the OTel JS gRPC exporter does not retry", async () => {
   receiver.failNext({ status: 503 });
   // The gRPC transport of @opentelemetry/otlp-grpc-exporter-base 0.223 reports every error as a
-  // failure, never as retryable, so the batch is dropped after one attempt.
-  // The tracer provider's flush rejects with the list of its processors' errors.
-  const failure = await exportSpans(spanExporter(receiver, "grpc")).catch(
+  // failure, never as retryable, so the batch is dropped after one attempt. The provider's
+  // flush rejects with the list of its processors' errors.
+  const failure = await exportSpans(createSpanExporter(receiver, "grpc")).catch(
     (error: unknown) => error,
   );
   expect(String(failure)).toContain("14 UNAVAILABLE");

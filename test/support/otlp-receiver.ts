@@ -67,7 +67,8 @@ const emptyCounts = (): RequestCounts => ({
 
 /**
  * gRPC's documented HTTP → gRPC status mapping, so one `failNext({ status: 503 })` means the
- * same thing to both exporter families (UNAVAILABLE is retryable in OTLP/gRPC, as 503 is in HTTP).
+ * same thing to both exporter families: UNAVAILABLE is retryable in the OTLP spec, as 503 is in
+ * HTTP (the OTel JS gRPC exporter 0.223 retries nothing; `otlp-receiver.test.ts` pins that).
  */
 function grpcCodeFor(httpStatus: number): number {
   switch (httpStatus) {
