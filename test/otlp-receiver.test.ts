@@ -189,7 +189,9 @@ describe.each(transports)("over %s", (transport) => {
   test("decodes log records with event name, bodies, bytes and span context", async () => {
     const provider = new LoggerProvider({
       resource,
-      processors: [new BatchLogRecordProcessor({ exporter: createLogExporter(receiver, transport) })],
+      processors: [
+        new BatchLogRecordProcessor({ exporter: createLogExporter(receiver, transport) }),
+      ],
     });
     const logger = provider.getLogger(scope.name, scope.version);
     const spanContext = {
@@ -310,5 +312,20 @@ test("maps an injected 503 to gRPC UNAVAILABLE, which the OTel JS gRPC exporter 
   expect(String(failure)).toContain("14 UNAVAILABLE");
 
   expect(receiver.requests.traces.grpc).toBe(1);
+  expect(receiver.spans).toHaveLength(0);
+});
+
+test("rejects bodies it cannot decode with 400 and records why", async () => {
+  const post = (contentType: string, body: string) =>
+    fetch(`${receiver.httpUrl}/v1/traces`, {
+      method: "POST",
+      headers: { "content-type": contentType },
+      body,
+    });
+
+  expect((await post("application/json", "{not json")).status).toBe(400);
+  expect((await post("application/x-protobuf", "\u00ff\u00ff\u00ff")).status).toBe(400);
+  expect((await post("text/plain", "hi")).status).toBe(415);
+  expect(receiver.errors).toHaveLength(2);
   expect(receiver.spans).toHaveLength(0);
 });
