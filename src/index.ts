@@ -1,17 +1,23 @@
-import type { Plugin } from "@opencode-ai/plugin";
+import type { Plugin, PluginModule } from "@opencode-ai/plugin";
 import { createPluginInstance } from "./plugin.js";
 
-export { parseConfig } from "./config/parse.js";
 export type { Config, ParsedConfig } from "./config/types.js";
 
 /**
  * The opencode server plugin: OpenTelemetry traces, metrics and log events for every session.
  * Configure with `OPENCODE_*` / `OTEL_*` environment variables or plugin options in opencode.json.
  */
-export const OpencodeOtelPlugin: Plugin = async (input, options) => {
+const server: Plugin = async (input, options) => {
   const { hooks } = await createPluginInstance({ env: process.env, options, client: input.client });
   return hooks;
 };
 
-export default OpencodeOtelPlugin;
-export const server = OpencodeOtelPlugin;
+/**
+ * opencode 1.18 looks for a default export `{ id, server }` first (a path plugin must name its
+ * id). Without one it falls back to calling every export as a plugin factory, so this module
+ * exports nothing else at runtime: a second export would be a second plugin instance, and a
+ * non-function one would fail the load.
+ */
+const plugin: PluginModule = { id: "opencode-otel", server };
+
+export default plugin;

@@ -25,7 +25,9 @@ const input: Pick<PluginInput, "directory"> & { client: object } = {
 };
 const instances = flags.includes("--twice") ? 2 : 1;
 const hooksList: Hooks[] = [];
-const factory = built.default as (input: unknown, options: unknown) => Promise<Hooks>;
+// opencode 1.18 calls `default.server(input, options)` for a module shaped `{ id, server }`.
+const factory = (built.default as { server: (input: unknown, options: unknown) => Promise<Hooks> })
+  .server;
 for (let i = 0; i < instances; i++) hooksList.push(await factory(input, undefined));
 
 for (const record of segment) {

@@ -1,0 +1,23 @@
+import { expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+
+const DIST = join(import.meta.dir, "../dist/index.js");
+
+// opencode 1.18.33's loader (read from its binary): a module whose default export is an object
+// with `id`/`server` is loaded through `default.server(input, options)`; a path plugin without
+// an `id` is rejected; any other module has every export called as a plugin factory.
+test("the built entry exports exactly one plugin, as { id, server }", async () => {
+  expect(existsSync(DIST)).toBe(true);
+  const mod: Record<string, unknown> = await import(DIST);
+  expect(Object.keys(mod)).toEqual(["default"]);
+  const plugin = mod.default as { id?: unknown; server?: unknown };
+  expect(plugin.id).toBe("opencode-otel");
+  expect(typeof plugin.server).toBe("function");
+});
+
+test("package.json points opencode at the built entry", async () => {
+  const pkg = await import(join(import.meta.dir, "../package.json"));
+  expect(pkg.default.exports["./server"].import).toBe("./dist/index.js");
+  expect(pkg.default.main).toBe("./dist/index.js");
+});
