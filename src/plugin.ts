@@ -1,4 +1,4 @@
-import { type SpanContext, TraceFlags } from "@opentelemetry/api";
+import { createTraceState, type SpanContext, TraceFlags } from "@opentelemetry/api";
 import { adaptEvent } from "./adapter/event.js";
 import { adaptChatMessage } from "./adapter/hooks.js";
 import { parseConfig } from "./config/parse.js";
@@ -163,6 +163,6 @@ function remoteParent(config: Config): SpanContext | undefined {
     spanId: match[2],
     traceFlags: Number.parseInt(match[3], 16) & TraceFlags.SAMPLED,
     isRemote: true,
-    ...(config.tracestate ? { traceState: undefined } : {}),
+    ...(config.tracestate ? { traceState: createTraceState(config.tracestate) } : {}),
   };
 }

@@ -217,3 +217,22 @@ describe("streaming styles", () => {
     await instance.hooks.dispose?.();
   });
 });
+
+describe("W3C parent", () => {
+  test("OPENCODE_TRACEPARENT makes root session spans children of the given span", async () => {
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const collected = new Collected();
+    await replay(loadFixture("a_single"), {
+      env: {
+        ...TEST_ENV,
+        OPENCODE_TRACEPARENT: `00-${traceId}-00f067aa0ba902b7-01`,
+        OPENCODE_TRACESTATE: "vendor=abc",
+      },
+      exporters: collected.overrides(),
+    });
+    const session = collected.spans.find((span) => span.name === "opencode.session");
+    expect(session?.spanContext().traceId).toBe(traceId);
+    expect(session?.parentSpanContext?.spanId).toBe("00f067aa0ba902b7");
+    expect(collected.spans.every((span) => span.spanContext().traceId === traceId)).toBe(true);
+  });
+});
