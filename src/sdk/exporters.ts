@@ -1,15 +1,52 @@
+import type { Metadata } from "@grpc/grpc-js";
+import type { AggregationTemporalityPreference } from "@opentelemetry/exporter-metrics-otlp-http";
 import type { LogRecordExporter } from "@opentelemetry/sdk-logs";
 import type { PushMetricExporter } from "@opentelemetry/sdk-metrics";
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
-import type { SignalConfig, TemporalityPreference } from "../config/types.js";
+import type { OtlpProtocol, SignalConfig, TemporalityPreference } from "../config/types.js";
 
 /** Builds one signal's exporter for the given headers (called again after a header refresh). */
 export type ExporterFactory<E> = (headers: Record<string, string>) => E;
+
+/** What every OTLP exporter constructor here accepts (gRPC takes metadata, HTTP headers). */
+interface OtlpOptions {
+  readonly url: string;
+  readonly timeoutMillis: number;
+  readonly headers?: Record<string, string>;
+  readonly metadata?: Metadata;
+  readonly temporalityPreference?: AggregationTemporalityPreference;
+}
+
+type Constructor<E> = new (options: OtlpOptions) => E;
+type Loaders<E> = Record<OtlpProtocol, () => Promise<Constructor<E>>>;
 
 /**
  * Exporter modules are imported only for the protocol in use: the gRPC stack alone costs tens of
  * milliseconds to load, and opencode waits for plugin factories at startup.
  */
+const TRACE_EXPORTERS: Loaders<SpanExporter> = {
+  grpc: async () => (await import("@opentelemetry/exporter-trace-otlp-grpc")).OTLPTraceExporter,
+  "http/json": async () =>
+    (await import("@opentelemetry/exporter-trace-otlp-http")).OTLPTraceExporter,
+  "http/protobuf": async () =>
+    (await import("@opentelemetry/exporter-trace-otlp-proto")).OTLPTraceExporter,
+};
+
+const LOG_EXPORTERS: Loaders<LogRecordExporter> = {
+  grpc: async () => (await import("@opentelemetry/exporter-logs-otlp-grpc")).OTLPLogExporter,
+  "http/json": async () => (await import("@opentelemetry/exporter-logs-otlp-http")).OTLPLogExporter,
+  "http/protobuf": async () =>
+    (await import("@opentelemetry/exporter-logs-otlp-proto")).OTLPLogExporter,
+};
+
+const METRIC_EXPORTERS: Loaders<PushMetricExporter> = {
+  grpc: async () => (await import("@opentelemetry/exporter-metrics-otlp-grpc")).OTLPMetricExporter,
+  "http/json": async () =>
+    (await import("@opentelemetry/exporter-metrics-otlp-http")).OTLPMetricExporter,
+  "http/protobuf": async () =>
+    (await import("@opentelemetry/exporter-metrics-otlp-proto")).OTLPMetricExporter,
+};
+
 export async function traceExporterFactory(
   signal: SignalConfig,
 ): Promise<ExporterFactory<SpanExporter>> {
@@ -17,39 +54,7 @@ export async function traceExporterFactory(
     const { ConsoleSpanExporter } = await import("@opentelemetry/sdk-trace-base");
     return () => new ConsoleSpanExporter();
   }
-  const timeoutMillis = signal.timeoutMs;
-  switch (signal.protocol) {
-    case "grpc": {
-      const [{ OTLPTraceExporter }, metadata] = await Promise.all([
-        import("@opentelemetry/exporter-trace-otlp-grpc"),
-        grpcMetadata(),
-      ]);
-      return (headers) =>
-        new OTLPTraceExporter({
-          url: signal.endpoint,
-          timeoutMillis,
-          metadata: metadata(signal, headers),
-        });
-    }
-    case "http/json": {
-      const { OTLPTraceExporter } = await import("@opentelemetry/exporter-trace-otlp-http");
-      return (headers) =>
-        new OTLPTraceExporter({
-          url: signal.endpoint,
-          timeoutMillis,
-          headers: { ...signal.headers, ...headers },
-        });
-    }
-    case "http/protobuf": {
-      const { OTLPTraceExporter } = await import("@opentelemetry/exporter-trace-otlp-proto");
-      return (headers) =>
-        new OTLPTraceExporter({
-          url: signal.endpoint,
-          timeoutMillis,
-          headers: { ...signal.headers, ...headers },
-        });
-    }
-  }
+  return otlpFactory(signal, TRACE_EXPORTERS);
 }
 
 export async function logExporterFactory(
@@ -59,102 +64,43 @@ export async function logExporterFactory(
     const { ConsoleLogRecordExporter } = await import("@opentelemetry/sdk-logs");
     return () => new ConsoleLogRecordExporter();
   }
-  const timeoutMillis = signal.timeoutMs;
-  switch (signal.protocol) {
-    case "grpc": {
-      const [{ OTLPLogExporter }, metadata] = await Promise.all([
-        import("@opentelemetry/exporter-logs-otlp-grpc"),
-        grpcMetadata(),
-      ]);
-      return (headers) =>
-        new OTLPLogExporter({
-          url: signal.endpoint,
-          timeoutMillis,
-          metadata: metadata(signal, headers),
-        });
-    }
-    case "http/json": {
-      const { OTLPLogExporter } = await import("@opentelemetry/exporter-logs-otlp-http");
-      return (headers) =>
-        new OTLPLogExporter({
-          url: signal.endpoint,
-          timeoutMillis,
-          headers: { ...signal.headers, ...headers },
-        });
-    }
-    case "http/protobuf": {
-      const { OTLPLogExporter } = await import("@opentelemetry/exporter-logs-otlp-proto");
-      return (headers) =>
-        new OTLPLogExporter({
-          url: signal.endpoint,
-          timeoutMillis,
-          headers: { ...signal.headers, ...headers },
-        });
-    }
-  }
+  return otlpFactory(signal, LOG_EXPORTERS);
 }
 
 export async function metricExporterFactory(
   signal: SignalConfig,
   temporality: TemporalityPreference,
 ): Promise<ExporterFactory<PushMetricExporter>> {
-  const { AggregationTemporalityPreference } = await import(
-    "@opentelemetry/exporter-metrics-otlp-http"
-  );
-  const temporalityPreference =
-    temporality === "delta"
-      ? AggregationTemporalityPreference.DELTA
-      : temporality === "lowmemory"
-        ? AggregationTemporalityPreference.LOWMEMORY
-        : AggregationTemporalityPreference.CUMULATIVE;
   if (signal.exporter === "console") {
     const { ConsoleMetricExporter } = await import("@opentelemetry/sdk-metrics");
     return () => new ConsoleMetricExporter();
   }
-  const timeoutMillis = signal.timeoutMs;
-  switch (signal.protocol) {
-    case "grpc": {
-      const [{ OTLPMetricExporter }, metadata] = await Promise.all([
-        import("@opentelemetry/exporter-metrics-otlp-grpc"),
-        grpcMetadata(),
-      ]);
-      return (headers) =>
-        new OTLPMetricExporter({
-          url: signal.endpoint,
-          timeoutMillis,
-          temporalityPreference,
-          metadata: metadata(signal, headers),
-        });
-    }
-    case "http/json": {
-      const { OTLPMetricExporter } = await import("@opentelemetry/exporter-metrics-otlp-http");
-      return (headers) =>
-        new OTLPMetricExporter({
-          url: signal.endpoint,
-          timeoutMillis,
-          temporalityPreference,
-          headers: { ...signal.headers, ...headers },
-        });
-    }
-    case "http/protobuf": {
-      const { OTLPMetricExporter } = await import("@opentelemetry/exporter-metrics-otlp-proto");
-      return (headers) =>
-        new OTLPMetricExporter({
-          url: signal.endpoint,
-          timeoutMillis,
-          temporalityPreference,
-          headers: { ...signal.headers, ...headers },
-        });
-    }
-  }
+  const { AggregationTemporalityPreference: Preference } = await import(
+    "@opentelemetry/exporter-metrics-otlp-http"
+  );
+  const temporalityPreference =
+    temporality === "delta"
+      ? Preference.DELTA
+      : temporality === "lowmemory"
+        ? Preference.LOWMEMORY
+        : Preference.CUMULATIVE;
+  return otlpFactory(signal, METRIC_EXPORTERS, { temporalityPreference });
 }
 
-async function grpcMetadata() {
+async function otlpFactory<E>(
+  signal: SignalConfig,
+  loaders: Loaders<E>,
+  extra: Partial<OtlpOptions> = {},
+): Promise<ExporterFactory<E>> {
+  const Exporter = await loaders[signal.protocol]();
+  const base = { ...extra, url: signal.endpoint, timeoutMillis: signal.timeoutMs };
+  if (signal.protocol !== "grpc")
+    return (headers) => new Exporter({ ...base, headers: { ...signal.headers, ...headers } });
   const { Metadata } = await import("@grpc/grpc-js");
-  return (signal: SignalConfig, headers: Record<string, string>) => {
+  return (headers) => {
     const metadata = new Metadata();
     for (const [name, value] of Object.entries({ ...signal.headers, ...headers }))
       metadata.set(name.toLowerCase(), value);
-    return metadata;
+    return new Exporter({ ...base, metadata });
   };
 }
