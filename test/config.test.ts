@@ -66,6 +66,11 @@ describe("defaults", () => {
       attributeValueLengthLimit: 4096,
       maxSessions: 1000,
       shutdownTimeoutMs: 5000,
+      spool: {
+        enabled: true,
+        dir: "./.local/state/opencode-otel/spool",
+        maxBytes: 64 * 1024 * 1024,
+      },
     });
   });
 
@@ -760,7 +765,7 @@ describe("every invalid value gives exactly one warning and the default", () => 
     const free = OPTION_LIST.filter((spec) => invalidFor(spec) === undefined).map(
       (spec) => spec.option,
     );
-    expect(free).toEqual(["serviceName", "spanPrefix"]);
+    expect(free).toEqual(["serviceName", "spanPrefix", "spoolDir"]);
   });
 
   test.each(sources.map((s) => [s.name, s] as const))("%s", (_, { spec, name, bad, option }) => {

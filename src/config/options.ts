@@ -303,6 +303,33 @@ export const OPTIONS = {
     default: 1000,
     description: "Sessions kept in memory; beyond this the least recently used one is finalized.",
   }),
+  spool: option<boolean>({
+    option: "spool",
+    env: ["OPENCODE_OTEL_SPOOL"],
+    otelEnv: [],
+    type: booleanType,
+    default: true,
+    description:
+      "Keeps exports the collector could not take in an on-disk spool and resends them, in order, when it is back (also after an opencode restart).",
+  }),
+  spoolDir: option<string>({
+    option: "spoolDir",
+    env: ["OPENCODE_OTEL_SPOOL_DIR"],
+    otelEnv: [],
+    type: stringType({ allowEmpty: true }),
+    default: "",
+    defaultDoc: "`$XDG_STATE_HOME/opencode-otel/spool` (`~/.local/state/...`)",
+    description: "Where the spool lives; several opencode processes may share it.",
+  }),
+  spoolMaxMb: option<number>({
+    option: "spoolMaxMb",
+    env: ["OPENCODE_OTEL_SPOOL_MAX_MB"],
+    otelEnv: [],
+    type: count,
+    default: 64,
+    description:
+      "Spool size limit in MiB; beyond it the oldest exports are dropped, counted and reported.",
+  }),
   shutdownTimeoutMs: option<number>({
     option: "shutdownTimeoutMs",
     env: ["OPENCODE_OTEL_SHUTDOWN_TIMEOUT"],

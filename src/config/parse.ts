@@ -79,6 +79,11 @@ function build(input: ConfigInput): ParsedConfig {
     attributeValueLengthLimit: r.first(OPTIONS.attributeValueLengthLimit).value,
     maxSessions: r.first(OPTIONS.maxSessions).value,
     shutdownTimeoutMs: r.first(OPTIONS.shutdownTimeoutMs).value,
+    spool: {
+      enabled: r.first(OPTIONS.spool).value,
+      dir: r.first(OPTIONS.spoolDir).value || defaultSpoolDir(input.env),
+      maxBytes: r.first(OPTIONS.spoolMaxMb).value * 1024 * 1024,
+    },
   };
   return { config, warnings };
 }
@@ -150,4 +155,10 @@ function resolveTracestate(
 /** Merges maps given lowest precedence first, key by key. */
 function merge(layers: readonly StringMap[]): StringMap {
   return Object.fromEntries(layers.flatMap((layer) => Object.entries(layer)));
+}
+
+/** `$XDG_STATE_HOME/opencode-otel/spool`, else `~/.local/state/opencode-otel/spool`. */
+function defaultSpoolDir(env: Readonly<Record<string, string | undefined>>): string {
+  const state = env.XDG_STATE_HOME || `${env.HOME || env.USERPROFILE || "."}/.local/state`;
+  return `${state}/opencode-otel/spool`;
 }

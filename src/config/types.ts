@@ -74,6 +74,12 @@ export interface Config {
   readonly maxSessions: number;
   /** How long `dispose` may wait for the final flush, in milliseconds. */
   readonly shutdownTimeoutMs: number;
+  /** The on-disk outbox for exports the collector could not take. */
+  readonly spool: {
+    readonly enabled: boolean;
+    readonly dir: string;
+    readonly maxBytes: number;
+  };
 }
 
 /** Result of `parseConfig`: the config and one human-readable warning per rejected input. */
