@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expectedTotals, FIXTURE_DIR, loadFixture, processSegments } from "./support/fixtures.js";
 import {
@@ -54,8 +55,11 @@ function runChild(
   });
 }
 
+const SPOOL = mkdtempSync(join(tmpdir(), "otel-spool-"));
+
 function envFor(transport: Transport): Record<string, string> {
   return {
+    OPENCODE_OTEL_SPOOL_DIR: SPOOL,
     OPENCODE_ENABLE_TELEMETRY: "1",
     OPENCODE_OTLP_PROTOCOL: transport,
     OPENCODE_OTLP_ENDPOINT: transport === "grpc" ? receiver.grpcUrl : receiver.httpUrl,

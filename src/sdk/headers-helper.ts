@@ -1,5 +1,12 @@
 import { execFile } from "node:child_process";
-import type { HeaderSource } from "./guarded-exporter.js";
+
+/** Headers from `OPENCODE_OTLP_HEADERS_HELPER`, fetched lazily and refreshed on demand. */
+export interface HeaderSource {
+  /** Current headers (waits for the first helper run). */
+  current(): Promise<Record<string, string>>;
+  /** Runs the helper again (after the collector refused our credentials). */
+  refresh(): Promise<Record<string, string>>;
+}
 
 const HELPER_TIMEOUT_MS = 10_000;
 const MAX_OUTPUT_BYTES = 64 * 1024;

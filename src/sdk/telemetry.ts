@@ -3,11 +3,14 @@ import type { Logger } from "@opentelemetry/api-logs";
 import { defaultResource, resourceFromAttributes } from "@opentelemetry/resources";
 import {
   BatchLogRecordProcessor,
+  ConsoleLogRecordExporter,
   LoggerProvider,
   type LogRecordExporter,
+  type ReadableLogRecord,
 } from "@opentelemetry/sdk-logs";
 import {
   AggregationTemporality,
+  ConsoleMetricExporter,
   InstrumentType,
   MeterProvider,
   PeriodicExportingMetricReader,
@@ -17,24 +20,34 @@ import {
 import {
   BasicTracerProvider,
   BatchSpanProcessor,
+  ConsoleSpanExporter,
+  type ReadableSpan,
   type SpanExporter,
 } from "@opentelemetry/sdk-trace-base";
-import type { Config, TemporalityPreference } from "../config/types.js";
-import type { DiagnosticLog } from "../log.js";
+import type { Config, SignalConfig, TemporalityPreference } from "../config/types.js";
 import {
-  type ExporterFactory,
-  logExporterFactory,
-  metricExporterFactory,
-  traceExporterFactory,
-} from "./exporters.js";
-import { GuardedExporter, type HeaderSource } from "./guarded-exporter.js";
-import { createHeaderSource } from "./headers-helper.js";
+  type Codec,
+  encodingOf,
+  logCodec,
+  metricCodec,
+  type Signal,
+  spanCodec,
+} from "../delivery/encode.js";
+import { OutboxExporter } from "../delivery/exporter.js";
+import { Outbox } from "../delivery/outbox.js";
+import { Spool } from "../delivery/spool.js";
+import { createTransport } from "../delivery/transport.js";
+import type { DiagnosticLog } from "../log.js";
+import { createHeaderSource, type HeaderSource } from "./headers-helper.js";
 import { SessionIdGenerator } from "./ids.js";
 
 export const INSTRUMENTATION_SCOPE = "opencode-otel";
 export const VERSION = "0.1.0";
 
-/** Exporters to use instead of the configured ones (tests use the SDK's in-memory exporters). */
+/** Builds one signal's exporter (tests pass the SDK's in-memory exporters this way). */
+export type ExporterFactory<E> = (headers: Record<string, string>) => E;
+
+/** Exporters to use instead of the configured ones. */
 export interface ExporterOverrides {
   readonly traces?: ExporterFactory<SpanExporter>;
   readonly logs?: ExporterFactory<LogRecordExporter>;
@@ -53,11 +66,18 @@ export interface Telemetry {
   shutdown(timeoutMs: number): Promise<void>;
 }
 
+interface Delivery {
+  readonly config: Config;
+  readonly log: DiagnosticLog;
+  readonly helper: HeaderSource | undefined;
+  readonly spool: Spool | undefined;
+}
+
 /**
  * Builds providers and exporters for the enabled signals. Global OpenTelemetry registration is
  * deliberately avoided: the host (or another plugin) may own the globals, and a second plugin
  * instance in the same process (opencode re-initializes after `/instance/dispose`) must not
- * double anything. No network I/O happens here; exporters connect on first export.
+ * double anything. No network I/O happens here; the outboxes connect on their first request.
  */
 export async function startTelemetry(
   config: Config,
@@ -65,44 +85,45 @@ export async function startTelemetry(
   overrides: ExporterOverrides = {},
 ): Promise<Telemetry> {
   const resource = defaultResource().merge(
-    resourceFromAttributes({
-      ...config.resourceAttributes,
-      "service.name": config.serviceName,
-    }),
+    resourceFromAttributes({ ...config.resourceAttributes, "service.name": config.serviceName }),
   );
-  const helper = config.headersHelper ? createHeaderSource(config.headersHelper) : undefined;
+  const delivery: Delivery = {
+    config,
+    log,
+    helper: config.headersHelper ? createHeaderSource(config.headersHelper) : undefined,
+    spool: config.spool.enabled ? new Spool(config.spool.dir, config.spool.maxBytes) : undefined,
+  };
   const ids = new SessionIdGenerator();
   const limit = config.attributeValueLengthLimit;
 
-  const [traceFactory, logFactory, metricFactory] = await Promise.all([
-    config.traces.enabled ? (overrides.traces ?? traceExporterFactory(config.traces)) : undefined,
-    config.logs.enabled ? (overrides.logs ?? logExporterFactory(config.logs)) : undefined,
-    config.metrics.enabled
-      ? (overrides.metrics ?? metricExporterFactory(config.metrics, config.metrics.temporality))
-      : undefined,
-  ]);
-
-  const tracerProvider = traceFactory
+  const tracerProvider = config.traces.enabled
     ? new BasicTracerProvider({
         resource,
         idGenerator: ids,
         spanLimits: { attributeValueLengthLimit: limit },
         spanProcessors: [
           new BatchSpanProcessor(
-            new GuardedExporter({ signal: "traces", log, create: traceFactory, helper }),
+            overrides.traces?.({}) ??
+              (config.traces.exporter === "console"
+                ? new ConsoleSpanExporter()
+                : outboxExporter<ReadableSpan[]>(delivery, "traces", config.traces, spanCodec)),
             { scheduledDelayMillis: 2000, maxQueueSize: 4096, maxExportBatchSize: 512 },
           ),
         ],
       })
     : undefined;
 
-  const loggerProvider = logFactory
+  const loggerProvider = config.logs.enabled
     ? new LoggerProvider({
         resource,
         logRecordLimits: { attributeValueLengthLimit: limit },
         processors: [
           new BatchLogRecordProcessor({
-            exporter: new GuardedExporter({ signal: "logs", log, create: logFactory, helper }),
+            exporter:
+              overrides.logs?.({}) ??
+              (config.logs.exporter === "console"
+                ? new ConsoleLogRecordExporter()
+                : outboxExporter<ReadableLogRecord[]>(delivery, "logs", config.logs, logCodec)),
             scheduledDelayMillis: config.logs.intervalMs,
             maxQueueSize: 4096,
           }),
@@ -110,15 +131,20 @@ export async function startTelemetry(
       })
     : undefined;
 
-  const meterProvider = metricFactory
+  const meterProvider = config.metrics.enabled
     ? new MeterProvider({
         resource,
         readers: [
           new PeriodicExportingMetricReader({
-            exporter: new GuardedMetricExporter(
-              { signal: "metrics", log, create: metricFactory, helper },
-              config.metrics.temporality,
-            ),
+            exporter:
+              overrides.metrics?.({}) ??
+              (config.metrics.exporter === "console"
+                ? new ConsoleMetricExporter()
+                : new MetricOutboxExporter(
+                    outbox<ResourceMetrics>(delivery, "metrics", config.metrics, metricCodec),
+                    timeouts(config, config.metrics),
+                    config.metrics.temporality,
+                  )),
             exportIntervalMillis: config.metrics.intervalMs,
             exportTimeoutMillis: Math.min(config.metrics.intervalMs, config.metrics.timeoutMs),
           }),
@@ -159,14 +185,13 @@ export async function startTelemetry(
     ids,
     flush,
     async shutdown(timeoutMs) {
-      // Let a turn-end flush that is under way finish first, then stop every provider.
-      const done = (flushing ?? Promise.resolve()).then(() =>
-        Promise.allSettled([
-          tracerProvider?.shutdown(),
-          loggerProvider?.shutdown(),
-          meterProvider?.shutdown(),
-        ]),
-      );
+      // Each outbox gives up sending a little before `timeoutMs` and spools what is left. A
+      // turn-end flush still waiting on a slow collector is not waited for: shutdown covers it.
+      const done = Promise.allSettled([
+        tracerProvider?.shutdown(),
+        loggerProvider?.shutdown(),
+        meterProvider?.shutdown(),
+      ]);
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<"timeout">((resolve) => {
         timer = setTimeout(() => resolve("timeout"), timeoutMs);
@@ -183,17 +208,61 @@ export async function startTelemetry(
   };
 }
 
+function timeouts(config: Config, signal: SignalConfig) {
+  // The outbox must finish (and spool the rest) inside dispose's own deadline.
+  return {
+    flushMs: signal.timeoutMs,
+    shutdownMs: Math.max(100, Math.floor(config.shutdownTimeoutMs * 0.7)),
+  };
+}
+
+function outbox<T>(
+  delivery: Delivery,
+  signal: Signal,
+  config: SignalConfig,
+  codecFor: (encoding: ReturnType<typeof encodingOf>) => Codec<T>,
+): Outbox<T> {
+  const encoding = encodingOf(config.protocol);
+  return new Outbox<T>({
+    signal,
+    encoding,
+    codec: codecFor(encoding),
+    transport: createTransport({
+      signal,
+      protocol: config.protocol,
+      endpoint: config.endpoint,
+      timeoutMs: config.timeoutMs,
+    }),
+    headers: config.headers,
+    helper: delivery.helper,
+    spool: delivery.spool,
+    log: delivery.log,
+  });
+}
+
+function outboxExporter<T>(
+  delivery: Delivery,
+  signal: Signal,
+  config: SignalConfig,
+  codecFor: (encoding: ReturnType<typeof encodingOf>) => Codec<T>,
+): OutboxExporter<T> {
+  return new OutboxExporter(
+    outbox(delivery, signal, config, codecFor),
+    timeouts(delivery.config, config),
+  );
+}
+
 /**
- * The metric reader asks its exporter for a temporality synchronously, before any header helper
- * has answered, so the wrapper answers from the configured preference (the OTLP exporters'
- * own rules for cumulative, delta and lowmemory).
+ * The metric reader asks its exporter for a temporality; the answer follows the configured
+ * preference the way the OTLP exporters define cumulative, delta and lowmemory.
  */
-class GuardedMetricExporter extends GuardedExporter<ResourceMetrics> implements PushMetricExporter {
+class MetricOutboxExporter extends OutboxExporter<ResourceMetrics> implements PushMetricExporter {
   constructor(
-    options: ConstructorParameters<typeof GuardedExporter<ResourceMetrics>>[0],
+    outbox: Outbox<ResourceMetrics>,
+    timeoutsMs: { readonly flushMs: number; readonly shutdownMs: number },
     private readonly temporality: TemporalityPreference,
   ) {
-    super(options);
+    super(outbox, timeoutsMs);
   }
 
   selectAggregationTemporality(type: InstrumentType): AggregationTemporality {
@@ -211,5 +280,3 @@ class GuardedMetricExporter extends GuardedExporter<ResourceMetrics> implements 
     }
   }
 }
-
-export type { HeaderSource };

@@ -1,0 +1,33 @@
+import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
+import type { Outbox } from "./outbox.js";
+
+/**
+ * The SDK-facing side of an outbox: `export` hands the batch over and reports success at once
+ * (the outbox owns delivery from then on, so the batch processor's memory is freed right away).
+ */
+export class OutboxExporter<T> {
+  constructor(
+    private readonly outbox: Outbox<T>,
+    private readonly timeouts: { readonly flushMs: number; readonly shutdownMs: number },
+  ) {}
+
+  export(items: T, resultCallback: (result: ExportResult) => void): void {
+    try {
+      this.outbox.add(items);
+      resultCallback({ code: ExportResultCode.SUCCESS });
+    } catch (error) {
+      resultCallback({
+        code: ExportResultCode.FAILED,
+        error: error instanceof Error ? error : new Error(String(error)),
+      });
+    }
+  }
+
+  forceFlush(): Promise<void> {
+    return this.outbox.flush(this.timeouts.flushMs);
+  }
+
+  shutdown(): Promise<void> {
+    return this.outbox.close(this.timeouts.shutdownMs);
+  }
+}
