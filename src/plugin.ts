@@ -10,6 +10,7 @@ import type { Fact } from "./facts.js";
 import { createDiagnosticLog, type DiagnosticLog, type LogSink, opencodeLogSink } from "./log.js";
 import { SessionModel } from "./model/session-model.js";
 import { createPrivacy } from "./privacy/privacy.js";
+import { flushOnExitSignal } from "./sdk/signals.js";
 import { type ExporterOverrides, startTelemetry, type Telemetry } from "./sdk/telemetry.js";
 
 /** The hooks this plugin gives opencode (a subset of `@opencode-ai/plugin`'s `Hooks`). */
@@ -113,6 +114,20 @@ function guardedHooks(
 ): OtelHooks {
   let disposed: Promise<void> | undefined;
   const apply = (fact: Fact) => model.apply(fact);
+  const finalize = () => {
+    // opencode run awaits dispose and then calls process.exit(): this is the last moment.
+    disposed ??= (async () => {
+      unregister();
+      try {
+        model.endAll("shutdown", now());
+      } catch (error) {
+        reportFailure(log, "dispose", error);
+      }
+      await telemetry.shutdown(config.shutdownTimeoutMs);
+    })();
+    return disposed;
+  };
+  const unregister = flushOnExitSignal(finalize);
   // opencode does not await the event hook, so events can interleave with our awaits: all state
   // changes happen synchronously here, before anything is awaited.
   return {
@@ -132,18 +147,7 @@ function guardedHooks(
         reportFailure(log, "chat.message", error);
       }
     },
-    dispose: () => {
-      // opencode run awaits dispose and then calls process.exit(): this is the last moment.
-      disposed ??= (async () => {
-        try {
-          model.endAll("shutdown", now());
-        } catch (error) {
-          reportFailure(log, "dispose", error);
-        }
-        await telemetry.shutdown(config.shutdownTimeoutMs);
-      })();
-      return disposed;
-    },
+    dispose: finalize,
   };
 }
 

@@ -43,6 +43,8 @@ export class Outbox<T> {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private attempt = 0;
   private outage: { since: number; reason: string } | undefined;
+  /** Failed attempts so far (flush uses it to notice a new failure). */
+  private failures = 0;
   private closed = false;
   /** Requests delivered and dropped so far (dropped: rejected, too large alone, over limits). */
   readonly stats = { sent: 0, dropped: 0, spooled: 0 };
@@ -74,10 +76,19 @@ export class Outbox<T> {
     this.pump();
   }
 
-  /** Sends what is queued, for at most `timeoutMs`; returns early while the collector is away. */
-  async flush(timeoutMs: number): Promise<void> {
+  /**
+   * Sends what is queued, for at most `timeoutMs`. While the collector is away it returns at
+   * once, unless `retryNow`: then it skips the backoff wait and tries until one attempt fails.
+   */
+  async flush(timeoutMs: number, retryNow = false): Promise<void> {
     const until = Date.now() + timeoutMs;
-    while (this.queue.length > 0 && !this.outage && Date.now() < until) {
+    if (retryNow && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const failures = this.failures;
+    while (this.queue.length > 0 && Date.now() < until) {
+      if (this.outage && (!retryNow || this.failures !== failures)) break;
       this.pump();
       const inflight = this.inflight;
       if (!inflight) break;
@@ -87,7 +98,8 @@ export class Outbox<T> {
 
   /** Last chance: send for at most `timeoutMs`, then keep whatever is left for the next process. */
   async close(timeoutMs: number): Promise<void> {
-    await this.flush(timeoutMs);
+    // The collector may be back since the last attempt: try once more before giving up.
+    await this.flush(timeoutMs, true);
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -184,6 +196,7 @@ export class Outbox<T> {
   }
 
   private failed(result: Extract<SendResult, { kind: "retry" }>): void {
+    this.failures += 1;
     if (!this.outage) {
       this.outage = { since: Date.now(), reason: result.reason };
       this.options.log.warn(

@@ -91,7 +91,13 @@ function grpcCodeFor(httpStatus: number): number {
 }
 
 /** Starts both servers on random 127.0.0.1 ports. Call `close()` when done. */
-export async function startOtlpReceiver(): Promise<Receiver> {
+/** Fixed ports, for a collector that comes up where the plugin already points. */
+export interface ReceiverPorts {
+  readonly httpPort?: number;
+  readonly grpcPort?: number;
+}
+
+export async function startOtlpReceiver(ports: ReceiverPorts = {}): Promise<Receiver> {
   const spans: ReceivedSpan[] = [];
   const metrics: ReceivedMetricPoint[] = [];
   const logs: ReceivedLog[] = [];
@@ -197,7 +203,7 @@ export async function startOtlpReceiver(): Promise<Receiver> {
   });
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
-    http.listen(0, "127.0.0.1", () => resolve());
+    http.listen(ports.httpPort ?? 0, "127.0.0.1", () => resolve());
   });
 
   const grpc = new Server();
@@ -205,8 +211,10 @@ export async function startOtlpReceiver(): Promise<Receiver> {
     grpc.addService({ Export: exportMethod(signal) }, { Export: grpcExport(signal) });
   }
   const grpcPort = await new Promise<number>((resolve, reject) => {
-    grpc.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (error, port) =>
-      error ? reject(error) : resolve(port),
+    grpc.bindAsync(
+      `127.0.0.1:${ports.grpcPort ?? 0}`,
+      ServerCredentials.createInsecure(),
+      (error, port) => (error ? reject(error) : resolve(port)),
     );
   });
 

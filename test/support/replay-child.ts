@@ -1,13 +1,29 @@
 // A stand-in for one opencode process: loads the BUILT plugin (dist/index.js) the way opencode
-// does, replays one process segment of a capture through its hooks with the capture's pacing
-// compressed, then ends exactly like `opencode run`: await dispose(), then process.exit().
-// Usage: bun replay-child.mjs <capture.jsonl> <segment index> [--no-exit] [--twice]
-import type { Hooks, PluginInput } from "@opencode-ai/plugin";
+// 1.18 does (`default.server(input, options)`), replays one process segment of a capture
+// through its hooks, then ends exactly like `opencode run`: await dispose(), then
+// process.exit().
+//
+// Usage: bun replay-child.ts <capture.jsonl> <segment index> [flags]
+//   --no-exit        after dispose, let the process end by itself (proves nothing keeps it alive)
+//   --twice          two plugin instances in one process
+//   --from-seq N     replay only records with seq >= N (a later process of the same session)
+//   --stop-at-seq N  after record N, print "ready" and hang (for SIGKILL)
+//   --serve          no dispose: print "ready" and wait to be stopped by a signal (opencode serve)
+//   --no-plugin      load nothing (the control run for exit-status comparisons)
+import type { Hooks } from "@opencode-ai/plugin";
 import { loadCaptureFile, processSegments } from "./fixtures.js";
 
 const [file, segmentArg, ...flags] = process.argv.slice(2);
 if (!file) throw new Error("usage: bun replay-child.ts <capture.jsonl> <segment> [flags]");
-const segment = processSegments(loadCaptureFile(file))[Number(segmentArg ?? 0)] ?? [];
+const flagValue = (name: string) => {
+  const index = flags.indexOf(name);
+  return index < 0 ? undefined : Number(flags[index + 1]);
+};
+const fromSeq = flagValue("--from-seq") ?? 0;
+const stopAtSeq = flagValue("--stop-at-seq");
+const segment = (processSegments(loadCaptureFile(file))[Number(segmentArg ?? 0)] ?? []).filter(
+  (record) => record.seq >= fromSeq,
+);
 
 const listeners = () =>
   ["SIGTERM", "SIGINT", "exit", "beforeExit", "uncaughtException", "unhandledRejection"]
@@ -15,20 +31,24 @@ const listeners = () =>
     .join(",");
 const before = listeners();
 
-const built: { default: unknown } = await import(
-  new URL("../../dist/index.js", import.meta.url).href
-);
-// The plugin reads only `client` (for its log) from the input; an empty client logs nowhere.
-const input: Pick<PluginInput, "directory"> & { client: object } = {
-  client: {},
-  directory: process.cwd(),
-};
-const instances = flags.includes("--twice") ? 2 : 1;
 const hooksList: Hooks[] = [];
-// opencode 1.18 calls `default.server(input, options)` for a module shaped `{ id, server }`.
-const factory = (built.default as { server: (input: unknown, options: unknown) => Promise<Hooks> })
-  .server;
-for (let i = 0; i < instances; i++) hooksList.push(await factory(input, undefined));
+if (!flags.includes("--no-plugin")) {
+  const built: { default: unknown } = await import(
+    new URL("../../dist/index.js", import.meta.url).href
+  );
+  const factory = (
+    built.default as { server: (input: unknown, options: unknown) => Promise<Hooks> }
+  ).server;
+  // The plugin reads only `client` (for its log) from the input; an empty client logs nowhere.
+  const input = { client: {}, directory: process.cwd() };
+  const instances = flags.includes("--twice") ? 2 : 1;
+  for (let i = 0; i < instances; i++) hooksList.push(await factory(input, undefined));
+}
+
+const hang = () => {
+  process.stdout.write("ready\n");
+  setInterval(() => undefined, 60_000);
+};
 
 for (const record of segment) {
   for (const hooks of hooksList) {
@@ -42,9 +62,18 @@ for (const record of segment) {
       await chat?.(record.input, record.output);
     }
   }
+  if (stopAtSeq !== undefined && record.seq >= stopAtSeq) {
+    hang();
+    break;
+  }
 }
-for (const hooks of hooksList) await hooks.dispose?.();
-process.stdout.write(
-  `${JSON.stringify({ listenersBefore: before, listenersAfter: listeners() })}\n`,
-);
-if (!flags.includes("--no-exit")) process.exit(0);
+if (stopAtSeq === undefined) {
+  if (flags.includes("--serve")) hang();
+  else {
+    for (const hooks of hooksList) await hooks.dispose?.();
+    process.stdout.write(
+      `${JSON.stringify({ listenersBefore: before, listenersAfter: listeners() })}\n`,
+    );
+    if (!flags.includes("--no-exit")) process.exit(0);
+  }
+}

@@ -99,9 +99,9 @@ export async function startMockModel(): Promise<MockModel> {
     // Tool markers run one per step, in order: the number of tool results since the prompt says
     // which one is next; once all have run, a final text message closes the turn.
     if (lastRole === "tool") {
-      const done = messages.slice(messages.findLastIndex((m) => m.role === "user")).filter(
-        (m) => m.role === "tool",
-      ).length;
+      const done = messages
+        .slice(messages.findLastIndex((m) => m.role === "user"))
+        .filter((m) => m.role === "tool").length;
       const next = markers.filter((m) => m.name in TOOL_ARGS)[done];
       record(200);
       if (next) return sse.toolCall(next.name, TOOL_ARGS[next.name]?.(next.argument) ?? {});
