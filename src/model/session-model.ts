@@ -191,7 +191,11 @@ export class SessionModel {
 
   private endSession(session: SessionRec, reason: SessionEndReason, time: number): void {
     if (session.ended) return;
-    if (session.turn) this.endTurn(session, session.turn, time);
+    if (session.turn) {
+      // Finalized mid-turn (shutdown, deletion, eviction): the turn did not complete.
+      session.turn.incomplete = true;
+      this.endTurn(session, session.turn, time);
+    }
     session.ended = true;
     session.endReason = reason;
     session.endTime = Math.max(time, session.startTime);
