@@ -10,6 +10,8 @@ import { type Receiver, startOtlpReceiver } from "./support/otlp-receiver.js";
 import { replay } from "./support/replay.js";
 
 const CHILD = join(import.meta.dir, "support/replay-child.ts");
+// The issue asks for a 60 s outage; FAULT_OUTAGE_SECONDS shortens it for quick local runs.
+const OUTAGE_MS = Number(process.env.FAULT_OUTAGE_SECONDS ?? 60) * 1000;
 const children: ChildProcess[] = [];
 const receivers: Receiver[] = [];
 
@@ -92,36 +94,41 @@ function noDuplicates(receiver: Receiver): void {
 }
 
 describe("collector outages", () => {
-  test("down while a session runs, back later: every span and log arrives, once, in the same process", async () => {
-    const port = await freePort();
-    const spool = mkdtempSync(join(tmpdir(), "otel-outage-"));
-    const run = start(
-      [join(FIXTURE_DIR, "c2_errors_serve.jsonl"), "0", "--serve"],
-      envFor(port, spool),
-    );
-    await run.ready;
-    // The turn-end flushes failed: the requests wait in the spool.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(readdirSync(spool).some((name) => name.endsWith(".claim"))).toBe(true);
-    const receiver = await receiverOn(port);
-    const expected = await reference("c2_errors_serve");
-    // Backoff retries deliver without any new activity; then SIGTERM finalizes the session.
-    await receiver.waitFor(
-      (r) => r.spans.filter((s) => s.name === "opencode.turn").length === 7,
-      20_000,
-    );
-    run.child.kill("SIGTERM");
-    const exit = await run.exited;
-    expect(exit.signal).toBe("SIGTERM");
-    await receiver.waitFor((r) => r.spans.length === expected.spans.length, 5_000);
-    expect(receiver.spans.map((span) => span.name).sort()).toEqual(expected.spans);
-    expect(receiver.logs.map((log) => String(log.attributes["event.name"])).sort()).toEqual(
-      expected.logs,
-    );
-    expect(receiver.metrics.some((point) => point.name === "opencode.token.usage")).toBe(true);
-    noDuplicates(receiver);
-    expect(readdirSync(spool)).toEqual([]);
-  }, 40_000);
+  test(
+    "down for a minute while a session runs, then back: every span, log and metric arrives, once",
+    async () => {
+      const port = await freePort();
+      const spool = mkdtempSync(join(tmpdir(), "otel-outage-"));
+      const run = start(
+        [join(FIXTURE_DIR, "c2_errors_serve.jsonl"), "0", "--serve"],
+        envFor(port, spool),
+      );
+      await run.ready;
+      // The turn-end flushes failed: the requests wait in the spool for the whole outage.
+      await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
+      expect(readdirSync(spool).some((name) => name.endsWith(".claim"))).toBe(true);
+      const receiver = await receiverOn(port);
+      const expected = await reference("c2_errors_serve");
+      // Backoff retries (capped at 30 s) deliver without any new activity; then SIGTERM
+      // finalizes the session.
+      await receiver.waitFor(
+        (r) => r.spans.filter((s) => s.name === "opencode.turn").length === 7,
+        45_000,
+      );
+      run.child.kill("SIGTERM");
+      const exit = await run.exited;
+      expect(exit.signal).toBe("SIGTERM");
+      await receiver.waitFor((r) => r.spans.length === expected.spans.length, 5_000);
+      expect(receiver.spans.map((span) => span.name).sort()).toEqual(expected.spans);
+      expect(receiver.logs.map((log) => String(log.attributes["event.name"])).sort()).toEqual(
+        expected.logs,
+      );
+      expect(receiver.metrics.some((point) => point.name === "opencode.token.usage")).toBe(true);
+      noDuplicates(receiver);
+      expect(readdirSync(spool)).toEqual([]);
+    },
+    OUTAGE_MS + 60_000,
+  );
 
   test("down, and opencode restarts during the outage: the next process delivers the first one's telemetry", async () => {
     const port = await freePort();
