@@ -11,14 +11,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** @type {{ dependencies?: Record<string, string> }} */
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 
-// Runtime dependencies stay imports: opencode installs them beside the plugin, and a bundled
-// second copy of @opentelemetry/api would keep its own global registry apart from the host's.
-// @grpc/grpc-js only reaches the bundle through the gRPC exporters, which are external too.
-const externals = new Set([
-  ...Object.keys(pkg.dependencies ?? {}),
-  "@opentelemetry/*",
-  "@grpc/grpc-js",
-]);
+// Runtime dependencies (package.json "dependencies": only @grpc/grpc-js, loaded for OTLP/gRPC
+// alone) stay imports. The OpenTelemetry SDK is bundled: one parsed file loads several times
+// faster than its many modules, and --splitting puts it in a chunk that the entry imports only
+// after opencode has its hooks (src/lazy.ts), so opencode's startup never waits for it. The
+// plugin registers no OpenTelemetry globals, so a bundled copy cannot clash with the host's.
+const externals = new Set(Object.keys(pkg.dependencies ?? {}));
 
 /**
  * Runs a binary installed in node_modules/.bin (never one from PATH, so CI builds with the
@@ -46,6 +44,7 @@ try {
     "src/index.ts",
     "--target=node",
     "--format=esm",
+    "--splitting",
     "--sourcemap=linked",
     "--outdir=dist",
     ...[...externals].map((name) => `--external=${name}`),

@@ -1,5 +1,5 @@
 import type { Plugin, PluginModule } from "@opencode-ai/plugin";
-import { createPluginInstance } from "./plugin.js";
+import { createLazyHooks } from "./lazy.js";
 
 export type { Config, ParsedConfig } from "./config/types.js";
 
@@ -7,10 +7,8 @@ export type { Config, ParsedConfig } from "./config/types.js";
  * The opencode server plugin: OpenTelemetry traces, metrics and log events for every session.
  * Configure with `OPENCODE_*` / `OTEL_*` environment variables or plugin options in opencode.json.
  */
-const server: Plugin = async (input, options) => {
-  const { hooks } = await createPluginInstance({ env: process.env, options, client: input.client });
-  return hooks;
-};
+const server: Plugin = async (input, options) =>
+  createLazyHooks({ env: process.env, options, client: input.client });
 
 /**
  * opencode 1.18 looks for a default export `{ id, server }` first (a path plugin must name its

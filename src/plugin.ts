@@ -2,7 +2,7 @@ import { createTraceState, type SpanContext, TraceFlags } from "@opentelemetry/a
 import { adaptEvent } from "./adapter/event.js";
 import { adaptChatMessage } from "./adapter/hooks.js";
 import { parseConfig } from "./config/parse.js";
-import type { Config } from "./config/types.js";
+import type { Config, ParsedConfig } from "./config/types.js";
 import { createLogsEmitter } from "./emit/logs.js";
 import { createMetricsEmitter } from "./emit/metrics.js";
 import { createSpanEmitter } from "./emit/spans.js";
@@ -34,6 +34,10 @@ export interface PluginEnvironment {
   readonly now?: () => number;
   /** Exporters to use instead of the configured ones. */
   readonly exporters?: ExporterOverrides;
+  /** An already parsed config (its warnings already reported). */
+  readonly parsed?: ParsedConfig;
+  /** Flush on SIGTERM/SIGINT/SIGHUP (default true; off when a wrapper does it). */
+  readonly exitSignals?: boolean;
 }
 
 /** A running plugin instance: its hooks plus handles for tests. */
@@ -51,8 +55,10 @@ export async function createPluginInstance(
   environment: PluginEnvironment,
 ): Promise<PluginInstance> {
   const log = createDiagnosticLog(environment.logSink ?? opencodeLogSink(environment.client));
-  const { config, warnings } = parseConfig({ env: environment.env, options: environment.options });
-  for (const warning of warnings) log.warn(`opencode-otel: ${warning}`);
+  const parsed = environment.parsed;
+  const { config, warnings } =
+    parsed ?? parseConfig({ env: environment.env, options: environment.options });
+  if (!parsed) for (const warning of warnings) log.warn(`opencode-otel: ${warning}`);
   if (!config.enabled) return { hooks: {}, model: undefined, config };
 
   const now = environment.now ?? Date.now;
@@ -102,16 +108,21 @@ export async function createPluginInstance(
     sessionEnd: (session) => session.endReason === "deleted" && flush(),
   });
 
-  return { hooks: guardedHooks(model, telemetry, config, log, now), model, config };
+  const exitSignals = environment.exitSignals ?? true;
+  const hooks = guardedHooks({ model, telemetry, config, log, now, exitSignals });
+  return { hooks, model, config };
 }
 
-function guardedHooks(
-  model: SessionModel,
-  telemetry: Telemetry,
-  config: Config,
-  log: DiagnosticLog,
-  now: () => number,
-): OtelHooks {
+interface Pipeline {
+  readonly model: SessionModel;
+  readonly telemetry: Telemetry;
+  readonly config: Config;
+  readonly log: DiagnosticLog;
+  readonly now: () => number;
+  readonly exitSignals: boolean;
+}
+
+function guardedHooks({ model, telemetry, config, log, now, exitSignals }: Pipeline): OtelHooks {
   let disposed: Promise<void> | undefined;
   const apply = (fact: Fact) => model.apply(fact);
   const finalize = () => {
@@ -127,7 +138,7 @@ function guardedHooks(
     })();
     return disposed;
   };
-  const unregister = flushOnExitSignal(finalize);
+  const unregister = exitSignals ? flushOnExitSignal(finalize) : () => undefined;
   // opencode does not await the event hook, so events can interleave with our awaits: all state
   // changes happen synchronously here, before anything is awaited.
   return {

@@ -21,3 +21,25 @@ test("package.json points opencode at the built entry", async () => {
   expect(pkg.default.exports["./server"].import).toBe("./dist/index.js");
   expect(pkg.default.main).toBe("./dist/index.js");
 });
+
+test("opencode gets its hooks before the SDK has loaded; calls made meanwhile are kept", async () => {
+  const { createLazyHooks } = await import("../src/lazy.js");
+  const { Collected } = await import("./support/in-memory.js");
+  const collected = new Collected();
+  const started = performance.now();
+  const hooks = createLazyHooks({
+    env: { OPENCODE_ENABLE_TELEMETRY: "1" },
+    exporters: collected.overrides(),
+    logSink: () => undefined,
+  });
+  const elapsed = performance.now() - started;
+  expect(elapsed).toBeLessThan(50);
+  const sessionID = "ses_lazy";
+  // Sent before the pipeline is up: must not be lost.
+  await hooks.event?.({
+    event: { type: "session.created", properties: { sessionID, info: { id: sessionID } } },
+  });
+  await hooks.dispose?.();
+  const session = collected.spans.find((span) => span.name === "opencode.session");
+  expect(session?.attributes["session.id"]).toBe(sessionID);
+});
