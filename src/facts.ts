@@ -74,8 +74,8 @@ export type Fact =
       readonly source: "hook" | "message";
       readonly agent: string | undefined;
       readonly length: number;
-      /** Lazy: only called when prompt capture is on. */
-      readonly text: () => string;
+      /** Lazy: only called when prompt capture is on (absent for the `message` fallback). */
+      readonly text: (() => string) | undefined;
     }
   | {
       readonly kind: "llm";

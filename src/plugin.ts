@@ -99,9 +99,16 @@ export async function createPluginInstance(
       }),
     );
   // Delivery: a finished turn or a deleted session goes out now, not at the next batch tick, so
-  // `opencode run` and short sessions lose nothing even if the process dies right after.
+  // a crash right after loses nothing finished. Scheduled as a macrotask, so the encoding and
+  // sending never run inside the host's event call; concurrent flushes merge into one.
+  let scheduled = false;
   const flush = () => {
-    telemetry.flush().catch(() => undefined);
+    if (scheduled) return;
+    scheduled = true;
+    setTimeout(() => {
+      scheduled = false;
+      telemetry.flush().catch(() => undefined);
+    }, 0);
   };
   model.subscribe({
     turnEnd: flush,

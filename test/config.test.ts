@@ -36,6 +36,7 @@ describe("defaults", () => {
         endpoint: "http://localhost:4317",
         headers: {},
         timeoutMs: 10000,
+        compression: "gzip",
       },
       metrics: {
         enabled: false,
@@ -44,6 +45,7 @@ describe("defaults", () => {
         endpoint: "http://localhost:4317",
         headers: {},
         timeoutMs: 10000,
+        compression: "gzip",
         intervalMs: 60000,
         temporality: "cumulative",
         prefix: "opencode.",
@@ -56,6 +58,7 @@ describe("defaults", () => {
         endpoint: "http://localhost:4317",
         headers: {},
         timeoutMs: 10000,
+        compression: "gzip",
         intervalMs: 5000,
       },
       spanPrefix: "opencode.",

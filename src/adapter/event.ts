@@ -129,7 +129,7 @@ function messageUpdated(props: Obj, now: number, emit: FactSink): void {
       source: "message",
       agent: id(info.agent),
       length: 0,
-      text: () => "",
+      text: undefined,
     });
     return;
   }

@@ -126,6 +126,7 @@ function resolveSignal(r: Resolver, signal: Signal, enabled: boolean): SignalCon
     endpoint: resolveEndpoint(r, signal, protocol),
     headers: merge(r.layers(OPTIONS.headers, { signal })),
     timeoutMs: r.first(OPTIONS.timeoutMs, { signal }).value,
+    compression: r.first(OPTIONS.compression, { signal }).value,
   };
 }
 

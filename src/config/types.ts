@@ -9,6 +9,9 @@ export type OtlpProtocol = "grpc" | "http/protobuf" | "http/json";
 /** Where one signal goes. `none` disables the signal. */
 export type ExporterKind = "otlp" | "console" | "none";
 
+/** OTLP request body compression. */
+export type Compression = "gzip" | "none";
+
 /** Aggregation temporality preference for metrics. */
 export type TemporalityPreference = "cumulative" | "delta" | "lowmemory";
 
@@ -24,6 +27,7 @@ export interface SignalConfig {
   readonly headers: Readonly<Record<string, string>>;
   /** Export request timeout in milliseconds. */
   readonly timeoutMs: number;
+  readonly compression: Compression;
 }
 
 /** Which content kinds may leave the machine (all off by default). */

@@ -92,7 +92,9 @@ export class Outbox<T> {
       this.pump();
       const inflight = this.inflight;
       if (!inflight) break;
-      await Promise.race([inflight, sleep(until - Date.now())]);
+      const wait = sleep(until - Date.now());
+      await Promise.race([inflight, wait.done]);
+      wait.cancel();
     }
   }
 
@@ -266,9 +268,12 @@ export class Outbox<T> {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, Math.max(0, ms));
+/** A cancellable wait (a finished flush must not leave its timer and promise behind). */
+function sleep(ms: number): { done: Promise<void>; cancel: () => void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const done = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, ms));
     timer.unref?.();
   });
+  return { done, cancel: () => clearTimeout(timer) };
 }

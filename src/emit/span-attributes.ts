@@ -47,7 +47,6 @@ export function turnStartAttributes(turn: TurnRec): Attributes {
   const attributes: Attributes = {
     [sc.OPENINFERENCE_SPAN_KIND]: "CHAIN",
     [sc.SESSION_ID]: turn.session.id,
-    [sc.GEN_AI_CONVERSATION_ID]: turn.session.id,
     [sc.TURN_INDEX]: turn.index,
     [sc.TURN_PROMPT_LENGTH]: turn.promptLength,
   };
@@ -74,7 +73,6 @@ export function llmStartAttributes(llm: LlmRec): Attributes {
     [sc.LLM_PROVIDER]: llm.providerId,
     [sc.SESSION_ID]: llm.session.id,
     [sc.GEN_AI_CONVERSATION_ID]: llm.session.id,
-    [sc.LLM_MESSAGE_ID]: llm.messageId,
   };
   if (llm.agent) attributes[sc.GEN_AI_AGENT_NAME] = llm.agent;
   return attributes;
@@ -87,28 +85,31 @@ export function llmStartAttributes(llm: LlmRec): Attributes {
 export function usageAttributes(usage: Usage): Attributes {
   const prompt = usage.input + usage.cacheRead + usage.cacheWrite;
   const completion = usage.output + usage.reasoning;
-  return {
+  const attributes: Attributes = {
     [sc.GEN_AI_USAGE_INPUT_TOKENS]: prompt,
     [sc.GEN_AI_USAGE_OUTPUT_TOKENS]: completion,
-    [sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]: usage.cacheRead,
-    [sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]: usage.cacheWrite,
     [sc.LLM_TOKEN_COUNT_PROMPT]: prompt,
     [sc.LLM_TOKEN_COUNT_COMPLETION]: completion,
     [sc.LLM_TOKEN_COUNT_TOTAL]: prompt + completion,
-    [sc.LLM_TOKEN_COUNT_CACHE_READ]: usage.cacheRead,
-    [sc.LLM_TOKEN_COUNT_CACHE_WRITE]: usage.cacheWrite,
-    [sc.LLM_TOKEN_COUNT_REASONING]: usage.reasoning,
     [sc.LLM_COST_TOTAL]: usage.cost,
   };
+  // Breakdowns only when non-zero: absent reads as zero, and every span carries less.
+  if (usage.cacheRead > 0) {
+    attributes[sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = usage.cacheRead;
+    attributes[sc.LLM_TOKEN_COUNT_CACHE_READ] = usage.cacheRead;
+  }
+  if (usage.cacheWrite > 0) {
+    attributes[sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = usage.cacheWrite;
+    attributes[sc.LLM_TOKEN_COUNT_CACHE_WRITE] = usage.cacheWrite;
+  }
+  if (usage.reasoning > 0) attributes[sc.LLM_TOKEN_COUNT_REASONING] = usage.reasoning;
+  return attributes;
 }
 
 export function llmEndAttributes(llm: LlmRec, outputLength: number): Attributes {
-  const attributes: Attributes = {
-    ...usageAttributes(llm.usage),
-    [sc.GEN_AI_RESPONSE_MODEL]: llm.modelId,
-    [sc.LLM_RETRIES]: llm.retries,
-    [sc.LLM_OUTPUT_LENGTH]: outputLength,
-  };
+  const attributes = usageAttributes(llm.usage);
+  attributes[sc.LLM_OUTPUT_LENGTH] = outputLength;
+  if (llm.retries > 0) attributes[sc.LLM_RETRIES] = llm.retries;
   if (llm.finish) attributes[sc.GEN_AI_RESPONSE_FINISH_REASONS] = [llm.finish];
   if (llm.error) attributes[sc.ERROR_TYPE] = errorType(llm.error);
   if (llm.error?.statusCode) attributes[sc.HTTP_RESPONSE_STATUS_CODE] = llm.error.statusCode;
@@ -122,9 +123,7 @@ export function toolStartAttributes(tool: ToolRec): Attributes {
     [sc.GEN_AI_TOOL_NAME]: tool.name,
     [sc.GEN_AI_TOOL_CALL_ID]: tool.callId,
     [sc.TOOL_NAME]: tool.name,
-    [sc.TOOL_CALL_ID]: tool.callId,
     [sc.SESSION_ID]: tool.session.id,
-    [sc.GEN_AI_CONVERSATION_ID]: tool.session.id,
   };
 }
 

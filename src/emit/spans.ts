@@ -52,6 +52,7 @@ export interface SpanEmitter extends Subscriber {
 /** The traces signal: one span per session segment, turn, LLM call and tool call. */
 export function createSpanEmitter(options: SpanEmitterOptions): SpanEmitter {
   const { tracer, ids, privacy, prefix, extraAttributes } = options;
+  const hasExtra = Object.keys(extraAttributes).length > 0;
   // Span handles hang off the model's records; when the model drops a record, they go too.
   const spans = new WeakMap<object, Span>();
 
@@ -63,11 +64,8 @@ export function createSpanEmitter(options: SpanEmitterOptions): SpanEmitter {
     startTime: number,
     attributes: Parameters<Span["setAttributes"]>[0],
   ): void {
-    const span = tracer.startSpan(
-      name,
-      { kind, startTime, attributes: { ...extraAttributes, ...attributes } },
-      parent,
-    );
+    const all = hasExtra ? { ...extraAttributes, ...attributes } : attributes;
+    const span = tracer.startSpan(name, { kind, startTime, attributes: all }, parent);
     spans.set(record, span);
   }
 

@@ -120,19 +120,17 @@ export function llmOutputLength(llm: LlmRec): number {
 
 /** A tiny fixed-size ring of recently closed ids (with the usage counted for messages). */
 export class RecentRing {
-  private readonly ids: (string | undefined)[];
-  private readonly usages: (Usage | undefined)[];
+  // Grown on first use: an idle session (most of them, in a long-running serve) holds nothing.
+  private readonly ids: (string | undefined)[] = [];
+  private readonly usages: (Usage | undefined)[] = [];
   private next = 0;
 
-  constructor(size: number) {
-    this.ids = new Array<string | undefined>(size).fill(undefined);
-    this.usages = new Array<Usage | undefined>(size).fill(undefined);
-  }
+  constructor(private readonly size: number) {}
 
   add(id: string, usage?: Usage): void {
     this.ids[this.next] = id;
     this.usages[this.next] = usage;
-    this.next = (this.next + 1) % this.ids.length;
+    this.next = (this.next + 1) % this.size;
   }
 
   has(id: string): boolean {

@@ -19,7 +19,7 @@ export interface SessionModelOptions {
   readonly onSubscriberError: (error: unknown) => void;
 }
 
-const RECENT_IDS = 16;
+const RECENT_IDS = 8;
 const MAX_PENDING_PERMISSIONS = 64;
 const GIT_COMMIT = /\bgit\b[^\n;&|]*\bcommit\b/;
 
@@ -39,6 +39,8 @@ export class SessionModel {
   /** Insertion order is recency order (LRU): touching a session moves it to the end. */
   private readonly sessions = new Map<string, SessionRec>();
   private readonly subscribers: Subscriber[] = [];
+  /** The session touched last (the end of the LRU order). */
+  private latest: SessionRec | undefined;
 
   constructor(private readonly options: SessionModelOptions) {}
 
@@ -114,8 +116,12 @@ export class SessionModel {
   ): SessionRec {
     const existing = this.sessions.get(sessionId);
     if (existing) {
-      this.sessions.delete(sessionId);
-      this.sessions.set(sessionId, existing);
+      // Already the most recent (the common case: one busy session): nothing to reorder.
+      if (this.latest !== existing) {
+        this.sessions.delete(sessionId);
+        this.sessions.set(sessionId, existing);
+        this.latest = existing;
+      }
       return existing;
     }
     const session: SessionRec = {
@@ -147,6 +153,7 @@ export class SessionModel {
       permissions: new Map(),
     };
     this.sessions.set(sessionId, session);
+    this.latest = session;
     if (this.sessions.size > this.options.maxSessions) {
       const oldest = this.sessions.values().next().value;
       if (oldest && oldest !== session) this.endSession(oldest, "evicted", time);
@@ -200,6 +207,7 @@ export class SessionModel {
     session.endReason = reason;
     session.endTime = Math.max(time, session.startTime);
     this.sessions.delete(session.id);
+    if (this.latest === session) this.latest = undefined;
     // A resumed session that this process saw nothing happen in leaves no trace segment.
     if (!session.started && session.resumed && session.turns === 0) return;
     this.ensureStarted(session);
@@ -231,14 +239,14 @@ export class SessionModel {
     session.lastPromptId = fact.messageId;
     if (fact.agent) session.agent ??= fact.agent;
     if (session.turn) this.endTurn(session, session.turn, fact.time);
-    this.startTurn(session, fact.time, fact.messageId, fact.source === "hook" ? fact : undefined);
+    this.startTurn(session, fact.time, fact.messageId, fact);
   }
 
   private startTurn(
     session: SessionRec,
     time: number,
     promptId: string | undefined,
-    prompt?: { readonly length: number; readonly text: () => string },
+    prompt?: { readonly length: number; readonly text: (() => string) | undefined },
   ): TurnRec {
     this.ensureStarted(session);
     session.turns += 1;
@@ -360,7 +368,8 @@ export class SessionModel {
     session.messages += 1;
     addUsage(session.usage, llm.usage);
     addUsage(llm.turn.usage, llm.usage);
-    session.recent.add(llm.messageId, { ...llm.usage });
+    // The record is done with its usage object: the ring can keep it as is.
+    session.recent.add(llm.messageId, llm.usage);
     this.emit((s) => s.llmEnd?.(llm));
   }
 

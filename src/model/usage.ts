@@ -15,7 +15,14 @@ export function emptyUsage(): Usage {
 }
 
 export function usageOf(tokens: Tokens, cost: number): Usage {
-  return { ...tokens, cost };
+  return {
+    input: tokens.input,
+    output: tokens.output,
+    reasoning: tokens.reasoning,
+    cacheRead: tokens.cacheRead,
+    cacheWrite: tokens.cacheWrite,
+    cost,
+  };
 }
 
 export function addUsage(target: Usage, add: Usage): void {

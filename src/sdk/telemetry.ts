@@ -60,7 +60,7 @@ export interface Telemetry {
   readonly meter: Meter | undefined;
   readonly logger: Logger | undefined;
   readonly ids: SessionIdGenerator;
-  /** Exports what is buffered; concurrent calls share one flush. Never rejects. */
+  /** Exports buffered spans and logs; concurrent calls share one flush. Never rejects. */
   flush(): Promise<void>;
   /** Flushes and stops every provider, giving up after `timeoutMs`. Never rejects. */
   shutdown(timeoutMs: number): Promise<void>;
@@ -154,12 +154,10 @@ export async function startTelemetry(
 
   let flushing: Promise<void> | undefined;
   let again = false;
+  // Spans and logs only: metrics are cumulative aggregates, re-sent whole on every export, so
+  // they go on their own interval and at shutdown rather than once per turn.
   const flushOnce = async () => {
-    await Promise.allSettled([
-      tracerProvider?.forceFlush(),
-      loggerProvider?.forceFlush(),
-      meterProvider?.forceFlush(),
-    ]);
+    await Promise.allSettled([tracerProvider?.forceFlush(), loggerProvider?.forceFlush()]);
   };
   const flush = (): Promise<void> => {
     if (flushing) {
@@ -232,6 +230,7 @@ function outbox<T>(
       protocol: config.protocol,
       endpoint: config.endpoint,
       timeoutMs: config.timeoutMs,
+      compression: config.compression,
     }),
     headers: config.headers,
     helper: delivery.helper,
