@@ -131,12 +131,35 @@ interface Pipeline {
 
 function guardedHooks({ model, telemetry, config, log, now, exitSignals }: Pipeline): OtelHooks {
   let disposed: Promise<void> | undefined;
-  const apply = (fact: Fact) => model.apply(fact);
+  // The hook itself only reads the host's payload into facts (cheap, and it must happen now:
+  // the payload is the host's and the clock is now). Everything else (the model, spans, logs,
+  // metrics) runs in one batch on the next macrotask, off opencode's event dispatch, in arrival
+  // order, so interleaving cannot reorder anything.
+  const queue: Fact[] = [];
+  let scheduled = false;
+  const drain = () => {
+    scheduled = false;
+    const batch = queue.splice(0, queue.length);
+    for (const fact of batch) {
+      try {
+        model.apply(fact);
+      } catch (error) {
+        reportFailure(log, `a ${fact.kind} fact`, error);
+      }
+    }
+  };
+  const push = (fact: Fact) => {
+    queue.push(fact);
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(drain);
+  };
   const finalize = () => {
     // opencode run awaits dispose and then calls process.exit(): this is the last moment.
     disposed ??= (async () => {
       unregister();
       try {
+        drain();
         model.endAll("shutdown", now());
       } catch (error) {
         reportFailure(log, "dispose", error);
@@ -146,13 +169,11 @@ function guardedHooks({ model, telemetry, config, log, now, exitSignals }: Pipel
     return disposed;
   };
   const unregister = exitSignals ? flushOnExitSignal(finalize) : () => undefined;
-  // opencode does not await the event hook, so events can interleave with our awaits: all state
-  // changes happen synchronously here, before anything is awaited.
   return {
     event: async (input) => {
       if (disposed) return;
       try {
-        adaptEvent(input?.event, now(), apply);
+        adaptEvent(input?.event, now(), push);
       } catch (error) {
         reportFailure(log, "an event", error);
       }
@@ -160,7 +181,7 @@ function guardedHooks({ model, telemetry, config, log, now, exitSignals }: Pipel
     "chat.message": async (input, output) => {
       if (disposed) return;
       try {
-        adaptChatMessage(input, output, now(), apply);
+        adaptChatMessage(input, output, now(), push);
       } catch (error) {
         reportFailure(log, "chat.message", error);
       }

@@ -71,3 +71,18 @@ describe("huge values", () => {
     expect(biggest).toBeLessThan(16_000);
   });
 });
+
+describe("state", () => {
+  test("a finalized session leaves nothing behind in the model", async () => {
+    const instances = await replay(loadFixture("b2_multiturn_serve"), {
+      exporters: new Collected().overrides(),
+      disposeAtEnd: false,
+    });
+    const instance = instances[0];
+    // Let the deferred drain apply everything, the deletion included.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(instance?.model?.get("ses_df44d002affescmrbHA5KNZTXR")).toBeUndefined();
+    expect(instance?.model?.size).toBe(0);
+    await instance?.hooks.dispose?.();
+  });
+});

@@ -203,15 +203,18 @@ describe("streaming styles", () => {
         delta: `chunk ${n} `.repeat(8),
       },
     });
-    const time = (from: number, count: number) => {
+    // Each timed batch includes the deferred drain (model and emitters), not just the hook.
+    const drained = () => new Promise((resolve) => setImmediate(resolve));
+    const time = async (from: number, count: number) => {
       const started = performance.now();
       for (let i = from; i < from + count; i++) void event({ event: chunk(i) });
+      await drained();
       return performance.now() - started;
     };
-    time(0, 2_000); // warm up
-    const early = Math.min(time(2_000, 5_000), time(7_000, 5_000));
-    time(12_000, 100_000); // the reply is now ~100x longer
-    const late = Math.min(time(112_000, 5_000), time(117_000, 5_000));
+    await time(0, 2_000); // warm up
+    const early = Math.min(await time(2_000, 5_000), await time(7_000, 5_000));
+    await time(12_000, 100_000); // the reply is now ~100x longer
+    const late = Math.min(await time(112_000, 5_000), await time(117_000, 5_000));
     // O(1) per chunk: the same work whatever has streamed before (generous bound for noise).
     expect(late).toBeLessThan(early * 3 + 5);
     await instance.hooks.dispose?.();
