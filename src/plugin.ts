@@ -155,7 +155,7 @@ function guardedHooks({ model, telemetry, config, log, now, exitSignals }: Pipel
     setImmediate(drain);
   };
   const finalize = () => {
-    // opencode run awaits dispose and then calls process.exit(): this is the last moment.
+    // opencode run awaits dispose and then exits the process: this is the last moment.
     disposed ??= (async () => {
       unregister();
       try {
