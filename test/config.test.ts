@@ -37,6 +37,7 @@ describe("defaults", () => {
         headers: {},
         timeoutMs: 10000,
         compression: "gzip",
+        local: false,
       },
       metrics: {
         enabled: false,
@@ -46,6 +47,7 @@ describe("defaults", () => {
         headers: {},
         timeoutMs: 10000,
         compression: "gzip",
+        local: false,
         intervalMs: 60000,
         temporality: "cumulative",
         prefix: "opencode.",
@@ -59,6 +61,7 @@ describe("defaults", () => {
         headers: {},
         timeoutMs: 10000,
         compression: "gzip",
+        local: false,
         intervalMs: 5000,
       },
       spanPrefix: "opencode.",
@@ -69,6 +72,7 @@ describe("defaults", () => {
       attributeValueLengthLimit: 4096,
       maxSessions: 1000,
       shutdownTimeoutMs: 5000,
+      local: { enabled: false, path: "./.local/share/opencode-otel/telemetry.db" },
       spool: {
         enabled: true,
         dir: "./.local/state/opencode-otel/spool",
@@ -86,7 +90,7 @@ describe("defaults", () => {
     expect(c.spanPrefix).toBe(OPTIONS.spanPrefix.default);
     expect(c.metrics.prefix).toBe(OPTIONS.metricPrefix.default);
     expect(c.serviceName).toBe(OPTIONS.serviceName.default);
-    expect(c.traces.protocol).toBe(OPTIONS.protocol.default);
+    expect<string>(c.traces.protocol).toBe(OPTIONS.protocol.default);
   });
 });
 
@@ -243,7 +247,7 @@ describe("precedence: plugin option > OPENCODE_* > OTEL_* > default", () => {
     });
     expect(c.traces.protocol).toBe("grpc");
     expect(warnings).toEqual([
-      'OPENCODE_OTLP_PROTOCOL has an invalid value "carrier-pigeon": expected grpc, http/protobuf, http/json; using the default "grpc".',
+      'OPENCODE_OTLP_PROTOCOL has an invalid value "carrier-pigeon": expected grpc, http/protobuf, http/json, local; using the default "grpc".',
     ]);
   });
 
@@ -768,7 +772,7 @@ describe("every invalid value gives exactly one warning and the default", () => 
     const free = OPTION_LIST.filter((spec) => invalidFor(spec) === undefined).map(
       (spec) => spec.option,
     );
-    expect(free).toEqual(["serviceName", "spanPrefix", "spoolDir"]);
+    expect(free).toEqual(["serviceName", "storePath", "spanPrefix", "spoolDir"]);
   });
 
   test.each(sources.map((s) => [s.name, s] as const))("%s", (_, { spec, name, bad, option }) => {
@@ -940,3 +944,23 @@ function nest(path: string, value: unknown): Record<string, unknown> {
       {},
     );
 }
+
+describe("local store", () => {
+  test("protocol local: every signal goes to the store only", () => {
+    const c = config({ ...on, OPENCODE_OTLP_PROTOCOL: "local", XDG_DATA_HOME: "/data" });
+    expect(c.local).toEqual({ enabled: true, path: "/data/opencode-otel/telemetry.db" });
+    for (const signal of [c.traces, c.metrics, c.logs]) {
+      expect(signal.enabled).toBe(true);
+      expect(signal.local).toBe(true);
+      expect(signal.exporter).toBe("none");
+    }
+  });
+
+  test("local alongside an OTLP endpoint: both", () => {
+    const c = config(on, { local: true, storePath: "/tmp/t.db", protocol: "http/json" });
+    expect(c.local).toEqual({ enabled: true, path: "/tmp/t.db" });
+    expect(c.traces.exporter).toBe("otlp");
+    expect(c.traces.protocol).toBe("http/json");
+    expect(c.traces.local).toBe(true);
+  });
+});

@@ -2,7 +2,7 @@
  * The options table: every setting the plugin reads, once. `parseConfig` resolves values from it
  * and `renderOptionsTable` documents it, so the README cannot drift from the code.
  */
-import type { Compression, ExporterKind, OtlpProtocol, TemporalityPreference } from "./types.js";
+import type { Compression, ExporterKind, ProtocolSetting, TemporalityPreference } from "./types.js";
 import {
   booleanType,
   commandType,
@@ -101,17 +101,35 @@ export const OPTIONS = {
     description:
       "Collector base URL. HTTP protocols append `/v1/traces`, `/v1/metrics` or `/v1/logs`, except to the per-signal variables, which are used as is.",
   }),
-  protocol: option<OtlpProtocol>({
+  protocol: option<ProtocolSetting>({
     option: "protocol",
     env: ["OPENCODE_OTLP_PROTOCOL"],
     otelEnv: ["OTEL_EXPORTER_OTLP_{SIGNAL}_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"],
-    type: enumType<OtlpProtocol>({
-      values: ["grpc", "http/protobuf", "http/json"],
+    type: enumType<ProtocolSetting>({
+      values: ["grpc", "http/protobuf", "http/json", "local"],
       aliases: { http: "http/protobuf" },
     }),
     default: "grpc",
     description:
-      "OTLP transport (`http` means `http/protobuf`). The default is `grpc`, as in the established opencode OTel plugin; the OTel spec's default is `http/protobuf`.",
+      "OTLP transport (`http` means `http/protobuf`). The default is `grpc`, as in the established opencode OTel plugin; the OTel spec's default is `http/protobuf`. `local` sends nothing over the network and writes only to the local store (see `local`).",
+  }),
+  local: option<boolean>({
+    option: "local",
+    env: ["OPENCODE_OTEL_LOCAL"],
+    otelEnv: [],
+    type: booleanType,
+    default: false,
+    description:
+      "Also writes every span, log event and metric point to the local store that `opencode-otel report` reads, next to any OTLP endpoint.",
+  }),
+  storePath: option<string>({
+    option: "storePath",
+    env: ["OPENCODE_OTEL_STORE"],
+    otelEnv: [],
+    type: stringType({ allowEmpty: true }),
+    default: "",
+    defaultDoc: "`$XDG_DATA_HOME/opencode-otel/telemetry.db` (`~/.local/share/...`)",
+    description: "The local store's database file (shared by every opencode process and the CLI).",
   }),
   headers: option<StringMap>({
     option: "headers",

@@ -79,6 +79,10 @@ function build(input: ConfigInput): ParsedConfig {
     attributeValueLengthLimit: r.first(OPTIONS.attributeValueLengthLimit).value,
     maxSessions: r.first(OPTIONS.maxSessions).value,
     shutdownTimeoutMs: r.first(OPTIONS.shutdownTimeoutMs).value,
+    local: {
+      enabled: r.first(OPTIONS.local).value || r.first(OPTIONS.protocol).value === "local",
+      path: r.first(OPTIONS.storePath).value || defaultStorePath(input.env),
+    },
     spool: {
       enabled: r.first(OPTIONS.spool).value,
       dir: r.first(OPTIONS.spoolDir).value || defaultSpoolDir(input.env),
@@ -115,12 +119,17 @@ const DISABLE = {
 } as const;
 
 function resolveSignal(r: Resolver, signal: Signal, enabled: boolean): SignalConfig {
-  const protocol = r.first(OPTIONS.protocol, { signal }).value;
-  const exporter = r.first(OPTIONS.exporter, { signal }).value;
+  const setting = r.first(OPTIONS.protocol, { signal }).value;
+  // `local`: this signal goes to the local store only; no OTLP exporter at all.
+  const localOnly = setting === "local";
+  const protocol: OtlpProtocol = localOnly ? "http/protobuf" : setting;
+  const exporter = localOnly ? "none" : r.first(OPTIONS.exporter, { signal }).value;
   const disabled = r.first(DISABLE[signal]).value;
+  const local = localOnly || r.first(OPTIONS.local).value;
   return {
     // Folding the master switch in means a consumer that checks only its signal cannot export by mistake.
-    enabled: enabled && !disabled && exporter !== "none",
+    enabled: enabled && !disabled && (exporter !== "none" || local),
+    local,
     exporter,
     protocol,
     endpoint: resolveEndpoint(r, signal, protocol),
@@ -162,4 +171,10 @@ function merge(layers: readonly StringMap[]): StringMap {
 function defaultSpoolDir(env: Readonly<Record<string, string | undefined>>): string {
   const state = env.XDG_STATE_HOME || `${env.HOME || env.USERPROFILE || "."}/.local/state`;
   return `${state}/opencode-otel/spool`;
+}
+
+/** `$XDG_DATA_HOME/opencode-otel/telemetry.db`, else `~/.local/share/opencode-otel/telemetry.db`. */
+function defaultStorePath(env: Readonly<Record<string, string | undefined>>): string {
+  const data = env.XDG_DATA_HOME || `${env.HOME || env.USERPROFILE || "."}/.local/share`;
+  return `${data}/opencode-otel/telemetry.db`;
 }

@@ -6,6 +6,9 @@
 /** OTLP wire protocol. */
 export type OtlpProtocol = "grpc" | "http/protobuf" | "http/json";
 
+/** What the protocol setting accepts: an OTLP protocol, or `local` (the local store only). */
+export type ProtocolSetting = OtlpProtocol | "local";
+
 /** Where one signal goes. `none` disables the signal. */
 export type ExporterKind = "otlp" | "console" | "none";
 
@@ -19,6 +22,8 @@ export type TemporalityPreference = "cumulative" | "delta" | "lowmemory";
 export interface SignalConfig {
   /** False when the signal is disabled (`OPENCODE_DISABLE_*`, `OTEL_*_EXPORTER=none`, ...). */
   readonly enabled: boolean;
+  /** Also (or, with exporter `none`, only) written to the local store. */
+  readonly local: boolean;
   readonly exporter: ExporterKind;
   readonly protocol: OtlpProtocol;
   /** Full URL the exporter posts to. For HTTP protocols this includes the `/v1/<signal>` path. */
@@ -78,6 +83,11 @@ export interface Config {
   readonly maxSessions: number;
   /** How long `dispose` may wait for the final flush, in milliseconds. */
   readonly shutdownTimeoutMs: number;
+  /** The embedded local store (`opencode-otel report` reads it). */
+  readonly local: {
+    readonly enabled: boolean;
+    readonly path: string;
+  };
   /** The on-disk outbox for exports the collector could not take. */
   readonly spool: {
     readonly enabled: boolean;
