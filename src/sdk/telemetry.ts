@@ -40,6 +40,7 @@ import { createTransport } from "../delivery/transport.js";
 import type { DiagnosticLog } from "../log.js";
 import { createHeaderSource, type HeaderSource } from "./headers-helper.js";
 import { SessionIdGenerator } from "./ids.js";
+import { openLocalExporters } from "./local.js";
 
 export const INSTRUMENTATION_SCOPE = "opencode-otel";
 export const VERSION = "0.1.0";
@@ -96,61 +97,86 @@ export async function startTelemetry(
   const ids = new SessionIdGenerator();
   const limit = config.attributeValueLengthLimit;
 
-  const tracerProvider = config.traces.enabled
-    ? new BasicTracerProvider({
-        resource,
-        idGenerator: ids,
-        spanLimits: { attributeValueLengthLimit: limit },
-        spanProcessors: [
-          new BatchSpanProcessor(
-            overrides.traces?.({}) ??
-              (config.traces.exporter === "console"
-                ? new ConsoleSpanExporter()
-                : outboxExporter<ReadableSpan[]>(delivery, "traces", config.traces, spanCodec)),
-            { scheduledDelayMillis: 2000, maxQueueSize: 4096, maxExportBatchSize: 512 },
+  const local = config.local.enabled ? await openLocalExporters(config.local.path, log) : undefined;
+
+  // One batch processor (or metric reader) per destination: the OTLP outbox (or the console),
+  // and the local store when it is on. An exporter `none` with the store on means store only.
+  const spanExporters: SpanExporter[] = [];
+  if (overrides.traces) spanExporters.push(overrides.traces({}));
+  else if (config.traces.exporter === "console") spanExporters.push(new ConsoleSpanExporter());
+  else if (config.traces.exporter === "otlp")
+    spanExporters.push(
+      outboxExporter<ReadableSpan[]>(delivery, "traces", config.traces, spanCodec),
+    );
+  if (config.traces.local && local) spanExporters.push(local.spans);
+
+  const logExporters: LogRecordExporter[] = [];
+  if (overrides.logs) logExporters.push(overrides.logs({}));
+  else if (config.logs.exporter === "console") logExporters.push(new ConsoleLogRecordExporter());
+  else if (config.logs.exporter === "otlp")
+    logExporters.push(outboxExporter<ReadableLogRecord[]>(delivery, "logs", config.logs, logCodec));
+  if (config.logs.local && local) logExporters.push(local.logs);
+
+  const metricExporters: PushMetricExporter[] = [];
+  if (overrides.metrics) metricExporters.push(overrides.metrics({}));
+  else if (config.metrics.exporter === "console") metricExporters.push(new ConsoleMetricExporter());
+  else if (config.metrics.exporter === "otlp")
+    metricExporters.push(
+      new MetricOutboxExporter(
+        outbox<ResourceMetrics>(delivery, "metrics", config.metrics, metricCodec),
+        timeouts(config, config.metrics),
+        config.metrics.temporality,
+      ),
+    );
+  if (config.metrics.local && local) metricExporters.push(local.metrics);
+
+  const tracerProvider =
+    config.traces.enabled && spanExporters.length > 0
+      ? new BasicTracerProvider({
+          resource,
+          idGenerator: ids,
+          spanLimits: { attributeValueLengthLimit: limit },
+          spanProcessors: spanExporters.map(
+            (exporter) =>
+              new BatchSpanProcessor(exporter, {
+                scheduledDelayMillis: 2000,
+                maxQueueSize: 4096,
+                maxExportBatchSize: 512,
+              }),
           ),
-        ],
-      })
-    : undefined;
+        })
+      : undefined;
 
-  const loggerProvider = config.logs.enabled
-    ? new LoggerProvider({
-        resource,
-        logRecordLimits: { attributeValueLengthLimit: limit },
-        processors: [
-          new BatchLogRecordProcessor({
-            exporter:
-              overrides.logs?.({}) ??
-              (config.logs.exporter === "console"
-                ? new ConsoleLogRecordExporter()
-                : outboxExporter<ReadableLogRecord[]>(delivery, "logs", config.logs, logCodec)),
-            scheduledDelayMillis: config.logs.intervalMs,
-            maxQueueSize: 4096,
-          }),
-        ],
-      })
-    : undefined;
+  const loggerProvider =
+    config.logs.enabled && logExporters.length > 0
+      ? new LoggerProvider({
+          resource,
+          logRecordLimits: { attributeValueLengthLimit: limit },
+          processors: logExporters.map(
+            (exporter) =>
+              new BatchLogRecordProcessor({
+                exporter,
+                scheduledDelayMillis: config.logs.intervalMs,
+                maxQueueSize: 4096,
+              }),
+          ),
+        })
+      : undefined;
 
-  const meterProvider = config.metrics.enabled
-    ? new MeterProvider({
-        resource,
-        readers: [
-          new PeriodicExportingMetricReader({
-            exporter:
-              overrides.metrics?.({}) ??
-              (config.metrics.exporter === "console"
-                ? new ConsoleMetricExporter()
-                : new MetricOutboxExporter(
-                    outbox<ResourceMetrics>(delivery, "metrics", config.metrics, metricCodec),
-                    timeouts(config, config.metrics),
-                    config.metrics.temporality,
-                  )),
-            exportIntervalMillis: config.metrics.intervalMs,
-            exportTimeoutMillis: Math.min(config.metrics.intervalMs, config.metrics.timeoutMs),
-          }),
-        ],
-      })
-    : undefined;
+  const meterProvider =
+    config.metrics.enabled && metricExporters.length > 0
+      ? new MeterProvider({
+          resource,
+          readers: metricExporters.map(
+            (exporter) =>
+              new PeriodicExportingMetricReader({
+                exporter,
+                exportIntervalMillis: config.metrics.intervalMs,
+                exportTimeoutMillis: Math.min(config.metrics.intervalMs, config.metrics.timeoutMs),
+              }),
+          ),
+        })
+      : undefined;
 
   let flushing: Promise<void> | undefined;
   let again = false;
