@@ -2,7 +2,7 @@
 // Builds the published package with Node 20: `dist/index.js` (one ESM bundle made by the
 // installed bun) and `dist/*.d.ts` (tsc, declarations only). Run as `node scripts/build.mjs`.
 import { spawnSync } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { chmodSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -49,6 +49,21 @@ try {
     "--outdir=dist",
     ...[...externals].map((name) => `--external=${name}`),
   ]);
+  // The CLI: its own entry (commands load lazily, so `--help` loads neither SQLite nor gRPC).
+  run("bun", [
+    "build",
+    "src/cli/main.ts",
+    "--target=node",
+    "--format=esm",
+    "--splitting",
+    "--sourcemap=linked",
+    "--outdir=dist",
+    "--entry-naming=cli.[ext]",
+    "--chunk-naming=cli-[hash].[ext]",
+    "--banner=#!/usr/bin/env node",
+    ...[...externals].map((name) => `--external=${name}`),
+  ]);
+  chmodSync(join(root, "dist", "cli.js"), 0o755);
   run("tsc", ["-p", "tsconfig.build.json"]);
 } catch (error) {
   process.stderr.write(`build failed: ${error instanceof Error ? error.message : error}\n`);

@@ -3,7 +3,7 @@ import type { PushMetricExporter } from "@opentelemetry/sdk-metrics";
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 import type { DiagnosticLog } from "../log.js";
 
-/** The local store's exporters, one per signal, sharing one database connection. */
+/** The local store's exporters, one per signal. */
 export interface LocalExporters {
   readonly spans: SpanExporter;
   readonly logs: LogRecordExporter;
@@ -11,15 +11,31 @@ export interface LocalExporters {
 }
 
 /**
- * Opens the local store for the `local` exporter. The store (SQLite through the runtime's own
- * binding) is loaded only when asked for; if it cannot open (no SQLite binding in this runtime,
- * an unwritable folder), the plugin says so once in opencode's log and carries on without it.
+ * The `local` exporter: spans, log events and metric points written to the embedded store that
+ * `opencode-otel report` reads. The store code (SQLite through the runtime's own binding) loads
+ * only when asked for; each exporter opens the file on its first batch (WAL: several opencode
+ * processes write at once) and reports a failure once in opencode's log, never to the host.
  */
 export async function openLocalExporters(
   path: string,
   log: DiagnosticLog,
 ): Promise<LocalExporters | undefined> {
-  // The store lands with issue 6; until then the setting is accepted and reported.
-  log.warn(`opencode-otel: the local store (${path}) is not available in this build yet.`);
-  return undefined;
+  try {
+    const { StoreLogExporter, StoreMetricExporter, StoreSpanExporter } = await import(
+      "../store/exporter.js"
+    );
+    const onError = (error: unknown) => {
+      const reason = error instanceof Error ? error.message.split("\n", 1)[0] : String(error);
+      log.warn(`opencode-otel: writing to the local store at ${path} failed (${reason}).`);
+    };
+    return {
+      spans: new StoreSpanExporter({ path, onError }),
+      logs: new StoreLogExporter({ path, onError }),
+      metrics: new StoreMetricExporter({ path, onError }),
+    };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split("\n", 1)[0] : String(error);
+    log.warn(`opencode-otel: the local store at ${path} cannot be used (${reason}); skipping it.`);
+    return undefined;
+  }
 }

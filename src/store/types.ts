@@ -18,7 +18,18 @@ export interface SpanRow {
   readonly serviceName: string;
   readonly attributes: Readonly<Record<string, unknown>>;
   readonly resource: Readonly<Record<string, unknown>>;
-  readonly events: readonly { name: string; timeNs: bigint; attributes: Readonly<Record<string, unknown>> }[];
+  readonly events: readonly {
+    name: string;
+    timeNs: bigint;
+    attributes: Readonly<Record<string, unknown>>;
+  }[];
+  /** Instrumentation scope (kept so `export` can resend faithfully); absent reads as "". */
+  readonly scope?: Scope;
+}
+
+export interface Scope {
+  readonly name: string;
+  readonly version: string;
 }
 
 export interface LogRow {
@@ -31,6 +42,8 @@ export interface LogRow {
   readonly serviceName: string;
   readonly attributes: Readonly<Record<string, unknown>>;
   readonly resource: Readonly<Record<string, unknown>>;
+  readonly severityText?: string;
+  readonly scope?: Scope;
 }
 
 export interface MetricPointRow {
@@ -45,6 +58,9 @@ export interface MetricPointRow {
   readonly serviceName: string;
   readonly attributes: Readonly<Record<string, unknown>>;
   readonly resource: Readonly<Record<string, unknown>>;
+  readonly description?: string;
+  readonly monotonic?: boolean;
+  readonly scope?: Scope;
 }
 
 /** Report grouping (issue 6: daily, weekly, monthly, per session, model, agent, tool). */
@@ -55,14 +71,25 @@ export interface ReportQuery {
   /** Epoch milliseconds, inclusive / exclusive. */
   readonly since?: number;
   readonly until?: number;
-  /** Match on the session's project directory (resource or span attribute), substring. */
+  /**
+   * Match on the project directory, substring (case-sensitive): the span attribute
+   * `opencode.project.directory`, else the resource attribute of that name.
+   */
   readonly project?: string;
+  /** Day, week (starting Monday) and month boundaries: the process's local time by default. */
+  readonly timeZone?: "local" | "utc";
 }
 
-/** One row of a usage report (LLM figures from `*.llm` spans, tool figures from `*.tool.*`). */
+/**
+ * One row of a usage report (LLM figures from `*.llm` spans, tool figures from `*.tool.*`, turns
+ * from `*.turn`; see src/store/README.md). A span counts where it starts. Rows per model carry no
+ * tool figures and rows per tool no LLM figures: neither kind of span names the other.
+ */
 export interface ReportRow {
+  /** `YYYY-MM-DD` (a day, or a week's Monday), `YYYY-MM`, or the name; "(unknown)" if none. */
   readonly key: string;
   readonly costUsd: number;
+  /** Prompt tokens that were neither read from nor written to the cache. */
   readonly inputTokens: number;
   readonly outputTokens: number;
   readonly reasoningTokens: number;
@@ -71,20 +98,85 @@ export interface ReportRow {
   /** cacheRead / (input + cacheRead + cacheWrite), 0..1. */
   readonly cacheReadShare: number;
   readonly llmCalls: number;
+  /** Turn spans; per model or tool: the distinct turns their calls ran in. */
   readonly turns: number;
+  /** Distinct sessions with a turn in the row; per model or tool: with a call in it. */
   readonly sessions: number;
+  /** LLM calls that ended in error (API errors, aborts); failed tools are in the success rate. */
   readonly errors: number;
+  /** Sum of `llm.retries`. */
   readonly retries: number;
   readonly toolCalls: number;
   readonly toolSuccessRate: number; // 0..1, 0 when no tool calls
+  /** Nearest-rank percentiles of tool call durations. */
   readonly toolP50Ms: number;
   readonly toolP95Ms: number;
+  /**
+   * Increases of the `*lines_of_code.count` metric (type added / removed). Its points carry no
+   * model, agent or tool, and a session id only with `includeSessionId`: 0 in those rows.
+   */
   readonly linesAdded: number;
   readonly linesRemoved: number;
 }
 
 export interface Report {
   readonly query: ReportQuery;
+  /** Time groups in time order; the others by cost, then LLM calls, then key. */
   readonly rows: readonly ReportRow[];
+  /**
+   * Every span and point in the query's range, whatever the group (so the total is the same for
+   * `--by model` and `--by day`); its `sessions` counts distinct sessions, not a sum of rows.
+   */
   readonly total: ReportRow;
+}
+
+export interface SessionQuery {
+  readonly since?: number;
+  readonly until?: number;
+  readonly project?: string;
+  /** Newest first; 50 by default. */
+  readonly limit?: number;
+}
+
+/**
+ * One session as stored (all its process segments), for listings and picking a tree. Sessions
+ * are picked by a turn starting in the query's range; their figures cover the whole session.
+ */
+export interface SessionSummary {
+  readonly sessionId: string;
+  /** The trace of its first span (a resumed session keeps one trace; see the README). */
+  readonly traceId: string;
+  readonly parentSessionId: string; // "" for a primary session
+  readonly agent: string;
+  readonly project: string;
+  /** Epoch ms of its earliest span start and latest span end. */
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly costUsd: number;
+  readonly tokens: number;
+  readonly llmCalls: number;
+  readonly turns: number;
+  readonly toolCalls: number;
+  readonly errors: number;
+}
+
+/** A span and its children (by start time), for the CLI's tree view. */
+export interface SpanNode {
+  readonly span: SpanRow;
+  readonly children: readonly SpanNode[];
+}
+
+/** One page of stored rows in insertion order, for `export`'s resumable cursor. */
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** Pass back as `afterId` for the next page; equals `afterId` when the page is empty. */
+  readonly lastId: number;
+}
+
+export type StoredTable = "spans" | "logs" | "metricPoints";
+
+export interface RetentionResult {
+  readonly spans: number;
+  readonly logs: number;
+  readonly metricPoints: number;
 }

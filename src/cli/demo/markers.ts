@@ -1,0 +1,49 @@
+/**
+ * The demo model's script language, shared with the end-to-end suite's mock model: markers in
+ * the prompt such as `[[bash:ls]]`, `[[read:notes.md]]`, `[[task:PROMPT]]` (nestable),
+ * `[[fail:429x1]]` and `[[say:TEXT]]` decide each answer.
+ */
+export interface Marker {
+  readonly name: string;
+  readonly argument: string;
+}
+
+/** Top-level `[[name:argument]]` markers; the argument may contain balanced nested markers. */
+export function parseMarkers(text: string): Marker[] {
+  const markers: Marker[] = [];
+  let index = text.indexOf("[[");
+  while (index >= 0) {
+    let depth = 0;
+    let end = -1;
+    for (let i = index; i < text.length - 1; i++) {
+      if (text.startsWith("[[", i)) {
+        depth++;
+        i++;
+      } else if (text.startsWith("]]", i)) {
+        depth--;
+        i++;
+        if (depth === 0) {
+          end = i - 1;
+          break;
+        }
+      }
+    }
+    if (end < 0) break;
+    const inner = text.slice(index + 2, end);
+    const colon = inner.indexOf(":");
+    markers.push(
+      colon < 0
+        ? { name: inner, argument: "" }
+        : { name: inner.slice(0, colon), argument: inner.slice(colon + 1) },
+    );
+    index = text.indexOf("[[", end + 2);
+  }
+  return markers;
+}
+
+/** Tool arguments per marker, in the shapes opencode 1.18's tool schemas ask for. */
+export const TOOL_ARGS: Readonly<Record<string, (argument: string) => object>> = {
+  bash: (command) => ({ command, description: "Run demo command" }),
+  read: (filePath) => ({ filePath }),
+  task: (prompt) => ({ description: "Demo subtask", prompt, subagent_type: "general" }),
+};

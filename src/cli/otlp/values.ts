@@ -1,0 +1,75 @@
+/**
+ * Reading OTLP's loosely typed values. Protobuf (after `toObject`) and OTLP/JSON differ only in
+ * what this file evens out: ids are bytes in protobuf and hex in JSON, int64 may be a string or a
+ * number, and `bytesValue` is base64 in JSON.
+ */
+export type Obj = Readonly<Record<string, unknown>>;
+
+export function isObj(value: unknown): value is Obj {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Uint8Array)
+  );
+}
+
+export const obj = (value: unknown): Obj => (isObj(value) ? value : {});
+export const list = (value: unknown): readonly unknown[] => (Array.isArray(value) ? value : []);
+export const str = (value: unknown): string => (typeof value === "string" ? value : "");
+
+/** Doubles and int64s: JSON may spell them as strings ("NaN", "Infinity", "12"). */
+export function num(value: unknown): number {
+  if (typeof value === "number") return value;
+  if (typeof value === "string" && value !== "") return Number(value);
+  return 0;
+}
+
+/** int64/fixed64 timestamps: decimal strings from both decoders, plain numbers in some JSON. */
+export function int64(value: unknown): bigint {
+  try {
+    if (typeof value === "string" && value !== "") return BigInt(value);
+    if (typeof value === "number" && Number.isFinite(value)) return BigInt(Math.trunc(value));
+  } catch {
+    // A malformed number in JSON: treat as unset rather than refusing the whole batch.
+  }
+  return 0n;
+}
+
+/** Trace and span ids: bytes in protobuf, hex in OTLP/JSON. */
+export function hexId(value: unknown): string {
+  if (value instanceof Uint8Array) return Buffer.from(value).toString("hex");
+  return str(value).toLowerCase();
+}
+
+/**
+ * An OTLP `AnyValue` as a JSON-safe value (the store keeps attributes as JSON text): int64
+ * beyond 2^53 becomes a decimal string, bytes become base64.
+ */
+export function anyValue(value: unknown): unknown {
+  const v = obj(value);
+  if ("stringValue" in v) return str(v.stringValue);
+  if ("boolValue" in v) return v.boolValue === true;
+  if ("intValue" in v) {
+    const big = int64(v.intValue);
+    const safe = big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER);
+    return safe ? Number(big) : big.toString();
+  }
+  if ("doubleValue" in v) return num(v.doubleValue);
+  if ("arrayValue" in v) return list(obj(v.arrayValue).values).map(anyValue);
+  if ("kvlistValue" in v) return attributes(obj(v.kvlistValue).values);
+  if ("bytesValue" in v) {
+    const bytes = v.bytesValue;
+    return bytes instanceof Uint8Array ? Buffer.from(bytes).toString("base64") : str(bytes);
+  }
+  return null;
+}
+
+export function attributes(keyValues: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const keyValue of list(keyValues)) {
+    const kv = obj(keyValue);
+    out[str(kv.key)] = anyValue(kv.value);
+  }
+  return out;
+}

@@ -1,0 +1,82 @@
+/**
+ * Which figures a report shows, per grouping. Tool rows only carry tool figures, so `--by tool`
+ * gets its own short set; the optional columns appear only when the report has any of them
+ * (a store without reasoning models never shows an all-zero "Reasoning" column).
+ */
+import type { ReportGroup, ReportRow } from "../../store/index.js";
+import { formatCount, formatDuration, formatMoney, formatShare, formatTokens } from "./format.js";
+import type { Column } from "./table.js";
+
+interface ReportColumn extends Column<ReportRow> {
+  /** Shown only when the total is non-zero for it. */
+  readonly optional?: (total: ReportRow) => boolean;
+}
+
+const KEY_HEADERS: Record<ReportGroup, string> = {
+  day: "Day",
+  week: "Week",
+  month: "Month",
+  session: "Session",
+  model: "Model",
+  agent: "Agent",
+  tool: "Tool",
+};
+
+const right = (header: string, priority: number, cell: (r: ReportRow) => string) =>
+  ({ header, align: "right", priority, cell }) as const;
+
+const hasTools = (r: ReportRow) => r.toolCalls > 0;
+const toolOk = right("Tool OK", 7, (r) => formatShare(r.toolSuccessRate, hasTools(r)));
+const p50 = right("p50", 8, (r) => (hasTools(r) ? formatDuration(r.toolP50Ms) : "–"));
+const p95 = right("p95", 9, (r) => (hasTools(r) ? formatDuration(r.toolP95Ms) : "–"));
+
+const USAGE: readonly ReportColumn[] = [
+  right("Cost", 0, (r) => formatMoney(r.costUsd)),
+  right("Input", 1, (r) => formatTokens(r.inputTokens)),
+  right("Output", 1, (r) => formatTokens(r.outputTokens)),
+  {
+    ...right("Reasoning", 12, (r) => formatTokens(r.reasoningTokens)),
+    optional: (t) => t.reasoningTokens > 0,
+  },
+  right("Cache read", 3, (r) => formatTokens(r.cacheReadTokens)),
+  {
+    ...right("Cache write", 11, (r) => formatTokens(r.cacheWriteTokens)),
+    optional: (t) => t.cacheWriteTokens > 0,
+  },
+  right("Cached", 4, (r) => formatShare(r.cacheReadShare, r.inputTokens + r.cacheReadTokens > 0)),
+  right("LLM calls", 2, (r) => formatCount(r.llmCalls)),
+  right("Turns", 5, (r) => formatCount(r.turns)),
+  right("Sessions", 10, (r) => formatCount(r.sessions)),
+  right("Errors", 6, (r) => formatCount(r.errors)),
+  { ...right("Retries", 13, (r) => formatCount(r.retries)), optional: (t) => t.retries > 0 },
+  right("Tools", 6, (r) => formatCount(r.toolCalls)),
+  toolOk,
+  p50,
+  p95,
+  { ...right("+Lines", 14, (r) => formatCount(r.linesAdded)), optional: (t) => t.linesAdded > 0 },
+  {
+    ...right("-Lines", 14, (r) => formatCount(r.linesRemoved)),
+    optional: (t) => t.linesRemoved > 0,
+  },
+];
+
+const TOOL: readonly ReportColumn[] = [
+  right("Calls", 0, (r) => formatCount(r.toolCalls)),
+  { ...toolOk, priority: 1 },
+  { ...p50, priority: 2 },
+  { ...p95, priority: 2 },
+  right("Errors", 3, (r) => formatCount(r.errors)),
+  right("Sessions", 4, (r) => formatCount(r.sessions)),
+];
+
+/** The columns of a `group` report: key first, then the figures worth showing for `total`. */
+export function reportColumns(group: ReportGroup, total: ReportRow): Column<ReportRow>[] {
+  const key: Column<ReportRow> = {
+    header: KEY_HEADERS[group],
+    align: "left",
+    priority: -1,
+    cell: (r) => r.key,
+  };
+  const figures = (group === "tool" ? TOOL : USAGE).filter((c) => !c.optional || c.optional(total));
+  return [key, ...figures];
+}

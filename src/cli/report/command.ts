@@ -1,0 +1,38 @@
+import { type Command, DB_OPTION } from "../command.js";
+
+export const GROUPS = ["day", "week", "month", "session", "model", "agent", "tool"] as const;
+
+export const reportCommand: Command = {
+  name: "report",
+  summary: "Cost, tokens, LLM calls, errors and tool use from the local store, as a table",
+  usage:
+    "report [--by day|week|month|session|model|agent|tool] [--since DATE] [--until DATE] [--project P] [--utc] [--json] [--db PATH]",
+  description: [
+    "Sums the stored telemetry per group: cost, tokens by type, cache-read share, LLM calls,",
+    "turns, sessions, errors and retries, tool calls with success rate and p50/p95 duration,",
+    "lines changed; with a totals row. The table fits the terminal (long keys are cut, the least",
+    "important columns dropped); --json prints the whole Report object instead.",
+    "",
+    "DATE is YYYY-MM-DD or YYYY-MM (local time), an ISO timestamp, today, yesterday, or a",
+    "relative 12h / 7d / 2w. --since is inclusive, --until exclusive.",
+  ].join("\n"),
+  options: [
+    { name: "by", value: "GROUP", description: "Grouping", choices: GROUPS, default: "day" },
+    { name: "since", value: "DATE", description: "Only telemetry from this time on" },
+    { name: "until", value: "DATE", description: "Only telemetry before this time" },
+    { name: "project", value: "P", description: "Only projects whose directory contains P" },
+    { name: "utc", description: "Day, week and month boundaries in UTC (default: local time)" },
+    { name: "json", description: "Print the Report object as JSON" },
+    DB_OPTION,
+  ],
+  examples: [
+    "opencode-otel report",
+    "opencode-otel report --by model --since 2025-06-01",
+    "opencode-otel report --by tool --since 7d --project my-app",
+    "opencode-otel report --by session --json | jq '.total.costUsd'",
+  ],
+  async run(args, io) {
+    const { runReport } = await import("./run.js");
+    return runReport(args, io);
+  },
+};

@@ -1,0 +1,83 @@
+/**
+ * A plain-text table that fits a width: columns are dropped by priority (least important first)
+ * until the rest fit, then the first (key) column is cut with "…". Pure, so tests render tables
+ * as data.
+ */
+
+export interface Column<R> {
+  readonly header: string;
+  readonly align: "left" | "right";
+  /** Lower numbers are kept longer; the key column is never dropped. */
+  readonly priority: number;
+  readonly cell: (row: R) => string;
+}
+
+export interface TableInput<R> {
+  readonly columns: readonly Column<R>[];
+  readonly rows: readonly R[];
+  /** Rendered under a rule, like a spreadsheet's totals row. */
+  readonly total?: R;
+  /** Terminal width; undefined (not a terminal) renders every column at full width. */
+  readonly width: number | undefined;
+}
+
+export interface RenderedTable {
+  readonly lines: readonly string[];
+  /** Headers of the columns that did not fit. */
+  readonly hidden: readonly string[];
+}
+
+const GAP = "  ";
+/** The key column is never cut below this, even if the table then overflows. */
+const MIN_KEY = 8;
+
+/** Cuts `text` to `width` characters, ending in "…" when cut. */
+export function truncate(text: string, width: number): string {
+  if (text.length <= width) return text;
+  return width <= 1 ? text.slice(0, width) : `${text.slice(0, width - 1)}…`;
+}
+
+export function renderTable<R>(input: TableInput<R>): RenderedTable {
+  const all = input.rows.concat(input.total ? [input.total] : []);
+  let columns = input.columns.map((column) => {
+    const cells = all.map(column.cell);
+    const width = Math.max(column.header.length, ...cells.map((c) => c.length));
+    return { column, cells, width };
+  });
+  const hidden: string[] = [];
+  const tableWidth = () =>
+    columns.reduce((sum, c) => sum + c.width, 0) + GAP.length * (columns.length - 1);
+  const limit = input.width;
+  if (limit !== undefined) {
+    const [key, ...rest] = columns;
+    // Drop the least important data column while the table (with the key at its minimum) is
+    // too wide; then give the key whatever is left.
+    const byPriority = [...rest].sort((a, b) => b.column.priority - a.column.priority);
+    const keyMin = () => Math.min(key?.width ?? 0, MIN_KEY);
+    while (byPriority.length && tableWidth() - (key?.width ?? 0) + keyMin() > limit) {
+      const dropped = byPriority.shift();
+      if (!dropped) break;
+      hidden.push(dropped.column.header);
+      columns = columns.filter((c) => c !== dropped);
+    }
+    if (key && tableWidth() > limit)
+      key.width = Math.max(keyMin(), key.width - (tableWidth() - limit));
+  }
+  const line = (cells: readonly string[]) =>
+    columns
+      .map((c, i) => {
+        const text = truncate(cells[i] ?? "", c.width);
+        return c.column.align === "right" ? text.padStart(c.width) : text.padEnd(c.width);
+      })
+      .join(GAP)
+      .trimEnd();
+  const rule = "─".repeat(tableWidth());
+  const rowLine = (index: number) => line(columns.map((c) => c.cells[index] ?? ""));
+  const lines = [
+    line(columns.map((c) => c.column.header)),
+    rule,
+    ...input.rows.map((_, i) => rowLine(i)),
+  ];
+  if (input.total) lines.push(rule, rowLine(input.rows.length));
+  return { lines, hidden };
+}

@@ -1,0 +1,63 @@
+/**
+ * Opens the store for a command, turning the store's failures into one-line messages with the
+ * exit codes `errors.ts` documents. The path: `--db`, else `$OPENCODE_OTEL_STORE` (what the
+ * plugin's local exporter writes to), else the user data folder.
+ */
+import { resolve } from "node:path";
+import { defaultStorePath, Store, StoreError } from "../store/index.js";
+import { CliError, EXIT_USAGE } from "./errors.js";
+
+export function storePathOf(
+  db: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+) {
+  const chosen = db ?? (env.OPENCODE_OTEL_STORE || undefined);
+  return chosen ? resolve(chosen) : defaultStorePath({ env });
+}
+
+/** Why a store could not be used, in words a user can act on. */
+export function describeStoreError(error: StoreError, path: string): CliError {
+  switch (error.code) {
+    case "no-store":
+      return new CliError(
+        `no telemetry store at ${path}; run opencode with the plugin's local exporter ` +
+          "or `opencode-otel serve` first",
+      );
+    case "no-sqlite":
+      return new CliError(error.message, EXIT_USAGE);
+    case "locked":
+      return new CliError(
+        `the store at ${path} is locked by another process (waited 5 s); try again in a moment`,
+      );
+    case "newer-schema":
+      return new CliError(`${error.message}; upgrade opencode-otel to read ${path}`);
+    case "corrupt":
+      return new CliError(
+        `the store at ${path} is damaged or not a telemetry store (${error.message})`,
+      );
+    case "sqlite":
+      return new CliError(`store error at ${path}: ${error.message}`);
+  }
+}
+
+export async function openStore(
+  db: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  options: { create: boolean },
+): Promise<Store> {
+  const path = storePathOf(db, env);
+  try {
+    return await Store.open(path, { mustExist: !options.create });
+  } catch (error) {
+    throw error instanceof StoreError ? describeStoreError(error, path) : error;
+  }
+}
+
+/** Runs a store call, turning a `StoreError` (a lock held too long, say) into a `CliError`. */
+export function withStore<T>(store: Store, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw error instanceof StoreError ? describeStoreError(error, store.path) : error;
+  }
+}

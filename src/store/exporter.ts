@@ -1,0 +1,164 @@
+import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
+import type { LogRecordExporter, ReadableLogRecord } from "@opentelemetry/sdk-logs";
+import type {
+  AggregationTemporality,
+  InstrumentType,
+  PushMetricExporter,
+  ResourceMetrics,
+} from "@opentelemetry/sdk-metrics";
+import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
+import type { Driver } from "./db.js";
+import { logRowFromSdk, metricRowsFromSdk, spanRowFromSdk } from "./from-sdk.js";
+import { Store } from "./store.js";
+
+export interface StoreExporterOptions {
+  /** A store to write to (left open at shutdown); otherwise one is opened at `path`. */
+  readonly store?: Store | Promise<Store>;
+  /** File to open on the first export and close at shutdown; the default store path if unset. */
+  readonly path?: string;
+  readonly driver?: Driver;
+  /** Told about every failed export, besides the SDK's result callback. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * The `local` exporters: each SDK batch becomes one write transaction in the store. Nothing is
+ * opened until the first export, and a failure (no SQLite in this runtime, a locked file) is
+ * reported through the result callback and `onError`, never thrown into the host; the next batch
+ * tries again.
+ */
+class StoreWriter<T> {
+  private store: Promise<Store> | undefined;
+  private readonly owned: boolean;
+  private pending: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly options: StoreExporterOptions,
+    private readonly insert: (store: Store, items: T) => void,
+  ) {
+    this.owned = options.store === undefined;
+    if (options.store) this.store = Promise.resolve(options.store);
+  }
+
+  export(items: T, done: (result: ExportResult) => void): void {
+    if (this.closed) {
+      done({ code: ExportResultCode.FAILED, error: new Error("store exporter is shut down") });
+      return;
+    }
+    // One write at a time, in order; forceFlush and shutdown wait for the chain.
+    this.pending = this.pending.then(async () => {
+      try {
+        this.insert(await this.open(), items);
+        done({ code: ExportResultCode.SUCCESS });
+      } catch (error) {
+        this.options.onError?.(error);
+        done({
+          code: ExportResultCode.FAILED,
+          error: error instanceof Error ? error : new Error(String(error)),
+        });
+      }
+    });
+  }
+
+  private open(): Promise<Store> {
+    if (!this.store) {
+      const opening = Store.open(this.options.path, { driver: this.options.driver });
+      this.store = opening;
+      // Forget a failed open so that the next batch tries again.
+      opening.catch(() => {
+        if (this.store === opening) this.store = undefined;
+      });
+    }
+    return this.store;
+  }
+
+  async forceFlush(): Promise<void> {
+    await this.pending;
+  }
+
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    await this.pending;
+    if (!this.owned || !this.store) return;
+    try {
+      (await this.store).close();
+    } catch {
+      // Never opened: nothing to close.
+    }
+  }
+}
+
+export class StoreSpanExporter implements SpanExporter {
+  private readonly writer: StoreWriter<ReadableSpan[]>;
+
+  constructor(options: StoreExporterOptions = {}) {
+    this.writer = new StoreWriter(options, (store, spans) =>
+      store.insertSpans(spans.map(spanRowFromSdk)),
+    );
+  }
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    this.writer.export(spans, resultCallback);
+  }
+
+  forceFlush(): Promise<void> {
+    return this.writer.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    return this.writer.shutdown();
+  }
+}
+
+export class StoreLogExporter implements LogRecordExporter {
+  private readonly writer: StoreWriter<ReadableLogRecord[]>;
+
+  constructor(options: StoreExporterOptions = {}) {
+    this.writer = new StoreWriter(options, (store, logs) =>
+      store.insertLogs(logs.map(logRowFromSdk)),
+    );
+  }
+
+  export(logs: ReadableLogRecord[], resultCallback: (result: ExportResult) => void): void {
+    this.writer.export(logs, resultCallback);
+  }
+
+  forceFlush(): Promise<void> {
+    return this.writer.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    return this.writer.shutdown();
+  }
+}
+
+export interface StoreMetricExporterOptions extends StoreExporterOptions {
+  /** The SDK's temporality per instrument; cumulative for all when unset (the SDK default). */
+  readonly selectAggregationTemporality?: (type: InstrumentType) => AggregationTemporality;
+}
+
+export class StoreMetricExporter implements PushMetricExporter {
+  private readonly writer: StoreWriter<ResourceMetrics>;
+  readonly selectAggregationTemporality?: (type: InstrumentType) => AggregationTemporality;
+
+  constructor(options: StoreMetricExporterOptions = {}) {
+    this.writer = new StoreWriter(options, (store, metrics) =>
+      store.insertMetricPoints(metricRowsFromSdk(metrics)),
+    );
+    if (options.selectAggregationTemporality)
+      this.selectAggregationTemporality = options.selectAggregationTemporality;
+  }
+
+  export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
+    this.writer.export(metrics, resultCallback);
+  }
+
+  forceFlush(): Promise<void> {
+    return this.writer.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    return this.writer.shutdown();
+  }
+}

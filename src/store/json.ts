@@ -1,0 +1,46 @@
+import { createHash } from "node:crypto";
+
+/**
+ * JSON for stored attributes. OTLP int64 values may arrive as `bigint` (the receiver) and bytes
+ * as `Uint8Array`; plain `JSON.stringify` throws on the first and mangles the second.
+ */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, replacer) ?? "null";
+}
+
+function replacer(_key: string, value: unknown): unknown {
+  if (typeof value === "bigint")
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(value)
+      : value.toString();
+  if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
+  return value;
+}
+
+/** JSON with object keys sorted at every level, so equal content always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  return toJson(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (typeof value !== "object" || value === null || value instanceof Uint8Array) return value;
+  const sorted: Record<string, unknown> = {};
+  const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [key, item] of entries) sorted[key] = sortKeys(item);
+  return sorted;
+}
+
+/** 128 bits of SHA-256 in hex: a natural key for rows that carry no id of their own. */
+export function contentKey(parts: readonly unknown[]): string {
+  return createHash("sha256").update(canonicalJson(parts)).digest("hex").slice(0, 32);
+}
+
+/** Parses stored JSON text into an attribute map; anything else becomes an empty map. */
+export function parseObject(text: unknown): Record<string, unknown> {
+  if (typeof text !== "string") return {};
+  const value: unknown = JSON.parse(text);
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? Object.fromEntries(Object.entries(value))
+    : {};
+}

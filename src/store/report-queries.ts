@@ -1,0 +1,149 @@
+import { type Bucket, type TimeGroup, timeBuckets } from "./buckets.js";
+import type { Database, Row, SqlValue, Statement } from "./db.js";
+import { int, text } from "./read-row.js";
+import type { ReportQuery } from "./types.js";
+
+/** The SQL behind reports: aggregates over one partial covering index per kind of span. */
+
+export type Kind = "llm" | "tool" | "turn";
+
+const MAX_NS = 9223372036854775807n;
+
+export const LLM = `TOTAL(s.cost) AS cost, TOTAL(s.input_tokens) AS input,
+  TOTAL(s.output_tokens) AS output, TOTAL(s.reasoning_tokens) AS reasoning,
+  TOTAL(s.cache_read_tokens) AS cache_read, TOTAL(s.cache_write_tokens) AS cache_write,
+  COUNT(*) AS calls, SUM(s.status_code = 2) AS errors, TOTAL(s.retries) AS retries`;
+export const TOOL = "COUNT(*) AS calls, SUM(s.tool_success = 1) AS ok";
+export const TURN = "COUNT(*) AS turns, COUNT(DISTINCT s.session_ref) AS sessions";
+// For models and tools, which turn spans do not name: the turns (parent spans) and sessions in
+// which their calls ran.
+export const DISTINCT =
+  ", COUNT(DISTINCT s.parent_span_id) AS turns, COUNT(DISTINCT s.session_ref) AS sessions";
+
+const LINE_TYPE = "json_extract(m.attributes, '$.type')";
+const LINES = `TOTAL(CASE WHEN ${LINE_TYPE} = 'added' THEN m.value_delta END) AS added,
+  TOTAL(CASE WHEN ${LINE_TYPE} = 'removed' THEN m.value_delta END) AS removed`;
+
+export interface Range {
+  readonly from: bigint;
+  readonly to: bigint;
+}
+
+/** The report's statements, with its range and project filter bound. */
+export class Queries {
+  private readonly range: Range;
+  private readonly project: string;
+  private readonly projectParams: readonly SqlValue[];
+
+  constructor(
+    private readonly db: Database,
+    query: ReportQuery,
+  ) {
+    this.range = {
+      from: query.since === undefined ? 0n : BigInt(Math.floor(query.since)) * 1_000_000n,
+      to: query.until === undefined ? MAX_NS : BigInt(Math.floor(query.until)) * 1_000_000n,
+    };
+    this.project = query.project
+      ? "AND s.project_ref IN (SELECT id FROM names WHERE instr(value, ?) > 0)"
+      : "";
+    this.projectParams = query.project ? [query.project] : [];
+  }
+
+  /** A bucket's range within the query's, or undefined when they do not meet. */
+  clip(bucket: Bucket): Range | undefined {
+    const from = BigInt(bucket.from) * 1_000_000n;
+    const to = BigInt(bucket.to) * 1_000_000n;
+    const clipped = {
+      from: from > this.range.from ? from : this.range.from,
+      to: to < this.range.to ? to : this.range.to,
+    };
+    return clipped.from < clipped.to ? clipped : undefined;
+  }
+
+  sums(kind: Kind, select: string, range = this.range): Row | undefined {
+    return this.statement(`SELECT ${select} FROM ${this.from(kind)}`).get(...this.params(range));
+  }
+
+  grouped(kind: Kind, select: string, ref: string): Row[] {
+    return this.statement(
+      `SELECT s.${ref} AS k, ${select} FROM ${this.from(kind)} GROUP BY s.${ref}`,
+    ).all(...this.params(this.range));
+  }
+
+  durations(range = this.range, ref?: string): Row[] {
+    const key = ref ? `s.${ref} AS k, ` : "";
+    return this.statement(`SELECT ${key}s.duration_ms AS d FROM ${this.from("tool")}`).all(
+      ...this.params(range),
+    );
+  }
+
+  /** Lines added and removed: points carry no model, agent or tool (those rows show 0). */
+  lines(range = this.range): Row | undefined {
+    return this.statement(`SELECT ${LINES} FROM ${this.points()}`).get(...this.params(range));
+  }
+
+  /** Per session, when points carry `session.id` (only with `includeSessionId`). */
+  linesBySession(): Map<string, Row> {
+    const rows = this.statement(
+      `SELECT m.session_id AS key, ${LINES} FROM ${this.points()}
+       AND m.session_id IS NOT NULL GROUP BY m.session_id`,
+    ).all(...this.params(this.range));
+    return new Map(rows.map((row) => [text(row.key), row]));
+  }
+
+  private from(kind: Kind): string {
+    // The category term must appear as written for SQLite to use the partial index.
+    return `spans s INDEXED BY spans_${kind}
+      WHERE s.category = '${kind}' AND s.start_ns >= ? AND s.start_ns < ? ${this.project}`;
+  }
+
+  private points(): string {
+    const project = this.project ? "AND instr(m.project, ?) > 0" : "";
+    return `metric_points m INDEXED BY metric_points_time
+      WHERE m.time_ns >= ? AND m.time_ns < ? ${project}
+        AND m.name GLOB '*lines_of_code.count'`;
+  }
+
+  private params(range: Range): SqlValue[] {
+    return [range.from, range.to, ...this.projectParams];
+  }
+
+  private readonly cache = new Map<string, Statement>();
+
+  private statement(sql: string) {
+    const cached = this.cache.get(sql);
+    if (cached) return cached;
+    const statement = this.db.prepare(sql);
+    this.cache.set(sql, statement);
+    return statement;
+  }
+}
+
+/** Buckets over the query's range, or over the stored data's when the range is open. */
+export function bucketsOf(db: Database, query: ReportQuery, group: TimeGroup): Bucket[] {
+  let from = query.since;
+  let to = query.until;
+  if (from === undefined || to === undefined) {
+    const bounds = db
+      .prepare(
+        `SELECT MIN(lo) AS lo, MAX(hi) AS hi FROM (
+           SELECT MIN(start_ns) / 1000000 AS lo, MAX(start_ns) / 1000000 + 1 AS hi FROM spans
+           UNION ALL
+           SELECT MIN(time_ns) / 1000000, MAX(time_ns) / 1000000 + 1 FROM metric_points)`,
+      )
+      .get();
+    if (bounds?.lo === null || bounds?.lo === undefined) return [];
+    from ??= int(bounds.lo);
+    to ??= int(bounds.hi);
+  }
+  return timeBuckets(group, from, to, query.timeZone ?? "local");
+}
+
+export function nameValues(db: Database, refs: readonly (number | null)[]): Map<number, string> {
+  const ids = refs.filter((ref) => ref !== null);
+  if (ids.length === 0) return new Map();
+  const rows = db
+    .prepare("SELECT id, value FROM names WHERE id IN (SELECT value FROM json_each(?))")
+    .all(JSON.stringify(ids));
+  return new Map(rows.map((row) => [int(row.id), text(row.value)]));
+}

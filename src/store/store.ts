@@ -1,0 +1,164 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { type Database, type Driver, openDatabase } from "./db.js";
+import { defaultStorePath } from "./paths.js";
+import {
+  pageLogs,
+  pageMetricPoints,
+  pageSpans,
+  readSessions,
+  readSpanTree,
+  readTrace,
+} from "./read.js";
+import { buildReport } from "./report.js";
+import { migrate, schemaVersion } from "./schema.js";
+import type {
+  LogRow,
+  MetricPointRow,
+  Page,
+  Report,
+  ReportQuery,
+  RetentionResult,
+  SessionQuery,
+  SessionSummary,
+  SpanNode,
+  SpanRow,
+  StoredTable,
+} from "./types.js";
+import { Writer } from "./write.js";
+
+export interface StoreOptions {
+  /** Refuse to create a missing file (the CLI's `report` on a machine with no store yet). */
+  readonly mustExist?: boolean;
+  /** Force a binding; by default `bun:sqlite` under Bun, `node:sqlite` under Node. */
+  readonly driver?: Driver;
+}
+
+const TABLES: Record<StoredTable, string> = {
+  spans: "spans",
+  logs: "logs",
+  metricPoints: "metric_points",
+};
+
+/**
+ * The embedded telemetry store: one SQLite file in WAL mode, shared by every opencode process
+ * (the plugin's `local` exporter), `opencode-otel serve` and the CLI's reads. Every write is
+ * one short `BEGIN IMMEDIATE` transaction; a writer that finds the file locked waits up to 5 s.
+ * All methods are synchronous (both bindings are) and throw `StoreError`.
+ */
+export class Store {
+  readonly path: string;
+  private readonly db: Database;
+  private readonly writer: Writer;
+
+  private constructor(db: Database) {
+    this.db = db;
+    this.path = db.path;
+    this.writer = new Writer(db);
+  }
+
+  /** Opens (or creates, with its folder) the store at `path`, migrating it to this version. */
+  static async open(path = defaultStorePath(), options: StoreOptions = {}): Promise<Store> {
+    if (!options.mustExist) mkdirSync(dirname(path), { recursive: true });
+    const db = await openDatabase(path, options);
+    try {
+      migrate(db);
+      return new Store(db);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  get driver(): Driver {
+    return this.db.driver;
+  }
+
+  /** Inserts in one transaction; returns how many were new (resent spans are ignored). */
+  insertSpans(rows: readonly SpanRow[]): number {
+    return this.writer.insertSpans(rows);
+  }
+
+  insertLogs(rows: readonly LogRow[]): number {
+    return this.writer.insertLogs(rows);
+  }
+
+  insertMetricPoints(rows: readonly MetricPointRow[]): number {
+    return this.writer.insertMetricPoints(rows);
+  }
+
+  report(query: ReportQuery): Report {
+    return buildReport(this.db, query);
+  }
+
+  /** Every span of a trace, by start time. */
+  trace(traceId: string): SpanRow[] {
+    return readTrace(this.db, traceId);
+  }
+
+  /** A session's spans as trees (see `readSpanTree`). */
+  spanTree(sessionId: string): SpanNode[] {
+    return readSpanTree(this.db, sessionId);
+  }
+
+  /** Sessions with a span in the range, newest first. */
+  sessions(query: SessionQuery = {}): SessionSummary[] {
+    return readSessions(this.db, query);
+  }
+
+  /** Rows stored after `afterId`, in insertion order: `export` resumes from the last id. */
+  spans(afterId = 0, limit = 1000): Page<SpanRow> {
+    return pageSpans(this.db, afterId, limit);
+  }
+
+  logs(afterId = 0, limit = 1000): Page<LogRow> {
+    return pageLogs(this.db, afterId, limit);
+  }
+
+  metricPoints(afterId = 0, limit = 1000): Page<MetricPointRow> {
+    return pageMetricPoints(this.db, afterId, limit);
+  }
+
+  /** Rows stored after `afterId` (all by default), for progress figures. */
+  count(table: StoredTable, afterId = 0): number {
+    const row = this.db
+      .prepare(`SELECT COUNT(*) AS n FROM ${TABLES[table]} WHERE rowid > ?`)
+      .get(afterId);
+    return typeof row?.n === "number" ? row.n : 0;
+  }
+
+  /**
+   * Deletes what is older than `days` days before `now`: spans that ended before the cutoff,
+   * log records and metric points from before it. Metric points keep their increases, so
+   * reports over what is left are unchanged. The file does not shrink: SQLite reuses the pages.
+   */
+  deleteOlderThan(days: number, now = Date.now()): RetentionResult {
+    const cutoff = BigInt(Math.floor(now - days * 86_400_000)) * 1_000_000n;
+    return this.db.transaction(() => ({
+      // end <= start can't hold for a stored span, so the start bound only lets the index help.
+      spans: this.db
+        .prepare("DELETE FROM spans WHERE start_ns < ? AND end_ns < ?")
+        .run(cutoff, cutoff).changes,
+      logs: this.db.prepare("DELETE FROM logs WHERE time_ns < ?").run(cutoff).changes,
+      metricPoints: this.db.prepare("DELETE FROM metric_points WHERE time_ns < ?").run(cutoff)
+        .changes,
+    }));
+  }
+
+  schemaVersion(): number {
+    return schemaVersion(this.db);
+  }
+
+  /** `PRAGMA integrity_check`: "ok" for a sound file. */
+  integrityCheck(): string {
+    return this.db
+      .prepare("PRAGMA integrity_check")
+      .all()
+      .map((row) => String(Object.values(row)[0]))
+      .join("\n");
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
