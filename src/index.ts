@@ -8,7 +8,12 @@ export type { Config, ParsedConfig } from "./config/types.js";
  * Configure with `OPENCODE_*` / `OTEL_*` environment variables or plugin options in opencode.json.
  */
 const server: Plugin = async (input, options) =>
-  createLazyHooks({ env: process.env, options, client: input.client });
+  createLazyHooks({
+    env: process.env,
+    options,
+    client: input.client,
+    directory: input.directory,
+  });
 
 /**
  * opencode 1.18 looks for a default export `{ id, server }` first (a path plugin must name its

@@ -28,6 +28,8 @@ export interface PluginEnvironment {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** opencode's SDK client, for writing to opencode's log. */
   readonly client?: unknown;
+  /** opencode's working directory: the project, in the local store's reports. */
+  readonly directory?: string;
   /** Where diagnostics go when not to opencode's log. */
   readonly logSink?: LogSink;
   /** Clock in epoch milliseconds. */
@@ -62,7 +64,10 @@ export async function createPluginInstance(
   if (!config.enabled) return { hooks: {}, model: undefined, config };
 
   const now = environment.now ?? Date.now;
-  const telemetry = await startTelemetry(config, log, environment.exporters);
+  const telemetry = await startTelemetry(config, log, {
+    ...(environment.exporters ? { exporters: environment.exporters } : {}),
+    ...(environment.directory ? { directory: environment.directory } : {}),
+  });
   const privacy = createPrivacy(config.capture, environment.env);
   const model = new SessionModel({
     maxSessions: config.maxSessions,

@@ -19,6 +19,7 @@ export interface LocalExporters {
 export async function openLocalExporters(
   path: string,
   log: DiagnosticLog,
+  project: string | undefined,
 ): Promise<LocalExporters | undefined> {
   try {
     const { StoreLogExporter, StoreMetricExporter, StoreSpanExporter } = await import(
@@ -29,9 +30,9 @@ export async function openLocalExporters(
       log.warn(`opencode-otel: writing to the local store at ${path} failed (${reason}).`);
     };
     return {
-      spans: new StoreSpanExporter({ path, onError }),
-      logs: new StoreLogExporter({ path, onError }),
-      metrics: new StoreMetricExporter({ path, onError }),
+      spans: new StoreSpanExporter({ path, onError, project }),
+      logs: new StoreLogExporter({ path, onError, project }),
+      metrics: new StoreMetricExporter({ path, onError, project }),
     };
   } catch (error) {
     const reason = error instanceof Error ? error.message.split("\n", 1)[0] : String(error);

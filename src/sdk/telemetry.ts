@@ -83,8 +83,9 @@ interface Delivery {
 export async function startTelemetry(
   config: Config,
   log: DiagnosticLog,
-  overrides: ExporterOverrides = {},
+  options: { readonly exporters?: ExporterOverrides; readonly directory?: string } = {},
 ): Promise<Telemetry> {
+  const overrides = options.exporters ?? {};
   const resource = defaultResource().merge(
     resourceFromAttributes({ ...config.resourceAttributes, "service.name": config.serviceName }),
   );
@@ -97,7 +98,9 @@ export async function startTelemetry(
   const ids = new SessionIdGenerator();
   const limit = config.attributeValueLengthLimit;
 
-  const local = config.local.enabled ? await openLocalExporters(config.local.path, log) : undefined;
+  const local = config.local.enabled
+    ? await openLocalExporters(config.local.path, log, options.directory)
+    : undefined;
 
   // One batch processor (or metric reader) per destination: the OTLP outbox (or the console),
   // and the local store when it is on. An exporter `none` with the store on means store only.

@@ -7,6 +7,7 @@ import type {
   ResourceMetrics,
 } from "@opentelemetry/sdk-metrics";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
+import { PROJECT_DIRECTORY } from "./columns.js";
 import type { Driver } from "./db.js";
 import { logRowFromSdk, metricRowsFromSdk, spanRowFromSdk } from "./from-sdk.js";
 import { Store } from "./store.js";
@@ -19,6 +20,21 @@ export interface StoreExporterOptions {
   readonly driver?: Driver;
   /** Told about every failed export, besides the SDK's result callback. */
   readonly onError?: (error: unknown) => void;
+  /**
+   * The project directory for rows whose resource does not name one (the plugin passes
+   * opencode's working directory). Kept to the local store: it never goes to an OTLP backend.
+   */
+  readonly project?: string;
+}
+
+/** Adds the project directory to a row's resource when the row has none. */
+function withProject<R extends { readonly resource: Readonly<Record<string, unknown>> }>(
+  project: string | undefined,
+): (row: R) => R {
+  return (row) =>
+    !project || row.resource[PROJECT_DIRECTORY] !== undefined
+      ? row
+      : { ...row, resource: { ...row.resource, [PROJECT_DIRECTORY]: project } };
 }
 
 /**
@@ -94,7 +110,7 @@ export class StoreSpanExporter implements SpanExporter {
 
   constructor(options: StoreExporterOptions = {}) {
     this.writer = new StoreWriter(options, (store, spans) =>
-      store.insertSpans(spans.map(spanRowFromSdk)),
+      store.insertSpans(spans.map(spanRowFromSdk).map(withProject(options.project))),
     );
   }
 
@@ -116,7 +132,7 @@ export class StoreLogExporter implements LogRecordExporter {
 
   constructor(options: StoreExporterOptions = {}) {
     this.writer = new StoreWriter(options, (store, logs) =>
-      store.insertLogs(logs.map(logRowFromSdk)),
+      store.insertLogs(logs.map(logRowFromSdk).map(withProject(options.project))),
     );
   }
 
@@ -144,7 +160,7 @@ export class StoreMetricExporter implements PushMetricExporter {
 
   constructor(options: StoreMetricExporterOptions = {}) {
     this.writer = new StoreWriter(options, (store, metrics) =>
-      store.insertMetricPoints(metricRowsFromSdk(metrics)),
+      store.insertMetricPoints(metricRowsFromSdk(metrics).map(withProject(options.project))),
     );
     if (options.selectAggregationTemporality)
       this.selectAggregationTemporality = options.selectAggregationTemporality;
