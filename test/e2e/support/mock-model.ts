@@ -26,6 +26,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { parseMarkers, TOOL_ARGS } from "../../../src/cli/demo/markers.js";
 
 /** Usage reported at the end of every answer. */
 export const USAGE = { prompt: 120, cached: 20, completion: 30 } as const;
@@ -62,10 +63,6 @@ interface ChatRequest {
 }
 
 /** A parsed `[[name:argument]]` marker. */
-interface Marker {
-  readonly name: string;
-  readonly argument: string;
-}
 
 /** Starts the mock on a random port. Call `close()` when done. */
 export async function startMockModel(): Promise<MockModel> {
@@ -213,46 +210,6 @@ export async function startMockModel(): Promise<MockModel> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/** Tool arguments per marker, in the shapes opencode 1.18's tool schemas ask for. */
-const TOOL_ARGS: Record<string, (argument: string) => object> = {
-  bash: (command) => ({ command, description: "Run mock command" }),
-  read: (filePath) => ({ filePath }),
-  task: (prompt) => ({ description: "Mock subtask", prompt, subagent_type: "general" }),
-};
-
-/** Top-level `[[name:argument]]` markers; the argument may contain balanced nested markers. */
-export function parseMarkers(text: string): Marker[] {
-  const markers: Marker[] = [];
-  let index = text.indexOf("[[");
-  while (index >= 0) {
-    let depth = 0;
-    let end = -1;
-    for (let i = index; i < text.length - 1; i++) {
-      if (text.startsWith("[[", i)) {
-        depth++;
-        i++;
-      } else if (text.startsWith("]]", i)) {
-        depth--;
-        i++;
-        if (depth === 0) {
-          end = i - 1;
-          break;
-        }
-      }
-    }
-    if (end < 0) break;
-    const inner = text.slice(index + 2, end);
-    const colon = inner.indexOf(":");
-    markers.push(
-      colon < 0
-        ? { name: inner, argument: "" }
-        : { name: inner.slice(0, colon), argument: inner.slice(colon + 1) },
-    );
-    index = text.indexOf("[[", end + 2);
-  }
-  return markers;
 }
 
 /** Plain text of a message whose content is a string or an array of text parts. */
