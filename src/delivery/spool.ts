@@ -18,7 +18,6 @@ import type { Encoding, Signal } from "./encode.js";
  */
 export class Spool {
   private seq = 0;
-  private dropped = 0;
 
   constructor(
     readonly dir: string,
@@ -84,11 +83,6 @@ export class Spool {
     }
   }
 
-  /** Files dropped by the size limit so far. */
-  get droppedCount(): number {
-    return this.dropped;
-  }
-
   private exists(): boolean {
     try {
       return statSync(this.dir).isDirectory();
@@ -126,7 +120,6 @@ export class Spool {
       total -= file.size;
       dropped += 1;
     }
-    this.dropped += dropped;
     return dropped;
   }
 }

@@ -47,3 +47,21 @@ export const TOOL_ARGS: Readonly<Record<string, (argument: string) => object>> =
   read: (filePath) => ({ filePath }),
   task: (prompt) => ({ description: "Demo subtask", prompt, subagent_type: "general" }),
 };
+
+/** One chat message of an OpenAI-style request, as far as the scripted models read it. */
+export interface ChatMessage {
+  readonly role?: string;
+  readonly content?: unknown;
+}
+
+/** Plain text of a message whose content is a string or an array of text parts. */
+export function textOf(message: ChatMessage | undefined): string {
+  const content = message?.content;
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  return content
+    .map((part: unknown) =>
+      typeof part === "object" && part !== null && "text" in part ? String(part.text) : "",
+    )
+    .join("");
+}

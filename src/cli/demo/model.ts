@@ -6,7 +6,7 @@
  * completion tokens), so the demo's numbers are predictable. Stops with `close()`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { parseMarkers, TOOL_ARGS } from "./markers.js";
+import { type ChatMessage, parseMarkers, TOOL_ARGS, textOf } from "./markers.js";
 
 export const USAGE = { prompt: 120, cached: 20, completion: 30 } as const;
 
@@ -16,22 +16,6 @@ export interface ScriptedModel {
   /** Chat requests answered so far. */
   readonly calls: number;
   close(): Promise<void>;
-}
-
-interface ChatMessage {
-  readonly role?: string;
-  readonly content?: unknown;
-}
-
-function textOf(message: ChatMessage | undefined): string {
-  const content = message?.content;
-  if (typeof content === "string") return content;
-  if (!Array.isArray(content)) return "";
-  return content
-    .map((part: unknown) =>
-      typeof part === "object" && part !== null && "text" in part ? String(part.text) : "",
-    )
-    .join("");
 }
 
 function messagesOf(body: unknown): ChatMessage[] {

@@ -26,7 +26,12 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { parseMarkers, TOOL_ARGS } from "../../../src/cli/demo/markers.js";
+import {
+  type ChatMessage,
+  parseMarkers,
+  TOOL_ARGS,
+  textOf,
+} from "../../../src/cli/demo/markers.js";
 
 /** Usage reported at the end of every answer. */
 export const USAGE = { prompt: 120, cached: 20, completion: 30 } as const;
@@ -50,11 +55,6 @@ export interface MockModel {
   readonly url: string;
   readonly requests: readonly MockRequest[];
   close(): Promise<void>;
-}
-
-interface ChatMessage {
-  role?: string;
-  content?: unknown;
 }
 
 interface ChatRequest {
@@ -210,18 +210,6 @@ export async function startMockModel(): Promise<MockModel> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/** Plain text of a message whose content is a string or an array of text parts. */
-function textOf(message: ChatMessage | undefined): string {
-  const content = message?.content;
-  if (typeof content === "string") return content;
-  if (!Array.isArray(content)) return "";
-  return content
-    .map((part: unknown) =>
-      typeof part === "object" && part !== null && "text" in part ? String(part.text) : "",
-    )
-    .join("");
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
