@@ -1,4 +1,4 @@
-/** Replays a captured opencode stream (a `.jsonl` from `../shared/fixtures/`) instead of a generated one. */
+/** Replays a captured opencode stream (a `.jsonl` from `test/fixtures/`) instead of a generated one. */
 
 import { readFileSync } from "node:fs";
 import type { Call } from "./generate.js";

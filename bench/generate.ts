@@ -1,6 +1,6 @@
 /**
  * Synthetic opencode event streams for the benchmark, shaped like the opencode 1.18.33 captures
- * in `../shared/fixtures/opencode-1.18.33/` (v2 events, streamed text as `message.part.delta`),
+ * in `test/fixtures/opencode-1.18.33/` (v2 events, streamed text as `message.part.delta`),
  * (`capture.ts` replays a captured `.jsonl` file instead).
  *
  * A stream is a sequence of hook calls (`event` or `chat.message`), generated lazily so a

@@ -247,7 +247,7 @@ describe("runtime check", () => {
   test("older Node gets a message naming what to install", () => {
     for (const node of ["20.20.2", "22.12.0", "18.0.0"]) {
       expect(unsupportedRuntime(versions(node))).toContain(
-        "needs Node 22.13+ (node:sqlite) or Bun",
+        "opencode-otel needs Node 22.13+ (Node 22 or 24) or Bun",
       );
     }
   });

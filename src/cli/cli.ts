@@ -24,6 +24,11 @@ export const COMMANDS: readonly Command[] = [
 ];
 
 export async function runCli(argv: readonly string[], io: Io): Promise<number> {
+  const unsupported = unsupportedRuntime();
+  if (unsupported) {
+    io.err(`${unsupported}\n`);
+    return EXIT_USAGE;
+  }
   const [name, ...rest] = argv;
   if (name === undefined || name === "-h" || name === "--help" || name === "help") {
     const topic = name === "help" ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
@@ -45,11 +50,6 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     if (args.help) {
       io.out(commandHelp(command));
       return EXIT_OK;
-    }
-    const unsupported = unsupportedRuntime();
-    if (unsupported) {
-      io.err(`${unsupported}\n`);
-      return EXIT_USAGE;
     }
     return await command.run(args, io);
   } catch (error) {

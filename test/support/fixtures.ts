@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-/** One captured hook call (see ../shared/fixtures/README.md). */
+/** One captured hook call (see test/fixtures/README.md). */
 export interface Captured {
   readonly seq: number;
   readonly ts: number;
@@ -10,7 +10,7 @@ export interface Captured {
   readonly output?: unknown;
 }
 
-export const FIXTURE_DIR = join(import.meta.dir, "../../../shared/fixtures/opencode-1.18.33");
+export const FIXTURE_DIR = join(import.meta.dir, "../fixtures/opencode-1.18.33");
 
 export const FIXTURES = [
   "a_single",

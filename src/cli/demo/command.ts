@@ -6,7 +6,7 @@ export const demoCommand: Command = {
   usage: "demo [--via auto|local|otlp] [--keep] [--opencode PATH] [--timeout SECONDS]",
   description: [
     "Shows the whole product working on this machine, offline and without an API key: runs the",
-    "pinned opencode (the opencode-ai devDependency) with this package's built plugin (dist/) and",
+    "pinned opencode (installed by scripts/provision.mjs, or opencode on PATH) with this package's built plugin (dist/) and",
     "a scripted OpenAI-compatible model on 127.0.0.1, in a throwaway folder with its own HOME,",
     "for two turns of one session (shell and file tools, a retried request, a subagent). The",
     "plugin writes to a throwaway store, through its local exporter (--via local) or over",
@@ -29,7 +29,8 @@ export const demoCommand: Command = {
     {
       name: "opencode",
       value: "PATH",
-      description: "opencode binary (default: the installed devDependency)",
+      description:
+        "opencode binary (default: the provisioned pinned opencode, else opencode on PATH)",
     },
     {
       name: "timeout",

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /**
@@ -31,15 +31,29 @@ export function packageRoot(from: string = fileURLToPath(import.meta.url)): stri
 }
 
 /**
- * The opencode binary of the pinned `opencode-ai` devDependency: its per-platform package
- * (`opencode-linux-x64`, `-baseline` for CPUs without AVX2, `-musl`), as its launcher picks it.
+ * The opencode binary to run: the pinned one that `scripts/provision.mjs` installs into
+ * `node_modules/.tools/opencode` of a checkout, else one installed next to this package, else
+ * `opencode` on PATH (a user's own install). opencode-ai ships one package per platform
+ * (`opencode-linux-x64`, `-baseline` for CPUs without AVX2, `-musl`); this picks as its launcher does.
  */
-export function findOpencode(root: string): string | undefined {
+export function findOpencode(
+  root: string,
+  path: string | undefined = process.env.PATH,
+): string | undefined {
   const base = `opencode-${process.platform === "win32" ? "windows" : process.platform}-${process.arch}`;
   const exe = process.platform === "win32" ? "opencode.exe" : "opencode";
-  for (const variant of ["", "-baseline", "-musl", "-baseline-musl"]) {
-    const path = join(root, "node_modules", `${base}${variant}`, "bin", exe);
-    if (existsSync(path)) return path;
+  for (const modules of [
+    join(root, "node_modules", ".tools", "opencode", "node_modules"),
+    join(root, "node_modules"),
+  ]) {
+    for (const variant of ["", "-baseline", "-musl", "-baseline-musl"]) {
+      const candidate = join(modules, `${base}${variant}`, "bin", exe);
+      if (existsSync(candidate)) return candidate;
+    }
+  }
+  for (const dir of (path ?? "").split(delimiter)) {
+    const candidate = dir ? join(dir, exe) : "";
+    if (candidate && existsSync(candidate)) return candidate;
   }
   return undefined;
 }

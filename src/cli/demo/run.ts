@@ -40,8 +40,8 @@ function setupOf(args: ParsedArgs): Setup {
   const binary = stringValue(args, "opencode") ?? findOpencode(root);
   if (!binary || !existsSync(binary)) {
     throw new CliError(
-      "opencode binary not found; run `npm install` in the opencode-otel checkout (it installs " +
-        "the pinned opencode-ai) or pass --opencode PATH",
+      "opencode binary not found; in an opencode-otel checkout run `node scripts/provision.mjs` " +
+        "(it installs the pinned opencode), or put opencode on PATH, or pass --opencode PATH",
     );
   }
   const timeoutText = stringValue(args, "timeout") ?? "120";

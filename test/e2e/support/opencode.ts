@@ -1,5 +1,5 @@
 /**
- * Runs the real opencode binary (the pinned `opencode-ai` devDependency) with this package
+ * Runs the real opencode binary (the pinned opencode-ai, see `scripts/provision.mjs`) with this package
  * loaded as a plugin through `file://<package folder>`, as a user with a local checkout would;
  * `serve.ts` drives `opencode serve` on top of this.
  *
@@ -16,11 +16,19 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { findOpencode } from "../../../src/cli/demo/package-root.js";
 import type { MockModel } from "./mock-model.js";
 
 /** The package folder: opencode loads its `exports["./server"]`, the built `dist/index.js`. */
 export const PACKAGE_DIR = resolve(import.meta.dir, "../../..");
-export const OPENCODE_BIN = join(PACKAGE_DIR, "node_modules/opencode-linux-x64/bin/opencode");
+/** The pinned opencode that `scripts/provision.mjs` installs (`npm test` runs it first). */
+export const OPENCODE_BIN = requireOpencode();
+
+function requireOpencode(): string {
+  const found = findOpencode(PACKAGE_DIR, "");
+  if (!found) throw new Error("opencode is not installed: run `node scripts/provision.mjs` first");
+  return found;
+}
 
 /** Model prices (USD per million tokens) so every step has a non-zero cost. */
 export const PRICES = { input: 3, output: 15, cache_read: 0.3, cache_write: 3.75 } as const;
