@@ -40,6 +40,8 @@ export interface PluginEnvironment {
   readonly parsed?: ParsedConfig;
   /** Flush on SIGTERM/SIGINT/SIGHUP (default true; off when a wrapper does it). */
   readonly exitSignals?: boolean;
+  /** How long after a turn ends its telemetry is sent (default `TURN_FLUSH_DELAY_MS`). */
+  readonly turnFlushDelayMs?: number;
 }
 
 /** A running plugin instance: its hooks plus handles for tests. */
@@ -67,6 +69,9 @@ export async function createPluginInstance(
   const telemetry = await startTelemetry(config, log, {
     ...(environment.exporters ? { exporters: environment.exporters } : {}),
     ...(environment.directory ? { directory: environment.directory } : {}),
+    ...(environment.turnFlushDelayMs === undefined
+      ? {}
+      : { turnFlushDelayMs: environment.turnFlushDelayMs }),
   });
   const privacy = createPrivacy(config.capture, environment.env);
   const model = new SessionModel({
@@ -103,21 +108,13 @@ export async function createPluginInstance(
         contextOf: (record) => spans?.contextOf(record),
       }),
     );
-  // Delivery: a finished turn or a deleted session goes out now, not at the next batch tick, so
-  // a crash right after loses nothing finished. Scheduled as a macrotask, so the encoding and
-  // sending never run inside the host's event call; concurrent flushes merge into one.
-  let scheduled = false;
-  const flush = () => {
-    if (scheduled) return;
-    scheduled = true;
-    setTimeout(() => {
-      scheduled = false;
-      telemetry.flush().catch(() => undefined);
-    }, 0);
-  };
+  // Delivery: a finished turn or a deleted session leaves within the turn flush delay, not at
+  // the next batch tick, so a crash loses at most that window (docs/DESIGN.md §7).
   model.subscribe({
-    turnEnd: flush,
-    sessionEnd: (session) => session.endReason === "deleted" && flush(),
+    turnEnd: () => telemetry.turnEnded(),
+    sessionEnd: (session) => {
+      if (session.endReason === "deleted") telemetry.turnEnded();
+    },
   });
 
   const exitSignals = environment.exitSignals ?? true;
