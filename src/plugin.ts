@@ -42,6 +42,8 @@ export interface PluginEnvironment {
   readonly exitSignals?: boolean;
   /** How long after a turn ends its telemetry is sent (default `TURN_FLUSH_DELAY_MS`). */
   readonly turnFlushDelayMs?: number;
+  /** Builds the telemetry instead of `startTelemetry` (tests compare with the SDK's providers). */
+  readonly telemetry?: (config: Config, log: DiagnosticLog) => Promise<Telemetry>;
 }
 
 /** A running plugin instance: its hooks plus handles for tests. */
@@ -66,13 +68,15 @@ export async function createPluginInstance(
   if (!config.enabled) return { hooks: {}, model: undefined, config };
 
   const now = environment.now ?? Date.now;
-  const telemetry = await startTelemetry(config, log, {
-    ...(environment.exporters ? { exporters: environment.exporters } : {}),
-    ...(environment.directory ? { directory: environment.directory } : {}),
-    ...(environment.turnFlushDelayMs === undefined
-      ? {}
-      : { turnFlushDelayMs: environment.turnFlushDelayMs }),
-  });
+  const telemetry = environment.telemetry
+    ? await environment.telemetry(config, log)
+    : await startTelemetry(config, log, {
+        ...(environment.exporters ? { exporters: environment.exporters } : {}),
+        ...(environment.directory ? { directory: environment.directory } : {}),
+        ...(environment.turnFlushDelayMs === undefined
+          ? {}
+          : { turnFlushDelayMs: environment.turnFlushDelayMs }),
+      });
   const privacy = createPrivacy(config.capture, environment.env);
   const model = new SessionModel({
     maxSessions: config.maxSessions,
@@ -172,25 +176,31 @@ function guardedHooks({ model, telemetry, config, log, now, exitSignals }: Pipel
   };
   const unregister = exitSignals ? flushOnExitSignal(finalize) : () => undefined;
   return {
-    event: async (input) => {
-      if (disposed) return;
+    // Plain functions returning one settled promise: the host may await the hook, but nothing
+    // here is asynchronous, and this path runs for every streamed chunk.
+    event: (input) => {
+      if (disposed) return DONE;
       try {
         adaptEvent(input?.event, now(), push);
       } catch (error) {
         reportFailure(log, "an event", error);
       }
+      return DONE;
     },
-    "chat.message": async (input, output) => {
-      if (disposed) return;
+    "chat.message": (input, output) => {
+      if (disposed) return DONE;
       try {
         adaptChatMessage(input, output, now(), push);
       } catch (error) {
         reportFailure(log, "chat.message", error);
       }
+      return DONE;
     },
     dispose: finalize,
   };
 }
+
+const DONE: Promise<void> = Promise.resolve();
 
 function reportFailure(log: DiagnosticLog, what: string, error: unknown): void {
   const name = error instanceof Error ? error.name : typeof error;

@@ -23,19 +23,16 @@ function sha256Hex(text: string): string {
 }
 
 /** Random bytes from Web Crypto (a global in Bun and Node), drawn in blocks. */
-const pool = new Uint8Array(256);
+const pool = Buffer.alloc(256);
 let used = pool.length;
-
-const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
 
 function randomHex(bytes: number): string {
   if (used + bytes > pool.length) {
     crypto.getRandomValues(pool);
     used = 0;
   }
-  let hex = "";
-  for (let i = 0; i < bytes; i++) hex += HEX[pool[used++] ?? 0];
-  return hex;
+  used += bytes;
+  return pool.toString("hex", used - bytes, used);
 }
 
 /**

@@ -61,20 +61,28 @@ class PlainLogRecord implements ReadableLogRecord {
     this.instrumentationScope = options.scope;
     const limits = options.limits;
     let count = 0;
-    for (const [key, value] of Object.entries(record.attributes ?? {})) {
-      if (key.length === 0 || !isLogAttributeValue(value)) continue;
+    const attributes = record.attributes ?? {};
+    for (const key in attributes) {
+      if (!Object.hasOwn(attributes, key) || key.length === 0) continue;
+      const value = attributes[key];
+      // Strings, numbers and booleans (nearly every attribute) need no further checks.
+      const type = typeof value;
+      const scalar = type === "string" || type === "number" || type === "boolean";
+      if (!scalar && !isLogAttributeValue(value)) continue;
       const fresh = !Object.hasOwn(this.attributes, key);
       if (fresh && count >= limits.count) {
         this.droppedAttributesCount += 1;
         continue;
       }
-      this.attributes[key] = truncateLogValue(value, limits.valueLength);
+      this.attributes[key] =
+        typeof value === "string" && value.length <= limits.valueLength
+          ? value
+          : truncateLogValue(value, limits.valueLength);
       if (fresh) count += 1;
     }
   }
 }
 
-/** The SDK's rule: a number below half the time origin is a performance timestamp. */
 function timeOf(input: NonNullable<LogRecord["timestamp"]>): HrTime {
   if (typeof input === "number")
     return hrTimeOf(input < performance.timeOrigin / 2 ? performance.timeOrigin + input : input);

@@ -1,5 +1,9 @@
 import type { LogSink } from "../../src/log.js";
-import { createPluginInstance, type PluginInstance } from "../../src/plugin.js";
+import {
+  createPluginInstance,
+  type PluginEnvironment,
+  type PluginInstance,
+} from "../../src/plugin.js";
 import type { ExporterOverrides } from "../../src/sdk/telemetry.js";
 import { type Captured, processSegments } from "./fixtures.js";
 
@@ -12,6 +16,8 @@ export interface ReplayOptions {
   readonly logSink?: LogSink;
   /** Call dispose at the end of each process segment even if the capture has none (serve). */
   readonly disposeAtEnd?: boolean;
+  /** Telemetry built another way than the plugin's own (the SDK's providers, to compare). */
+  readonly telemetry?: PluginEnvironment["telemetry"];
 }
 
 /**
@@ -30,6 +36,7 @@ export async function replay(
       env: options.env ?? TEST_ENV,
       options: options.options,
       exporters: options.exporters,
+      ...(options.telemetry ? { telemetry: options.telemetry } : {}),
       logSink: options.logSink ?? (() => undefined),
       now: () => clock,
     });

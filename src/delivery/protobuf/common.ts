@@ -1,6 +1,6 @@
 import type { InstrumentationScope } from "@opentelemetry/core";
 import type { Resource } from "@opentelemetry/resources";
-import { FIXED64, LENGTH, type ProtoWriter, VARINT } from "./writer.js";
+import { FIXED64, INT64_END, INT64_MIN, LENGTH, type ProtoWriter, VARINT } from "./writer.js";
 
 /**
  * The parts of opentelemetry-proto's `common.proto` and `resource.proto` every signal uses, with
@@ -17,9 +17,11 @@ export function writeAttributes(
 ): void {
   for (const key in attributes) {
     if (!Object.hasOwn(attributes, key)) continue;
+    const value = attributes[key];
+    if (w.attribute(field, key, value)) continue;
     w.tag(field, LENGTH);
     const start = w.begin();
-    writeKeyValue(w, key, attributes[key]);
+    writeKeyValue(w, key, value);
     w.end(start);
   }
 }
@@ -31,9 +33,6 @@ function writeKeyValue(w: ProtoWriter, key: string, value: unknown): void {
   writeAnyValue(w, value);
   w.end(start);
 }
-
-const INT64_MIN = -(2 ** 63);
-const INT64_END = 2 ** 63;
 
 /** The content of an `AnyValue` message. */
 export function writeAnyValue(w: ProtoWriter, value: unknown): void {

@@ -13,7 +13,7 @@ const HISTOGRAM = 0;
 const EXPONENTIAL_HISTOGRAM = 1;
 const GAUGE = 2;
 const SUM = 3;
-const INT = 1;
+const INT = 0;
 
 /**
  * An `ExportMetricsServiceRequest` (opentelemetry-proto `metrics.proto`) for one collection,

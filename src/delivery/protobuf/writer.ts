@@ -120,31 +120,66 @@ export class ProtoWriter {
     this.lengthBefore(this.pos, written);
   }
 
-  /**
-   * The key field (field 1) of a KeyValue. Keys repeat on every record and come from a bounded
-   * set (the emitters' names, configured attributes), so each is encoded once and copied.
-   */
+  /** The key field (field 1) of a KeyValue. */
   key(key: string): void {
-    let encoded = keyFields.get(key);
-    if (!encoded) {
-      const utf8 = Buffer.from(key, "utf8");
-      const length: number[] = [];
-      for (let rest = utf8.length; ; rest >>>= 7) {
-        if (rest < 0x80) {
-          length.push(rest);
-          break;
-        }
-        length.push((rest & 0x7f) | 0x80);
-      }
-      encoded = Buffer.concat([Buffer.from([(1 << 3) | LENGTH, ...length]), utf8]);
-      if (key.length <= MAX_CACHED_KEY_LENGTH) {
-        if (keyFields.size >= MAX_CACHED_KEYS) keyFields.clear();
-        keyFields.set(key, encoded);
-      }
-    }
+    const encoded = keyField(key);
     this.reserve(encoded.length);
     this.buffer.set(encoded, this.pos);
     this.pos += encoded.length;
+  }
+
+  /**
+   * A KeyValue under `field` (below 16) whose value is a string, a number or a boolean, which
+   * is nearly every attribute: sizes are computed first, so it is written in one pass without
+   * moving anything. False (nothing written) for any other value.
+   */
+  attribute(field: number, key: string, value: unknown): boolean {
+    let valueSize: number;
+    let textBytes = 0;
+    let integer = false;
+    switch (typeof value) {
+      case "string":
+        textBytes = Buffer.byteLength(value, "utf8");
+        valueSize = 1 + varintSize(textBytes) + textBytes;
+        break;
+      case "boolean":
+        valueSize = 2;
+        break;
+      case "number":
+        integer = Number.isInteger(value) && value >= INT64_MIN && value < INT64_END;
+        valueSize = integer ? 1 + int64Size(value) : 9;
+        break;
+      default:
+        return false;
+    }
+    const keyBytes = keyField(key);
+    const pairSize = keyBytes.length + 1 + varintSize(valueSize) + valueSize;
+    this.reserve(pairSize + 6);
+    const buffer = this.buffer;
+    let at = this.pos;
+    buffer[at++] = (field << 3) | LENGTH;
+    at = putVarint(buffer, at, pairSize);
+    buffer.set(keyBytes, at);
+    at += keyBytes.length;
+    buffer[at++] = (2 << 3) | LENGTH;
+    at = putVarint(buffer, at, valueSize);
+    if (typeof value === "string") {
+      buffer[at++] = (1 << 3) | LENGTH;
+      at = putVarint(buffer, at, textBytes);
+      this.pos = at + buffer.write(value, at, "utf8");
+    } else if (typeof value === "boolean") {
+      buffer[at++] = (2 << 3) | VARINT;
+      buffer[at++] = value ? 1 : 0;
+      this.pos = at;
+    } else if (integer) {
+      buffer[at++] = (3 << 3) | VARINT;
+      this.pos = at;
+      this.int64(Number(value));
+    } else {
+      buffer[at++] = (4 << 3) | FIXED64;
+      this.pos = buffer.writeDoubleLE(Number(value), at);
+    }
+    return true;
   }
 
   bytes(bytes: Uint8Array): void {
@@ -208,10 +243,53 @@ export class ProtoWriter {
   }
 }
 
-/** Encoded key fields (the set is small; the bounds only guard against odd configurations). */
+/** The int64 range, in which a whole number is sent as `int_value` (as the JS exporters do). */
+export const INT64_MIN = -(2 ** 63);
+export const INT64_END = 2 ** 63;
+
+/**
+ * Encoded KeyValue key fields. Keys repeat on every record and come from a bounded set (the
+ * emitters' names, configured attributes), so each is encoded once and copied; the bounds only
+ * guard against odd configurations.
+ */
 const keyFields = new Map<string, Uint8Array>();
 const MAX_CACHED_KEYS = 1024;
 const MAX_CACHED_KEY_LENGTH = 256;
+
+function keyField(key: string): Uint8Array {
+  const cached = keyFields.get(key);
+  if (cached) return cached;
+  const utf8 = Buffer.from(key, "utf8");
+  const encoded = Buffer.allocUnsafe(1 + varintSize(utf8.length) + utf8.length);
+  encoded[0] = (1 << 3) | LENGTH;
+  utf8.copy(encoded, putVarint(encoded, 1, utf8.length));
+  if (key.length <= MAX_CACHED_KEY_LENGTH) {
+    if (keyFields.size >= MAX_CACHED_KEYS) keyFields.clear();
+    keyFields.set(key, encoded);
+  }
+  return encoded;
+}
+
+/** Writes an unsigned varint below 2^32 at `at`; returns the position after it. */
+function putVarint(buffer: Buffer, at: number, value: number): number {
+  let rest = value >>> 0;
+  while (rest > 0x7f) {
+    buffer[at++] = (rest & 0x7f) | 0x80;
+    rest >>>= 7;
+  }
+  buffer[at++] = rest;
+  return at;
+}
+
+/** Bytes of an int64 varint (ten for any negative number). */
+function int64Size(value: number): number {
+  if (value < 0) return 10;
+  if (value <= 0xffffffff) return varintSize(value);
+  let size = 5;
+  for (let high = Math.floor(value / 0x800000000); high > 0; high = Math.floor(high / 0x80))
+    size += 1;
+  return size;
+}
 
 /** The writer every encoder shares (encoding is synchronous: one request at a time). */
 export const sharedWriter = new ProtoWriter();

@@ -1,0 +1,79 @@
+import { defaultResource, resourceFromAttributes } from "@opentelemetry/resources";
+import {
+  LoggerProvider,
+  type LogRecordExporter,
+  SimpleLogRecordProcessor,
+} from "@opentelemetry/sdk-logs";
+import {
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type PushMetricExporter,
+} from "@opentelemetry/sdk-metrics";
+import {
+  BasicTracerProvider,
+  SimpleSpanProcessor,
+  type SpanExporter,
+} from "@opentelemetry/sdk-trace-base";
+import type { Config } from "../../src/config/types.js";
+import { SessionIdGenerator } from "../../src/sdk/ids.js";
+import { INSTRUMENTATION_SCOPE, type Telemetry, VERSION } from "../../src/sdk/telemetry.js";
+
+/**
+ * The plugin's telemetry built on the OpenTelemetry SDK's own providers, as it was before the
+ * plugin had its own pipeline: the reference the plugin's records are compared with. Exporters
+ * are the caller's (the SDK's in-memory ones).
+ */
+export function sdkTelemetry(exporters: {
+  readonly spans: SpanExporter;
+  readonly logs: LogRecordExporter;
+  readonly metrics: PushMetricExporter;
+}): (config: Config) => Promise<Telemetry> {
+  return async (config) => {
+    const resource = defaultResource().merge(
+      resourceFromAttributes({ ...config.resourceAttributes, "service.name": config.serviceName }),
+    );
+    const ids = new SessionIdGenerator();
+    const limit = config.attributeValueLengthLimit;
+    const tracerProvider = new BasicTracerProvider({
+      resource,
+      idGenerator: ids,
+      spanLimits: { attributeValueLengthLimit: limit },
+      spanProcessors: [new SimpleSpanProcessor(exporters.spans)],
+    });
+    const loggerProvider = new LoggerProvider({
+      resource,
+      logRecordLimits: { attributeValueLengthLimit: limit },
+      processors: [new SimpleLogRecordProcessor({ exporter: exporters.logs })],
+    });
+    const meterProvider = new MeterProvider({
+      resource,
+      readers: [
+        new PeriodicExportingMetricReader({
+          exporter: exporters.metrics,
+          exportIntervalMillis: 3_600_000,
+        }),
+      ],
+    });
+    return {
+      tracer: config.traces.enabled
+        ? tracerProvider.getTracer(INSTRUMENTATION_SCOPE, VERSION)
+        : undefined,
+      meter: config.metrics.enabled
+        ? meterProvider.getMeter(INSTRUMENTATION_SCOPE, VERSION)
+        : undefined,
+      logger: config.logs.enabled
+        ? loggerProvider.getLogger(INSTRUMENTATION_SCOPE, VERSION)
+        : undefined,
+      ids,
+      turnEnded: () => undefined,
+      flush: async () => undefined,
+      async shutdown() {
+        await Promise.allSettled([
+          tracerProvider.shutdown(),
+          loggerProvider.shutdown(),
+          meterProvider.shutdown(),
+        ]);
+      },
+    };
+  };
+}
