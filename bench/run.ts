@@ -95,7 +95,7 @@ const FULL: Plan = {
   // Two sessions of three turns, ended by dispose and exit right after the last turn.
   short: { ...DEFAULT_PARAMS, sessions: 2, turnsPerSession: 3 },
   heapRuns: 3,
-  openSessions: 500,
+  openSessions: 1000,
   longTurns: 2000,
   metricSessions: [10, 100, 1000],
   importRuns: 3,
@@ -107,7 +107,7 @@ const QUICK: Plan = {
   rounds: 3,
   shortRuns: 6,
   heapRuns: 1,
-  openSessions: 200,
+  openSessions: 400,
   longTurns: 1000,
   metricSessions: [10, 1000],
   importRuns: 0,
@@ -237,8 +237,11 @@ async function measure(runner: Runner, plan: Plan): Promise<Raw> {
       await runner.run("otel", { ...short, paceMs: 5, startDelayMs: i % 2 === 0 ? 0 : 150 }),
     );
 
-  // The first fifth warms up (JIT, connections, lazily built state): sampled from there on.
-  const sessionSamples = [1, 2, 3, 4, 5].map((k) => Math.round((plan.openSessions * k) / 5));
+  // Every tenth: the report reads the live heap from the second tenth on (the first warms up
+  // connections and lazily built state) and compares two ways of reading JSC's heapSize.
+  const sessionSamples = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((k) =>
+    Math.round((plan.openSessions * k) / 10),
+  );
   const turnSamples = [1, 2, 3, 4, 5, 6, 7, 8].map((k) => Math.round((plan.longTurns * k) / 8));
   for (let i = 1; i <= plan.heapRuns; i++) {
     log(

@@ -97,6 +97,12 @@ function isContext(value: unknown): value is Context {
   return typeof value === "object" && value !== null && "getValue" in value;
 }
 
+const NO_LINKS: Link[] = [];
+const NO_EVENTS: TimedEvent[] = [];
+const UNSET: SpanStatus = { code: SpanStatusCode.UNSET };
+const NOT_ENDED: HrTime = [0, 0];
+const NO_DURATION: HrTime = [-1, -1];
+
 /** A sampled span: what the emitters write, and what exporters read once it ended. */
 class RecordingSpan implements Span, ReadableSpan {
   readonly kind: SpanKind;
@@ -104,12 +110,14 @@ class RecordingSpan implements Span, ReadableSpan {
   readonly resource: Resource;
   readonly instrumentationScope: InstrumentationScope;
   readonly attributes: Attributes = {};
-  readonly links: Link[] = [];
-  readonly events: TimedEvent[] = [];
+  // An idle session keeps its span open for as long as it lives, so an open span holds no
+  // empty arrays or objects of its own: these shared values are replaced, never changed.
+  links: Link[] = NO_LINKS;
+  events: TimedEvent[] = NO_EVENTS;
   name: string;
-  status: SpanStatus = { code: SpanStatusCode.UNSET };
-  endTime: HrTime = [0, 0];
-  duration: HrTime = [-1, -1];
+  status: SpanStatus = UNSET;
+  endTime: HrTime = NOT_ENDED;
+  duration: HrTime = NO_DURATION;
   ended = false;
   droppedAttributesCount = 0;
   droppedEventsCount = 0;
@@ -156,6 +164,7 @@ class RecordingSpan implements Span, ReadableSpan {
 
   addEvent(name: string, attributesOrTime?: SpanAttributes | TimeInput, time?: TimeInput): this {
     if (this.ended) return this;
+    if (this.events === NO_EVENTS) this.events = [];
     if (this.events.length >= this.options.limits.count) {
       // The SDK keeps the newest events.
       this.events.shift();
@@ -175,6 +184,7 @@ class RecordingSpan implements Span, ReadableSpan {
 
   addLink(link: Link): this {
     if (this.ended) return this;
+    if (this.links === NO_LINKS) this.links = [];
     if (this.links.length >= this.options.limits.count) {
       this.links.shift();
       this.droppedLinksCount += 1;
