@@ -38,12 +38,15 @@ function bundle(entry: string, outdir: string): void {
   if (result.status !== 0) throw new Error(`bundling ${entry} failed`);
 }
 
-/** Copies `dist/` and bundles the comparison plugins; returns each kind's module path. */
-export function preparePlugins(work: string): Record<Kind, string> {
+/**
+ * Copies the built plugin (`dist/`, or another build's `dist/` to compare with, such as an
+ * earlier commit's) and bundles the comparison plugins; returns each kind's module path.
+ */
+export function preparePlugins(work: string, dist = join(ROOT, "dist")): Record<Kind, string> {
   const plugin = join(work, "plugin");
   rmSync(plugin, { recursive: true, force: true });
   // Inside the repository, so the plugin's runtime dependencies resolve as they do for dist.
-  cpSync(join(ROOT, "dist"), plugin, { recursive: true });
+  cpSync(dist, plugin, { recursive: true });
   bundle(join(ROOT, "bench", "variants", "immediate.ts"), join(work, "immediate"));
   bundle(join(ROOT, "bench", "floor", "index.ts"), join(work, "floor"));
   return {

@@ -3,7 +3,7 @@
  *
  * - by thread: the whole bill over no-op split by the threads that spent it (main, JIT
  *   compiler, GC helpers, the allocator's scavenger, Bun's worker pool, the HTTP client);
- * - by pipeline stage: the sparse stream replayed with the signals switched on one after the
+ * - by pipeline stage: the paced stream replayed with the signals switched on one after the
  *   other (plugin options), so each difference is what that stage costs, loading included;
  * - the main thread's hottest functions in a paced run (Bun's `--cpu-prof-md`);
  * - heap growth per open session and per turn by JSC cell class;
@@ -57,47 +57,58 @@ export async function profile(
   }
 
   // By stage.
-  const sparse = plan.streams.find((s) => s.name === "sparse");
-  if (sparse) {
+  const paced = plan.streams.find((s) => s.name === "paced");
+  if (paced) {
     const spec: Omit<ChildSpec, "modulePath" | "options" | "statsUrl"> = {
       scenario: "replay",
-      params: sparse.params,
-      paceMs: sparse.gapMs,
-      startDelayMs: sparse.startDelayMs,
+      params: paced.params,
+      paceMs: paced.gapMs,
+      startDelayMs: paced.startDelayMs,
       drainEvery: 0,
       samples: [],
     };
-    const rounds = Math.max(3, Math.min(plan.rounds, 5));
-    const bills: number[][] = STAGES.map(() => []);
+    const rounds = 5;
+    const all: number[][] = STAGES.map(() => []);
+    const main: number[][] = STAGES.map(() => []);
+    const per1k = (ms: number, sample: RunSample) => (ms / sample.result.events) * 1000;
     for (let i = 1; i <= rounds; i++) {
       log(`profile: pipeline stages, round ${i} of ${rounds}`);
       const noop = await runner.run("noop", spec);
       for (const [index, stage] of STAGES.entries()) {
         const sample = await runner.run("otel", spec, { options: stage.options });
-        bills[index]?.push(sample.result.billCpuMs - noop.result.billCpuMs);
+        all[index]?.push(per1k(sample.result.billCpuMs - noop.result.billCpuMs, sample));
+        main[index]?.push(per1k(sample.result.billMainCpuMs - noop.result.billMainCpuMs, sample));
       }
     }
-    const medians = bills.map((b) => median(b));
+    const allMedians = all.map((values) => median(values));
+    const mainMedians = main.map((values) => median(values));
     lines.push(
-      `Whole bill over no-op by pipeline stage, sparse stream (ms of CPU per run of ${summary.streams.sparse.calls} calls, medians of ${rounds}):`,
+      `Whole bill over no-op by pipeline stage, paced stream (ms of CPU per 1,000 hook calls, medians of ${rounds}; each stage adds a signal to the one above, so its own cost is the difference):`,
       "",
-      "| stage | whole bill | this stage |",
-      "|---|--:|--:|",
+      "| stage | all threads | this stage | main thread | this stage |",
+      "|---|--:|--:|--:|--:|",
     );
     STAGES.forEach((stage, index) => {
-      const total = medians[index] ?? Number.NaN;
-      const before = index === 0 ? 0 : (medians[index - 1] ?? Number.NaN);
-      lines.push(`| ${stage.name} | ${round(total, 1)} | ${round(total - before, 1)} |`);
+      const total = allMedians[index] ?? Number.NaN;
+      const totalMain = mainMedians[index] ?? Number.NaN;
+      const before = index === 0 ? 0 : (allMedians[index - 1] ?? Number.NaN);
+      const beforeMain = index === 0 ? 0 : (mainMedians[index - 1] ?? Number.NaN);
+      lines.push(
+        `| ${stage.name} | ${round(total, 1)} | ${round(total - before, 1)} | ${round(totalMain, 1)} | ${round(totalMain - beforeMain, 1)} |`,
+      );
     });
     lines.push("");
-    data.stages = STAGES.map((stage, index) => ({ stage: stage.name, ms: medians[index] }));
+    data.stages = STAGES.map((stage, index) => ({
+      stage: stage.name,
+      allThreads: allMedians[index],
+      mainThread: mainMedians[index],
+    }));
   }
 
   // Main thread hot functions.
   const dir = join(work, "profile");
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const paced = plan.streams.find((s) => s.name === "paced");
   if (paced) {
     log(`profile: CPU profile of a paced run (${dir})`);
     await runner.run(
@@ -168,6 +179,7 @@ export async function profile(
   }
 
   // Bytes by what they carry.
+  const sparse = plan.streams.find((s) => s.name === "sparse");
   if (sparse) {
     const sample: RunSample = await runner.run("otel", {
       scenario: "replay",

@@ -396,6 +396,9 @@ export function renderReport(
   const dirty = Array.isArray(environment.dirty) ? environment.dirty.length : 0;
   const lines = [
     `opencode-otel benchmark (${plan.mode}): bun ${environment.bun}, ${environment.platform}, ${environment.cpus} × ${environment.cpu}`,
+    ...(typeof environment.plugin === "string"
+      ? [`measuring the build in ${environment.plugin} as opencode-otel`]
+      : []),
     `commit ${environment.commit}${dirty > 0 ? ` + uncommitted changes (${dirty} files)` : ""}; ${environment.seconds} s; medians of ${plan.rounds} rounds, each running the no-op, opencode-otel, the floor and opencode-otel with an immediate turn flush`,
   ];
   for (const [stream, f] of [

@@ -6,8 +6,9 @@
  * 1 when a budget is missed (`report.ts`), 2 when the benchmark itself failed.
  *
  * Flags: --quick (CI-sized), --no-build, --profile (after the table: where the bill goes, by
- * thread and by pipeline stage, time per event type, heap by cell class, bytes by what they
- * carry), --json <path> (default bench/results.json).
+ * thread and by pipeline stage, heap by cell class, bytes by what they carry), --plugin <dist>
+ * (measure another build as opencode-otel, e.g. an earlier commit's `dist/`; implies
+ * --no-build), --json <path> (default bench/results.json).
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -28,6 +29,7 @@ interface Args {
   readonly quick: boolean;
   readonly build: boolean;
   readonly profile: boolean;
+  readonly plugin: string | undefined;
   readonly json: string;
 }
 
@@ -36,10 +38,12 @@ function parseArgs(argv: readonly string[]): Args {
     const index = argv.indexOf(name);
     return index >= 0 ? argv[index + 1] : undefined;
   };
+  const plugin = value("--plugin");
   return {
     quick: argv.includes("--quick"),
-    build: !argv.includes("--no-build"),
+    build: !argv.includes("--no-build") && !plugin,
     profile: argv.includes("--profile"),
+    plugin: plugin ? resolve(plugin) : undefined,
     json: resolve(value("--json") ?? join(import.meta.dir, "results.json")),
   };
 }
@@ -309,12 +313,13 @@ async function main(): Promise<number> {
   const plan = args.quick ? QUICK : FULL;
   const started = performance.now();
   if (args.build) build();
-  const plugins = preparePlugins(WORK);
+  const plugins = preparePlugins(WORK, args.plugin);
   const sink = await startSink();
   try {
     const runner = createRunner(sink, plugins);
     const raw = await measure(runner, plan);
     const environment = {
+      ...(args.plugin ? { plugin: args.plugin } : {}),
       bun: Bun.version,
       platform: `${process.platform} ${process.arch}`,
       cpus: cpus().length,

@@ -61,7 +61,7 @@ export class Batch<T> {
   }
 
   /** Sends what is queued and waits until every export handed over so far has completed. */
-  async settle(): Promise<void> {
+  private async settle(): Promise<void> {
     this.send();
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }

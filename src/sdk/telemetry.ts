@@ -57,8 +57,6 @@ export interface Telemetry {
   readonly ids: SessionIdGenerator;
   /** A turn ended (or a session was deleted): what is buffered leaves within the flush delay. */
   turnEnded(): void;
-  /** Hands buffered spans and log records to delivery now and waits until they are delivered or spooled. Never rejects. */
-  flush(): Promise<void>;
   /** Sends everything (metrics included) and stops, giving up after `timeoutMs`. Never rejects. */
   shutdown(timeoutMs: number): Promise<void>;
 }
@@ -216,14 +214,6 @@ export async function startTelemetry(
     turnEnded() {
       // One timer for every turn end inside the window: they leave together.
       turnFlush ??= setTimeout(send, turnFlushDelayMs);
-    },
-    async flush() {
-      send();
-      await Promise.allSettled([
-        spans?.settle(),
-        logs?.settle(),
-        ...[...spanExporters, ...logExporters].map((exporter) => exporter.forceFlush?.()),
-      ]);
     },
     async shutdown(timeoutMs) {
       send();

@@ -4,7 +4,6 @@ import {
   type Context,
   type Exception,
   type HrTime,
-  isSpanContextValid,
   type Link,
   ROOT_CONTEXT,
   type Span,
@@ -23,6 +22,7 @@ import type { InstrumentationScope } from "@opentelemetry/core";
 import type { Resource } from "@opentelemetry/resources";
 import type { IdGenerator, ReadableSpan, TimedEvent } from "@opentelemetry/sdk-trace-base";
 import { type AttributeLimits, addSpanAttributes, eventAttributes } from "./attributes.js";
+import { isValidContext } from "./span-context.js";
 import { hrDuration, hrTimeOf } from "./time.js";
 
 /** What a tracer needs; `onEnd` receives every ended, sampled span. */
@@ -50,7 +50,7 @@ class PlainTracer implements Tracer {
   startSpan(name: string, spanOptions: SpanOptions = {}, context = ROOT_CONTEXT): Span {
     const { ids } = this.options;
     const parentContext = spanOptions.root ? undefined : trace.getSpanContext(context);
-    const parent = parentContext && isSpanContextValid(parentContext) ? parentContext : undefined;
+    const parent = parentContext && isValidContext(parentContext) ? parentContext : undefined;
     // The SDK asks for the span id first: the session id generator relies on that order.
     const spanId = ids.generateSpanId();
     const traceId = parent ? parent.traceId : ids.generateTraceId();

@@ -66,7 +66,6 @@ export function sdkTelemetry(exporters: {
         : undefined,
       ids,
       turnEnded: () => undefined,
-      flush: async () => undefined,
       async shutdown() {
         await Promise.allSettled([
           tracerProvider.shutdown(),
