@@ -86,14 +86,15 @@ const PACED: Stream = { name: "paced", params: DEFAULT_PARAMS, gapMs: 5, startDe
  */
 const SPARSE: Stream = {
   name: "sparse",
-  params: { ...DEFAULT_PARAMS, sessions: 4, turnsPerSession: 5 },
+  params: { ...DEFAULT_PARAMS, sessions: 6, turnsPerSession: 5 },
   gapMs: 300,
   startDelayMs: 1500,
 };
 
 const FULL: Plan = {
   mode: "full",
-  rounds: 5,
+  // Seven: a sparse run is short, and a shared machine moves single runs by ±20%.
+  rounds: 7,
   streams: [PACED, SPARSE],
   shortRuns: 16,
   // Two sessions of three turns, ended by dispose and exit right after the last turn.

@@ -153,9 +153,9 @@ describe("traces", () => {
         const spans = exporter.getFinishedSpans();
         same(encodeTraces(spans), ProtobufTraceSerializer.serializeRequest(spans));
       }),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
-  });
+  }, 30_000);
 
   test("spans made by the plugin's tracer encode to the SDK serializer's bytes", () => {
     fc.assert(
@@ -171,9 +171,9 @@ describe("traces", () => {
         makeSpans(tracer, shapes);
         same(encodeTraces(spans), ProtobufTraceSerializer.serializeRequest(spans));
       }),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
-  });
+  }, 30_000);
 });
 
 const logShape = fc.record({
@@ -231,9 +231,9 @@ describe("logs", () => {
         same(encodeLogs(theirs), ProtobufLogsSerializer.serializeRequest(theirs));
         same(encodeLogs(records), ProtobufLogsSerializer.serializeRequest(records));
       }),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
-  });
+  }, 30_000);
 });
 
 const recording = fc.record({
@@ -304,5 +304,6 @@ describe("metrics", () => {
         { numRuns: 60 },
       );
     },
+    30_000,
   );
 });

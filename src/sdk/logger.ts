@@ -76,9 +76,9 @@ class PlainLogRecord implements ReadableLogRecord {
         continue;
       }
       this.attributes[key] =
-        typeof value === "string" && value.length <= limits.valueLength
-          ? value
-          : truncateLogValue(value, limits.valueLength);
+        !scalar || (typeof value === "string" && value.length > limits.valueLength)
+          ? truncateLogValue(value, limits.valueLength)
+          : value;
       if (fresh) count += 1;
     }
   }

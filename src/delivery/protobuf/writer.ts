@@ -257,8 +257,10 @@ const MAX_CACHED_KEYS = 1024;
 const MAX_CACHED_KEY_LENGTH = 256;
 
 function keyField(key: string): Uint8Array {
-  const cached = keyFields.get(key);
-  if (cached) return cached;
+  return keyFields.get(key) ?? encodeKey(key);
+}
+
+function encodeKey(key: string): Uint8Array {
   const utf8 = Buffer.from(key, "utf8");
   const encoded = Buffer.allocUnsafe(1 + varintSize(utf8.length) + utf8.length);
   encoded[0] = (1 << 3) | LENGTH;
