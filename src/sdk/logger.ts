@@ -1,4 +1,4 @@
-import { type HrTime, type SpanContext, trace } from "@opentelemetry/api";
+import type { HrTime, SpanContext } from "@opentelemetry/api";
 import type {
   LogAttributes,
   LogBody,
@@ -10,8 +10,8 @@ import type { InstrumentationScope } from "@opentelemetry/core";
 import type { Resource } from "@opentelemetry/resources";
 import type { ReadableLogRecord } from "@opentelemetry/sdk-logs";
 import { type AttributeLimits, isLogAttributeValue, truncateLogValue } from "./attributes.js";
-import { isValidContext } from "./span-context.js";
 import { hrTimeOf } from "./time.js";
+import { validSpanContext } from "./tracer.js";
 
 export interface LoggerOptions {
   readonly resource: Resource;
@@ -52,8 +52,7 @@ class PlainLogRecord implements ReadableLogRecord {
     const now = Date.now();
     this.hrTime = timeOf(record.timestamp ?? now);
     this.hrTimeObserved = timeOf(record.observedTimestamp ?? now);
-    const context = record.context ? trace.getSpanContext(record.context) : undefined;
-    this.spanContext = context && isValidContext(context) ? context : undefined;
+    this.spanContext = record.context ? validSpanContext(record.context) : undefined;
     this.severityNumber = record.severityNumber;
     this.severityText = record.severityText;
     this.body = record.body;

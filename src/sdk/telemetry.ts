@@ -98,7 +98,9 @@ export async function startTelemetry(
     spool: config.spool.enabled ? new Spool(config.spool.dir, config.spool.maxBytes) : undefined,
   };
   const signals = [config.traces, config.logs, config.metrics];
-  const json = signals.some((s) => encodingOf(s.protocol) === "json")
+  const json = signals.some(
+    (s) => s.enabled && s.exporter === "otlp" && encodingOf(s.protocol) === "json",
+  )
     ? await loadJsonCodecs()
     : undefined;
   const codecs = (signal: SignalConfig): Codecs =>

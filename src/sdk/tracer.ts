@@ -4,6 +4,7 @@ import {
   type Context,
   type Exception,
   type HrTime,
+  isSpanContextValid,
   type Link,
   ROOT_CONTEXT,
   type Span,
@@ -22,7 +23,6 @@ import type { InstrumentationScope } from "@opentelemetry/core";
 import type { Resource } from "@opentelemetry/resources";
 import type { IdGenerator, ReadableSpan, TimedEvent } from "@opentelemetry/sdk-trace-base";
 import { type AttributeLimits, addSpanAttributes, eventAttributes } from "./attributes.js";
-import { isValidContext } from "./span-context.js";
 import { hrDuration, hrTimeOf } from "./time.js";
 
 /** What a tracer needs; `onEnd` receives every ended, sampled span. */
@@ -49,8 +49,7 @@ class PlainTracer implements Tracer {
 
   startSpan(name: string, spanOptions: SpanOptions = {}, context = ROOT_CONTEXT): Span {
     const { ids } = this.options;
-    const parentContext = spanOptions.root ? undefined : trace.getSpanContext(context);
-    const parent = parentContext && isValidContext(parentContext) ? parentContext : undefined;
+    const parent = spanOptions.root ? undefined : validSpanContext(context);
     // The SDK asks for the span id first: the session id generator relies on that order.
     const spanId = ids.generateSpanId();
     const traceId = parent ? parent.traceId : ids.generateTraceId();
@@ -103,6 +102,18 @@ const UNSET: SpanStatus = { code: SpanStatusCode.UNSET };
 const NOT_ENDED: HrTime = [0, 0];
 const NO_DURATION: HrTime = [-1, -1];
 
+/**
+ * The span context in `context` when it is valid, as the SDK decides a parent and a log record's
+ * link (`isSpanContextValid`); this package's own spans remember the answer.
+ */
+export function validSpanContext(context: Context): SpanContext | undefined {
+  const span = trace.getSpan(context);
+  if (!span) return undefined;
+  if (span instanceof RecordingSpan) return span.validContext();
+  const spanContext = span.spanContext();
+  return isSpanContextValid(spanContext) ? spanContext : undefined;
+}
+
 /** A sampled span: what the emitters write, and what exporters read once it ended. */
 class RecordingSpan implements Span, ReadableSpan {
   readonly kind: SpanKind;
@@ -123,6 +134,7 @@ class RecordingSpan implements Span, ReadableSpan {
   droppedEventsCount = 0;
   droppedLinksCount = 0;
   private attributeCount = 0;
+  private valid: boolean | undefined;
 
   constructor(
     private readonly options: TracerOptions,
@@ -142,6 +154,12 @@ class RecordingSpan implements Span, ReadableSpan {
 
   spanContext(): SpanContext {
     return this.context;
+  }
+
+  /** This span's context when it is valid (checked once: it is the parent of many records). */
+  validContext(): SpanContext | undefined {
+    this.valid ??= isSpanContextValid(this.context);
+    return this.valid ? this.context : undefined;
   }
 
   setAttribute(key: string, value: AttributeValue | undefined): this {
