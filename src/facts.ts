@@ -73,6 +73,8 @@ export type Fact =
       /** `hook`: chat.message (has the text). `message`: a user message.updated, a fallback only. */
       readonly source: "hook" | "message";
       readonly agent: string | undefined;
+      /** `providerID/modelID` the prompt was sent to, when the host says. */
+      readonly model: string | undefined;
       readonly length: number;
       /** Lazy: only called when prompt capture is on (absent for the `message` fallback). */
       readonly text: (() => string) | undefined;
@@ -95,6 +97,7 @@ export type Fact =
   | {
       readonly kind: "text";
       readonly sessionId: string;
+      readonly time: number;
       readonly messageId: string;
       readonly partId: string;
       /** `delta`: `length` is the size of one streamed chunk. `full`: `length` is the whole text so far. */

@@ -52,7 +52,7 @@ export function adaptEvent(event: unknown, now: number, emit: FactSink): void {
       partUpdated(props, now, emit);
       return;
     case "message.part.delta":
-      partDelta(props, emit);
+      partDelta(props, now, emit);
       return;
     case "permission.asked":
       permissionAsked(props, now, emit);
@@ -128,6 +128,7 @@ function messageUpdated(props: Obj, now: number, emit: FactSink): void {
       messageId,
       source: "message",
       agent: id(info.agent),
+      model: undefined,
       length: 0,
       text: undefined,
     });
@@ -164,6 +165,7 @@ function partUpdated(props: Obj, now: number, emit: FactSink): void {
     emit({
       kind: "text",
       sessionId,
+      time: now,
       messageId,
       partId,
       mode: "full",
@@ -210,7 +212,7 @@ function toolPart(part: Obj, sessionId: string, messageId: string, now: number, 
   });
 }
 
-function partDelta(props: Obj, emit: FactSink): void {
+function partDelta(props: Obj, now: number, emit: FactSink): void {
   const sessionId = id(props.sessionID);
   const messageId = id(props.messageID);
   const partId = id(props.partID);
@@ -220,6 +222,7 @@ function partDelta(props: Obj, emit: FactSink): void {
   emit({
     kind: "text",
     sessionId,
+    time: now,
     messageId,
     partId,
     mode: "delta",

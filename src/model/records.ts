@@ -62,6 +62,8 @@ export interface TurnRec {
   endTime: number;
   readonly promptLength: number;
   readonly promptText: (() => string) | undefined;
+  /** `providerID/modelID` the prompt was sent to, when the host said. */
+  readonly model: string | undefined;
   readonly usage: Usage;
   llmCalls: number;
   toolCalls: number;
@@ -86,6 +88,8 @@ export interface LlmRec {
   finish: string | undefined;
   error: ErrorInfo | undefined;
   retries: number;
+  /** When the first text chunk arrived (time to first chunk), if any did. */
+  firstChunkTime: number | undefined;
   /** Text length bookkeeping, O(1) per chunk whatever the streaming style. */
   partId: string | undefined;
   partLength: number;

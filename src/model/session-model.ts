@@ -246,7 +246,11 @@ export class SessionModel {
     session: SessionRec,
     time: number,
     promptId: string | undefined,
-    prompt?: { readonly length: number; readonly text: (() => string) | undefined },
+    prompt?: {
+      readonly length: number;
+      readonly text: (() => string) | undefined;
+      readonly model?: string | undefined;
+    },
   ): TurnRec {
     this.ensureStarted(session);
     session.turns += 1;
@@ -258,6 +262,7 @@ export class SessionModel {
       endTime: time,
       promptLength: prompt?.length ?? 0,
       promptText: prompt?.text,
+      model: prompt?.model,
       usage: emptyUsage(),
       llmCalls: 0,
       toolCalls: 0,
@@ -323,6 +328,7 @@ export class SessionModel {
         finish: undefined,
         error: undefined,
         retries: 0,
+        firstChunkTime: undefined,
         partId: undefined,
         partLength: 0,
         doneLength: 0,
@@ -376,6 +382,7 @@ export class SessionModel {
   private text(fact: Extract<Fact, { kind: "text" }>): void {
     const llm = this.sessions.get(fact.sessionId)?.llms.get(fact.messageId);
     if (!llm) return;
+    if (llm.firstChunkTime === undefined && fact.length > 0) llm.firstChunkTime = fact.time;
     if (fact.partId !== llm.partId) {
       llm.doneLength += llm.partLength;
       llm.partLength = 0;

@@ -28,6 +28,8 @@ export interface Subscriber {
   sessionEnd?(session: SessionRec): void;
   linesChanged?(session: SessionRec, added: number, removed: number): void;
   commit?(tool: ToolRec): void;
+  /** A pull or merge request the agent created. */
+  pullRequest?(tool: ToolRec): void;
   subtask?(tool: ToolRec): void;
   permission?(decision: PermissionDecision): void;
 }
