@@ -40,7 +40,7 @@ export const METRICS = [
     kind: "counter",
     unit: { opencode: "{session}", claude_code: "" },
     claudeCode: true,
-    attributes: "`start_type` (fresh, resume), `agent.type`",
+    attributes: "`start_type` (`fresh`; a resumed session is not counted again), `agent.type`",
     description: "Sessions started",
   },
   {
