@@ -96,7 +96,7 @@ describe("Arize Phoenix (OpenInference)", () => {
   test("span kinds, LLM token counts and model, tool names", () => {
     for (const span of spans())
       expect(["AGENT", "CHAIN", "LLM", "TOOL"]).toContain(
-        span.attributes["openinference.span.kind"],
+        String(span.attributes["openinference.span.kind"]),
       );
     for (const span of llmSpans()) {
       expect(typeof span.attributes["llm.model_name"]).toBe("string");
