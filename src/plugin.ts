@@ -1,5 +1,6 @@
 import { createTraceState, type SpanContext, TraceFlags } from "@opentelemetry/api";
 import { adaptEvent } from "./adapter/event.js";
+import { readHistory } from "./adapter/history.js";
 import { adaptChatMessage } from "./adapter/hooks.js";
 import { parseConfig } from "./config/parse.js";
 import type { Config, ParsedConfig } from "./config/types.js";
@@ -26,7 +27,7 @@ export interface PluginEnvironment {
   readonly options?: unknown;
   /** Environment variables; the factory passes `process.env`. */
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** opencode's SDK client, for writing to opencode's log. */
+  /** opencode's SDK client: for writing to opencode's log and reading a resumed session's history. */
   readonly client?: unknown;
   /** opencode's working directory: the project, in the local store's reports. */
   readonly directory?: string;
@@ -40,7 +41,12 @@ export interface PluginEnvironment {
   readonly parsed?: ParsedConfig;
   /** Flush on SIGTERM/SIGINT/SIGHUP (default true; off when a wrapper does it). */
   readonly exitSignals?: boolean;
+  /** How long a resumed session's history read may take before it is given up (ms). */
+  readonly historyTimeoutMs?: number;
 }
+
+/** A resumed session's history usually answers in well under a second (in-process server). */
+const HISTORY_TIMEOUT_MS = 5_000;
 
 /** A running plugin instance: its hooks plus handles for tests. */
 export interface PluginInstance {
@@ -117,11 +123,38 @@ export async function createPluginInstance(
   };
   model.subscribe({
     turnEnd: flush,
+    compactionEnd: flush,
     sessionEnd: (session) => session.endReason === "deleted" && flush(),
   });
 
   const exitSignals = environment.exitSignals ?? true;
-  const hooks = guardedHooks({ model, telemetry, config, log, now, exitSignals });
+  const { hooks, push, isDisposed } = guardedHooks({
+    model,
+    telemetry,
+    config,
+    log,
+    now,
+    exitSignals,
+  });
+  // A session first seen without `session.created` was started by an earlier process: read its
+  // history once, in the background, so turn numbers and totals continue. The hooks never wait
+  // for it; the answer joins the fact queue like any host event, and without one (no client, an
+  // error, the timeout) this process counts only what it sees.
+  const timeoutMs = environment.historyTimeoutMs ?? HISTORY_TIMEOUT_MS;
+  const client = environment.client;
+  if (client)
+    model.subscribe({
+      sessionSeen(session) {
+        if (!session.resumed) return;
+        readHistory(client, session.id, { timeoutMs, now })
+          .then((fact) => {
+            if (fact && !isDisposed()) push(fact);
+            else if (!fact)
+              log.debug(`opencode-otel: no history for a resumed session; counting from here.`);
+          })
+          .catch(() => undefined);
+      },
+    });
   return { hooks, model, config };
 }
 
@@ -134,7 +167,14 @@ interface Pipeline {
   readonly exitSignals: boolean;
 }
 
-function guardedHooks({ model, telemetry, config, log, now, exitSignals }: Pipeline): OtelHooks {
+interface Guarded {
+  readonly hooks: OtelHooks;
+  /** Queues a fact like a hook does (for facts that arrive later, e.g. a session's history). */
+  readonly push: (fact: Fact) => void;
+  readonly isDisposed: () => boolean;
+}
+
+function guardedHooks({ model, telemetry, config, log, now, exitSignals }: Pipeline): Guarded {
   let disposed: Promise<void> | undefined;
   // The hook itself only reads the host's payload into facts (cheap, and it must happen now:
   // the payload is the host's and the clock is now). Everything else (the model, spans, logs,
@@ -174,7 +214,7 @@ function guardedHooks({ model, telemetry, config, log, now, exitSignals }: Pipel
     return disposed;
   };
   const unregister = exitSignals ? flushOnExitSignal(finalize) : () => undefined;
-  return {
+  const hooks: OtelHooks = {
     event: async (input) => {
       if (disposed) return;
       try {
@@ -193,6 +233,7 @@ function guardedHooks({ model, telemetry, config, log, now, exitSignals }: Pipel
     },
     dispose: finalize,
   };
+  return { hooks, push, isDisposed: () => disposed !== undefined };
 }
 
 function reportFailure(log: DiagnosticLog, what: string, error: unknown): void {

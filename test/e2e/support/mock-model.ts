@@ -19,7 +19,8 @@
  *
  * Several tool markers run one per step, in order; once the last message is the result of the
  * last one, the answer is a final text message. opencode's title
- * requests (system prompt "You are a title generator") get a plain title whatever the markers.
+ * requests (system prompt "You are a title generator") get a plain title whatever the markers,
+ * and a request that offers no tools (a compaction's summary) a plain text answer.
  *
  * Every answer ends with the same usage: 120 prompt tokens of which 20 cached, 30 completion
  * tokens (opencode then records input 100, cache read 20, output 30), so tests can compute totals.
@@ -93,7 +94,9 @@ export async function startMockModel(): Promise<MockModel> {
       record(200);
       return sse.text(["Mock session title"]);
     }
-    const markers = parseMarkers(prompt);
+    // A request that offers no tools cannot be answered with a call: opencode's compaction sends
+    // the whole conversation (markers included) as one user message, with no tools.
+    const markers = tools.length === 0 ? [] : parseMarkers(prompt);
     const say = markers.find((m) => m.name === "say")?.argument;
     // Tool markers run one per step, in order: the number of tool results since the prompt says
     // which one is next; once all have run, a final text message closes the turn.
