@@ -70,9 +70,11 @@ export async function createPluginInstance(
   if (!config.enabled) return { hooks: {}, model: undefined, config };
 
   const now = environment.now ?? Date.now;
+  const titles = new SessionTitles();
   const telemetry = await startTelemetry(config, log, {
     ...(environment.exporters ? { exporters: environment.exporters } : {}),
     ...(environment.directory ? { directory: environment.directory } : {}),
+    sessionTitle: (sessionId) => titles.get(sessionId),
   });
   const privacy = createPrivacy(config.capture, environment.env);
   const model = new SessionModel({
@@ -121,6 +123,7 @@ export async function createPluginInstance(
       telemetry.flush().catch(() => undefined);
     }, 0);
   };
+  if (config.local.enabled) model.subscribe(titles);
   model.subscribe({
     turnEnd: flush,
     compactionEnd: flush,
@@ -234,6 +237,28 @@ function guardedHooks({ model, telemetry, config, log, now, exitSignals }: Pipel
     dispose: finalize,
   };
   return { hooks, push, isDisposed: () => disposed !== undefined };
+}
+
+/**
+ * Session titles for the local store's session spans (the span is exported after the session
+ * ends, so the title is kept past its record): the latest few, a bounded map.
+ */
+class SessionTitles {
+  private static readonly MAX = 1024;
+  private readonly titles = new Map<string, string>();
+
+  get(sessionId: string): string | undefined {
+    return this.titles.get(sessionId);
+  }
+
+  sessionEnd(session: { readonly id: string; readonly title: string | undefined }): void {
+    if (!session.title) return;
+    this.titles.delete(session.id);
+    this.titles.set(session.id, session.title);
+    if (this.titles.size <= SessionTitles.MAX) return;
+    const oldest = this.titles.keys().next().value;
+    if (oldest !== undefined) this.titles.delete(oldest);
+  }
 }
 
 function reportFailure(log: DiagnosticLog, what: string, error: unknown): void {

@@ -150,6 +150,7 @@ describe("tables", () => {
 const row = (key: string, figures: Partial<ReportRow> = {}): ReportRow => ({
   key,
   costUsd: 0,
+  totalTokens: 0,
   inputTokens: 0,
   outputTokens: 0,
   reasoningTokens: 0,
@@ -167,6 +168,8 @@ const row = (key: string, figures: Partial<ReportRow> = {}): ReportRow => ({
   toolP95Ms: 0,
   linesAdded: 0,
   linesRemoved: 0,
+  commits: 0,
+  pullRequests: 0,
   ...figures,
 });
 
@@ -190,8 +193,10 @@ describe("report rendering", () => {
   test("a report as text: title, rows, totals; an empty one says so", () => {
     const report: Report = {
       query: { group: "model", since: new Date(2025, 0, 1).getTime() },
-      rows: [row("claude", { costUsd: 1.5, llmCalls: 3, inputTokens: 12_000 })],
-      total: row("total", { costUsd: 1.5, llmCalls: 3, inputTokens: 12_000 }),
+      rows: [
+        row("claude", { costUsd: 1.5, llmCalls: 3, inputTokens: 12_000, totalTokens: 12_000 }),
+      ],
+      total: row("total", { costUsd: 1.5, llmCalls: 3, inputTokens: 12_000, totalTokens: 12_000 }),
     };
     const text = renderReport(report, 80);
     expect(text.split("\n")[0]).toBe("Usage per model, since 2025-01-01");

@@ -169,11 +169,11 @@ export function createLogsEmitter(options: LogsEmitterOptions): Subscriber {
     },
 
     commit(tool, sha) {
-      emit("commit", tool.session, tool.turn, tool, { sha });
+      emit("commit", tool.session, tool.turn, tool, { sha, ...madeBy(tool) });
     },
 
     pullRequest(tool, pr) {
-      const attributes: AnyValueMap = { url: pr.url };
+      const attributes: AnyValueMap = { url: pr.url, ...madeBy(tool) };
       if (pr.number !== undefined) attributes.number = pr.number;
       emit("pull_request", tool.session, tool.turn, tool, attributes);
     },
@@ -216,4 +216,14 @@ export function createLogsEmitter(options: LogsEmitterOptions): Subscriber {
       emit("subtask_invoked", tool.session, tool.turn, tool, attributes);
     },
   };
+}
+
+/** Who made a commit or a pull request: the turn's model and agent, and the tool that ran. */
+function madeBy(tool: ToolRec): AnyValueMap {
+  const attributes: AnyValueMap = { tool_name: tool.name };
+  const model = tool.turn.modelId;
+  const agent = tool.turn.agent ?? tool.session.agent;
+  if (model) attributes.model = model;
+  if (agent) attributes[sc.AGENT_NAME] = agent;
+  return attributes;
 }
