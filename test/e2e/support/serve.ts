@@ -11,6 +11,8 @@ export interface ApiMessage {
     role: string;
     error?: { name?: string; data?: { statusCode?: number } };
     finish?: string;
+    /** `true` on a compaction's summary message. */
+    summary?: unknown;
     cost?: number;
     tokens?: {
       input: number;
