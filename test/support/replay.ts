@@ -12,6 +12,8 @@ export interface ReplayOptions {
   readonly logSink?: LogSink;
   /** Call dispose at the end of each process segment even if the capture has none (serve). */
   readonly disposeAtEnd?: boolean;
+  /** How long the plugin waits for a resumed session's history (ms). */
+  readonly historyTimeoutMs?: number;
 }
 
 /**
@@ -70,6 +72,9 @@ export async function replay(
       exporters: options.exporters,
       logSink: options.logSink ?? (() => undefined),
       now: () => clock,
+      ...(options.historyTimeoutMs === undefined
+        ? {}
+        : { historyTimeoutMs: options.historyTimeoutMs }),
     });
     instances.push(instance);
     let disposed = false;
