@@ -190,6 +190,28 @@ describe("report rendering", () => {
     ]);
   });
 
+  test("per session, each title beside its id; total tokens always; commits and PRs when any", () => {
+    const rows = [
+      row("ses_a", { title: "Fix the login form", totalTokens: 1_500, linesAdded: 12, commits: 2 }),
+      row("ses_b", { totalTokens: 20, pullRequests: 1 }),
+    ];
+    const total = row("total", { totalTokens: 1_520, linesAdded: 12, commits: 2, pullRequests: 1 });
+    const text = renderReport({ query: { group: "session" }, rows, total }, undefined);
+    const [, , header, , first, second, , totals] = text.split("\n");
+    expect(header).toMatch(/^Session\s+Title\s+Cost\s+Tokens\s/);
+    expect(header).toMatch(/\+Lines\s+Commits\s+PRs$/);
+    expect(first).toMatch(/^ses_a\s+Fix the login form\s+\$0\s+1,500\s/);
+    expect(first).toMatch(/\s12\s+2\s+0$/);
+    expect(second).toMatch(/^ses_b\s+\$0\s+20\s/);
+    expect(totals).toMatch(/^Total\s+\$0\s+1,520\s.*\s12\s+2\s+1$/);
+    // No titles (another grouping, or none known): no column for them.
+    const byModel = reportColumns("model", total, rows).map((c) => c.header);
+    expect(byModel).not.toContain("Title");
+    expect(reportColumns("session", row("total"), [row("ses_b")]).map((c) => c.header)).toEqual(
+      expect.not.arrayContaining(["Title", "Commits", "PRs"]),
+    );
+  });
+
   test("a report as text: title, rows, totals; an empty one says so", () => {
     const report: Report = {
       query: { group: "model", since: new Date(2025, 0, 1).getTime() },

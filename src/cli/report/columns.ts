@@ -54,13 +54,14 @@ const USAGE: readonly ReportColumn[] = [
   toolOk,
   p50,
   p95,
-  { ...right("+Lines", 14, (r) => formatCount(r.linesAdded)), optional: (t) => t.linesAdded > 0 },
+  // What the agent changed and shipped: kept before the finer tool and cache figures.
+  { ...right("+Lines", 5, (r) => formatCount(r.linesAdded)), optional: (t) => t.linesAdded > 0 },
   {
-    ...right("-Lines", 14, (r) => formatCount(r.linesRemoved)),
+    ...right("-Lines", 5, (r) => formatCount(r.linesRemoved)),
     optional: (t) => t.linesRemoved > 0,
   },
-  { ...right("Commits", 15, (r) => formatCount(r.commits)), optional: (t) => t.commits > 0 },
-  { ...right("PRs", 16, (r) => formatCount(r.pullRequests)), optional: (t) => t.pullRequests > 0 },
+  { ...right("Commits", 6, (r) => formatCount(r.commits)), optional: (t) => t.commits > 0 },
+  { ...right("PRs", 6, (r) => formatCount(r.pullRequests)), optional: (t) => t.pullRequests > 0 },
 ];
 
 const TOOL: readonly ReportColumn[] = [
@@ -77,7 +78,7 @@ const TITLE_WIDTH = 32;
 const TITLE: Column<ReportRow> = {
   header: "Title",
   align: "left",
-  priority: 3,
+  priority: 4,
   cell: (r) => truncate(r.title ?? "", TITLE_WIDTH),
 };
 
