@@ -1,7 +1,7 @@
 import type { ErrorInfo, Fact, SessionAggregate } from "../facts.js";
-import { type LineGroup, summaryGroups, takeIncreases, toolGroups } from "./lines.js";
+import { applyHistory } from "./history.js";
+import { LineLedger } from "./line-ledger.js";
 import {
-  type LinesChange,
   type LlmRec,
   type PendingPrompt,
   RecentRing,
@@ -32,8 +32,6 @@ export interface SessionModelOptions {
 
 const RECENT_IDS = 8;
 const MAX_PENDING_PERMISSIONS = 64;
-/** Ended turns kept for their message summary's late re-sends (opencode re-diffs after a step). */
-const SETTLED_TURNS = 4;
 
 /** Why an LLM call or tool still open when its turn ended is closed. Not an API error. */
 export const INCOMPLETE: ErrorInfo = {
@@ -59,6 +57,11 @@ export class SessionModel {
    * host adds after an automatic compaction) is not a prompt.
    */
   private hookPrompts = false;
+
+  private readonly lines = new LineLedger({
+    report: (change) => this.emit((s) => s.linesChanged?.(change)),
+    countedByParent: (session) => this.countedByParent(session),
+  });
 
   constructor(private readonly options: SessionModelOptions) {}
 
@@ -103,7 +106,7 @@ export class SessionModel {
         return;
       }
       case "session.diff":
-        this.diff(fact);
+        this.lines.diff(this.touch(fact.sessionId, fact.time), fact);
         return;
       case "session.compacted": {
         const session = this.sessions.get(fact.sessionId);
@@ -113,18 +116,24 @@ export class SessionModel {
       case "prompt":
         this.prompt(fact);
         return;
-      case "summary":
-        this.summary(fact);
+      case "summary": {
+        const session = this.sessions.get(fact.sessionId);
+        if (session) this.lines.summary(session, fact);
         return;
-      case "step":
-        this.step(fact);
+      }
+      case "step": {
+        const session = this.sessions.get(fact.sessionId);
+        if (session) this.lines.step(session, fact);
         return;
+      }
       case "compaction":
         this.compaction(fact);
         return;
-      case "history":
-        this.history(fact);
+      case "history": {
+        const session = this.sessions.get(fact.sessionId);
+        if (session) applyHistory(session, fact);
         return;
+      }
       case "llm":
         this.llm(fact);
         return;
@@ -373,7 +382,7 @@ export class SessionModel {
       return;
     }
     session.turn = undefined;
-    this.settleLines(session, turn);
+    this.lines.settle(session, turn);
     this.emit((s) => s.turnEnd?.(turn));
   }
 
@@ -574,66 +583,7 @@ export class SessionModel {
     for (const pr of pullRequests) this.emit((s) => s.pullRequest?.(tool, pr));
   }
 
-  // ---- lines, permissions ----
-
-  /** The step parts of a turn: a snapshot means the message summary counts its lines. */
-  private step(fact: Extract<Fact, { kind: "step" }>): void {
-    if (!fact.snapshot) return;
-    const session = this.sessions.get(fact.sessionId);
-    if (!session) return;
-    session.snapshots = true;
-    const turn = session.llms.get(fact.messageId)?.turn ?? session.turn;
-    if (turn) turn.snapshot = true;
-  }
-
-  /**
-   * A user message's summary: the lines its turn changed so far. Counted for prompts this
-   * process ran (never an earlier process's: a resumed process sees old messages re-sent) when
-   * the turn ends, and afterwards only by what a re-sent summary adds.
-   */
-  private summary(fact: Extract<Fact, { kind: "summary" }>): void {
-    const session = this.sessions.get(fact.sessionId);
-    if (!session) return;
-    const open = session.turn;
-    if (open?.kind === "prompt" && open.promptId === fact.messageId) {
-      open.summary = fact.files;
-      return;
-    }
-    const settled = session.settled.find((turn) => turn.promptId === fact.messageId);
-    if (!settled?.snapshot || this.countedByParent(session)) return;
-    settled.summary = fact.files;
-    this.report(
-      session,
-      settled,
-      takeIncreases(settled, summaryGroups(settled, fact.files)),
-      "summary",
-    );
-  }
-
-  /**
-   * A turn's lines, once it has ended. Where the host snapshots the worktree, its message
-   * summary counts them (the tools' own counts stand in if no summary came); elsewhere the edit
-   * tools' counts do, unless the host reports a cumulative `session.diff` instead.
-   */
-  private settleLines(session: SessionRec, turn: TurnRec): void {
-    if (turn.kind !== "prompt" || turn.promptId === undefined) return;
-    session.settled.push(turn);
-    if (session.settled.length > SETTLED_TURNS) session.settled.shift();
-    if (turn.snapshot || session.snapshots) {
-      turn.snapshot = true;
-      if (this.countedByParent(session)) return;
-      const groups = turn.summary ? summaryGroups(turn, turn.summary) : toolGroups(turn);
-      this.report(session, turn, takeIncreases(turn, groups), turn.summary ? "summary" : "tool");
-      return;
-    }
-    if (session.diffLines) return;
-    const increases = takeIncreases(turn, toolGroups(turn));
-    for (const group of increases) {
-      session.toolLines.added += group.added;
-      session.toolLines.removed += group.removed;
-    }
-    this.report(session, turn, increases, "tool");
-  }
+  // ---- lines, history, permissions ----
 
   /**
    * A subagent's turn runs inside the parent turn that spawned it, and the parent's summary
@@ -643,94 +593,9 @@ export class SessionModel {
     return session.parentId !== undefined && this.sessions.has(session.parentId);
   }
 
-  private report(
-    session: SessionRec,
-    turn: TurnRec | undefined,
-    groups: readonly LineGroup[],
-    source: LinesChange["source"],
-  ): void {
-    for (const group of groups) {
-      session.lines.added += group.added;
-      session.lines.removed += group.removed;
-      const change: LinesChange = {
-        session,
-        turn,
-        added: group.added,
-        removed: group.removed,
-        modelId: turn?.modelId,
-        providerId: turn?.providerId,
-        agent: turn?.agent ?? session.agent,
-        tool: group.tool,
-        source,
-      };
-      this.emit((s) => s.linesChanged?.(change));
-    }
-  }
-
-  /** Hosts that report lines as one cumulative diff per session (opencode 1.18.33 sends `[]`). */
-  private diff(fact: Extract<Fact, { kind: "session.diff" }>): void {
-    const session = this.touch(fact.sessionId, fact.time);
-    if (session.snapshots) return;
-    let previous = session.diff ?? session.diffBase;
-    if (!previous) previous = session.resumed ? fact : { additions: 0, deletions: 0 };
-    session.diff = { additions: fact.additions, deletions: fact.deletions };
-    if (!session.diffLines && (fact.additions > 0 || fact.deletions > 0)) {
-      session.diffLines = true;
-      // Lines already counted from edit tools are inside this first cumulative diff.
-      previous = {
-        additions: previous.additions + session.toolLines.added,
-        deletions: previous.deletions + session.toolLines.removed,
-      };
-    }
-    // Cumulative counts can shrink (a revert); only growth is new work.
-    const added = Math.max(0, fact.additions - previous.additions);
-    const removed = Math.max(0, fact.deletions - previous.deletions);
-    if (added === 0 && removed === 0) return;
-    this.report(session, session.turn, [{ tool: undefined, added, removed }], "session.diff");
-    session.lines.added = Math.max(session.lines.added, fact.additions);
-    session.lines.removed = Math.max(session.lines.removed, fact.deletions);
-  }
-
-  // ---- history ----
-
   private sawMessage(session: SessionRec, messageId: string): void {
     if (session.firstMessageId === undefined || messageId < session.firstMessageId)
       session.firstMessageId = messageId;
-  }
-
-  /**
-   * A resumed session's stored history: what earlier processes did, so that turn numbers and
-   * totals continue. Messages this process saw itself (the read may answer after the first
-   * prompt arrived) are left out by id: ids sort by creation time.
-   */
-  private history(fact: Extract<Fact, { kind: "history" }>): void {
-    const session = this.sessions.get(fact.sessionId);
-    if (!session) return;
-    const cutoff = session.firstMessageId;
-    let turns = 0;
-    let messages = 0;
-    let lastTokens: number | undefined;
-    let added = 0;
-    let removed = 0;
-    for (const message of fact.messages) {
-      if (cutoff !== undefined && message.id >= cutoff) break;
-      if (message.kind === "prompt") {
-        turns += 1;
-        added += message.lines?.additions ?? 0;
-        removed += message.lines?.deletions ?? 0;
-      } else if (message.kind === "assistant" && message.completed) {
-        messages += 1;
-        lastTokens = message.tokens;
-      }
-    }
-    session.priorTurns = turns;
-    session.priorMessages = messages;
-    session.lastCallTokens ??= lastTokens;
-    session.lines.added += added;
-    session.lines.removed += removed;
-    if (!session.diff && fact.diff) session.diffBase = fact.diff;
-    // A turn already open got its number before the history came.
-    if (session.turn) session.turn.index = turns + session.turns;
   }
 
   private permissionAsk(fact: Extract<Fact, { kind: "permission.ask" }>): void {
