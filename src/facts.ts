@@ -185,6 +185,8 @@ export type Fact =
       readonly error: ErrorInfo | undefined;
       /** The call writes a compaction's summary (opencode's `summary: true` assistant message). */
       readonly summary: boolean;
+      /** The user message it answers (a prompt, or one the host wrote, like a "continue"). */
+      readonly parentId: string | undefined;
     }
   | {
       readonly kind: "text";

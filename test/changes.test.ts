@@ -130,6 +130,10 @@ describe("lines changed", () => {
       added: base.added + 1,
       removed: base.removed,
     });
+    // The summary of the last edit never came (the turn ended at once): the tools' counts
+    // stand in, which here are git's too.
+    const stale = [...first.filter((record) => record !== last)];
+    expect(eventLines((await run(stale)).logs)).toEqual(base);
     // The second process sees the first process's summary again: not its work.
     const head = second.slice(0, 3);
     const replayed = eventLines((await run([...head, last, ...second.slice(3)])).logs);
@@ -178,6 +182,26 @@ describe("compactions", () => {
       expect.objectContaining({ trigger: "manual", tokens_before: 150, tokens_after: 30 }),
     ]);
     expect(counter(metrics, "opencode.compaction.count")).toBe(1);
+  });
+});
+
+describe("automatic compactions", () => {
+  test("a context past the limit compacts inside the turn: the turn goes on, its lines count", async () => {
+    const truth = loadTruth("k_autocompaction_serve") as Truth;
+    const { logs, spans } = await run(loadFixture("k_autocompaction_serve"));
+    const [compaction] = spansNamed(spans, "opencode.compaction");
+    expect(compaction?.attributes).toMatchObject({
+      "compaction.auto": true,
+      // The overflowing call it replaced: 200,000 prompt tokens and 30 out.
+      "compaction.tokens_before": 200_030,
+      "compaction.tokens_after": 30,
+    });
+    const turns = spansNamed(spans, "opencode.turn");
+    expect(turns.map((turn) => turn.attributes["turn.index"])).toEqual([1, 2, 3]);
+    // The turn that overflowed: its first call, then the one after the host's "continue".
+    expect(turns[1]?.attributes).toMatchObject({ "turn.llm_calls": 2, "turn.tool_calls": 1 });
+    expect(named(logs, "user_prompt")).toHaveLength(3);
+    expect(eventLines(logs)).toEqual(truth.numstat ?? { added: -1, removed: -1 });
   });
 });
 

@@ -166,6 +166,7 @@ function messageUpdated(props: Obj, now: number, emit: FactSink): void {
     error: readError(info.error),
     // A compaction's summary call: mode and agent `compaction`, `summary: true`.
     summary: info.summary === true,
+    parentId: id(info.parentID),
   });
 }
 

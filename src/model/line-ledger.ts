@@ -1,5 +1,5 @@
 import type { Fact } from "../facts.js";
-import { type LineGroup, summaryGroups, takeIncreases, toolGroups } from "./lines.js";
+import { type LineGroup, largest, summaryGroups, takeIncreases, toolGroups } from "./lines.js";
 import type { LinesChange, SessionRec, TurnRec } from "./records.js";
 
 /** Ended turns kept for their message summary's late re-sends (opencode re-diffs after a step). */
@@ -26,20 +26,22 @@ export class LineLedger {
     if (!fact.snapshot) return;
     session.snapshots = true;
     const turn = session.llms.get(fact.messageId)?.turn ?? session.turn;
-    if (turn) turn.snapshot = true;
+    if (!turn) return;
+    turn.snapshot = true;
+    if (fact.changed.length > 0) turn.summaryStale = true;
   }
 
   summary(session: SessionRec, fact: Extract<Fact, { kind: "summary" }>): void {
     const open = session.turn;
-    if (open?.kind === "prompt" && open.promptId === fact.messageId) {
-      open.summary = fact.files;
+    if (open?.kind === "prompt" && open.messageIds.has(fact.messageId)) {
+      open.summaries.set(fact.messageId, fact.files);
+      open.summaryStale = false;
       return;
     }
-    const settled = session.settled.find((turn) => turn.promptId === fact.messageId);
+    const settled = session.settled.find((turn) => turn.messageIds.has(fact.messageId));
     if (!settled?.snapshot || this.options.countedByParent(session)) return;
-    settled.summary = fact.files;
-    const groups = takeIncreases(settled, summaryGroups(settled, fact.files));
-    this.report(session, settled, groups, "summary");
+    settled.summaries.set(fact.messageId, fact.files);
+    this.report(session, settled, takeIncreases(settled, summaryGroups(settled)), "summary");
   }
 
   /** A prompt turn has ended: its lines, as far as the host has said. */
@@ -50,9 +52,15 @@ export class LineLedger {
     if (turn.snapshot || session.snapshots) {
       turn.snapshot = true;
       if (this.options.countedByParent(session)) return;
-      // No summary came (the turn ended right after its last edit): the tools' counts stand in.
-      const groups = turn.summary ? summaryGroups(turn, turn.summary) : toolGroups(turn);
-      this.report(session, turn, takeIncreases(turn, groups), turn.summary ? "summary" : "tool");
+      // The summary of the last edits did not come (the turn ended right after them): the
+      // tools' own counts stand in where they say more, until it comes.
+      const summarized = turn.summaries.size > 0;
+      const groups = !summarized
+        ? toolGroups(turn)
+        : turn.summaryStale
+          ? largest(summaryGroups(turn), toolGroups(turn))
+          : summaryGroups(turn);
+      this.report(session, turn, takeIncreases(turn, groups), summarized ? "summary" : "tool");
       return;
     }
     if (session.diffLines) return;

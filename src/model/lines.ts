@@ -1,4 +1,3 @@
-import type { FileLines } from "../facts.js";
 import type { TurnRec } from "./records.js";
 
 /**
@@ -15,15 +14,16 @@ export interface LineGroup {
   readonly removed: number;
 }
 
-export function summaryGroups(turn: TurnRec, files: readonly FileLines[]): LineGroup[] {
+export function summaryGroups(turn: TurnRec): LineGroup[] {
   const groups = new Map<string, { added: number; removed: number }>();
-  for (const file of files) {
-    const key = toolOf(turn, file.file) ?? "";
-    const group = groups.get(key) ?? { added: 0, removed: 0 };
-    group.added += file.additions;
-    group.removed += file.deletions;
-    groups.set(key, group);
-  }
+  for (const files of turn.summaries.values())
+    for (const file of files) {
+      const key = toolOf(turn, file.file) ?? "";
+      const group = groups.get(key) ?? { added: 0, removed: 0 };
+      group.added += file.additions;
+      group.removed += file.deletions;
+      groups.set(key, group);
+    }
   return [...groups].map(([key, group]) => ({ tool: key || undefined, ...group }));
 }
 
@@ -37,6 +37,21 @@ export function toolGroups(turn: TurnRec): LineGroup[] {
     groups.set(edit.tool, group);
   }
   return [...groups].map(([tool, group]) => ({ tool, ...group }));
+}
+
+/** Per tool, the larger of two counts of the same lines. */
+export function largest(a: readonly LineGroup[], b: readonly LineGroup[]): LineGroup[] {
+  const groups = new Map<string, LineGroup>();
+  for (const group of [...a, ...b]) {
+    const key = group.tool ?? "";
+    const seen = groups.get(key);
+    groups.set(key, {
+      tool: group.tool,
+      added: Math.max(seen?.added ?? 0, group.added),
+      removed: Math.max(seen?.removed ?? 0, group.removed),
+    });
+  }
+  return [...groups.values()];
 }
 
 /**

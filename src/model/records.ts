@@ -112,8 +112,18 @@ export interface TurnRec {
   modelId: string | undefined;
   providerId: string | undefined;
   agent: string | undefined;
-  /** Latest summary of the prompt's user message: lines per file since the turn began. */
-  summary: readonly FileLines[] | undefined;
+  /**
+   * The user messages this turn's LLM calls answer: the prompt, and any the host adds within the
+   * turn (the "continue" after an automatic compaction). Each one's summary covers its calls.
+   */
+  readonly messageIds: Set<string>;
+  /** Their latest summaries: lines per file since each began. */
+  readonly summaries: Map<string, readonly FileLines[]>;
+  /**
+   * A step changed files (a `patch` part) after the latest summary came: the host re-diffs right
+   * after, but a turn that ends at once may never see that summary.
+   */
+  summaryStale: boolean;
   /** A step of this turn had a snapshot: its summary is what counts. */
   snapshot: boolean;
   /** Files edit tools wrote in this turn, with their counts when known. */

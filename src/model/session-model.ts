@@ -422,6 +422,7 @@ export class SessionModel {
         ? (session.compaction ?? this.startCompaction(session, fact.time))
         : this.currentTurn(session, fact.time);
       this.sawMessage(session, fact.messageId);
+      if (fact.parentId && turn.kind === "prompt") turn.messageIds.add(fact.parentId);
       llm = {
         session,
         turn,
@@ -680,7 +681,9 @@ function newTurn(
     modelId: undefined,
     providerId: undefined,
     agent: undefined,
-    summary: undefined,
+    messageIds: new Set(promptId === undefined ? [] : [promptId]),
+    summaries: new Map(),
+    summaryStale: false,
     snapshot: false,
     edits: [],
     counted: new Map(),

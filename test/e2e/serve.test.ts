@@ -386,6 +386,41 @@ describe("opencode serve", () => {
     expect(row?.costUsd).toBeCloseTo(own.cost, 12);
   }, 90_000);
 
+  test("an automatic compaction (a context past the model's limit) runs inside its turn", async () => {
+    const { receiver } = suite;
+    const api = server();
+    const id = await api.createSession();
+    await api.prompt(id, "before");
+    await api.prompt(id, "overflow [[context:200000]] [[bash:echo big]]");
+    await api.waitIdle(id);
+    await api.prompt(id, "after");
+    const messages = await api.messages(id);
+    await api.deleteSession(id);
+    await receiver.waitFor(() => sessionTelemetry(receiver, id).sessions.length > 0, 15_000);
+    const compactionRequests = messages.filter((m) =>
+      m.parts.some((part) => part.type === "compaction"),
+    );
+    expect(compactionRequests).toHaveLength(1);
+
+    const t = sessionTelemetry(receiver, id);
+    expectWellFormedTrace(t.spans);
+    const [compaction] = t.spans.filter((span) => span.name === "opencode.compaction");
+    expect(compaction?.attributes).toMatchObject({
+      "compaction.auto": true,
+      "compaction.tokens_before": 200_000 + USAGE.completion,
+    });
+    // Three user turns; the overflowing one holds its first call and the one after "continue".
+    expect(t.turns.map(turnIndex)).toEqual([1, 2, 3]);
+    expect(t.turns[1]?.attributes).toMatchObject({ "turn.llm_calls": 2, "turn.tool_calls": 1 });
+    const [session] = t.sessions;
+    const own = ownTotals(messages);
+    expect(session?.attributes).toMatchObject({
+      "session.total_turns": 3,
+      "session.total_messages": messages.filter((m) => m.info.role === "assistant").length,
+      "session.total_tokens": own.tokens,
+    });
+  }, 60_000);
+
   test("POST /instance/dispose, then another prompt: the plugin starts again, nothing duplicated or lost", async () => {
     const { receiver } = suite;
     const api = server();
@@ -416,9 +451,12 @@ describe("opencode serve", () => {
         "session.end_reason": "deleted",
         "session.resumed": true,
         "session.total_tokens": 3 * TOKENS_PER_STEP,
+        // And the session's history through opencode's client: lifetime turns and calls.
+        "session.total_turns": 2,
+        "session.total_messages": 3,
       },
     ]);
-    expect(t.turns).toHaveLength(2);
+    expect(t.turns.map(turnIndex)).toEqual([1, 2]);
     const turnUnder = (session: typeof before) =>
       t.turns.filter((turn) => turn.parentSpanId === session.spanId).length;
     expect([turnUnder(before), turnUnder(after)]).toEqual([1, 1]);

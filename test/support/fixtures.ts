@@ -24,6 +24,7 @@ export const FIXTURES = [
   "h_compaction_serve",
   "i_subagent_lines_serve",
   "j_lines_nogit_run",
+  "k_autocompaction_serve",
 ] as const;
 
 export function loadFixture(name: string): Captured[] {
