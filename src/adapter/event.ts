@@ -242,8 +242,9 @@ function toolPart(part: Obj, sessionId: string, messageId: string, now: number, 
   const exit = num(metadata?.exit);
   const tool = id(part.tool);
   const completed = status === "completed";
-  // Shell tools report `metadata.exit`; only a command that exited 0 made what its output says.
-  const shellOutput = completed && (exit === undefined || exit === 0) ? output : undefined;
+  // Only a shell command (the tools that report `metadata.exit`) that exited 0 made what its
+  // output says: a `read` of a file quoting git's output commits nothing.
+  const shellOutput = completed && exit === 0 ? output : undefined;
   const command = str(obj(state.input)?.command);
   emit({
     kind: "tool",
