@@ -223,6 +223,15 @@ describe("lifetime turns across processes", () => {
     );
   });
 
+  test("after /instance/dispose, the next instance reads the history through opencode's client", async () => {
+    const { spans } = await run(loadFixture("l_dispose_serve"));
+    const turns = spansNamed(spans, "opencode.turn");
+    expect(turns.map((turn) => turn.attributes["turn.index"])).toEqual([1, 2]);
+    expect(
+      spansNamed(spans, "opencode.session").map((s) => s.attributes["session.total_turns"]),
+    ).toEqual([1, 2]);
+  });
+
   test("without an answer from opencode, a resumed process counts what it sees and never waits", async () => {
     const records = loadFixture("f_lines_run").filter(
       (record) => record.hook !== "client.messages",

@@ -25,6 +25,7 @@ export const FIXTURES = [
   "i_subagent_lines_serve",
   "j_lines_nogit_run",
   "k_autocompaction_serve",
+  "l_dispose_serve",
 ] as const;
 
 export function loadFixture(name: string): Captured[] {
