@@ -1,6 +1,6 @@
 import type { Fact } from "../facts.js";
 import type { FactSink } from "./event.js";
-import { id, isObj, type Obj, obj, str } from "./read.js";
+import { id, isObj, obj, str } from "./read.js";
 
 /**
  * `chat.message` fires once per user prompt (subagent prompts included), before the user
@@ -31,16 +31,10 @@ export function adaptChatMessage(input: unknown, output: unknown, now: number, e
     messageId,
     source: "hook",
     agent: id(obj(input)?.agent) ?? id(message?.agent),
-    model: modelOf(obj(message?.model) ?? obj(obj(input)?.model)),
+    modelId: id(obj(message?.model)?.modelID) ?? id(obj(obj(input)?.model)?.modelID),
+    providerId: id(obj(message?.model)?.providerID) ?? id(obj(obj(input)?.model)?.providerID),
     length,
     text: () => texts.join("\n"),
   };
   emit(fact);
-}
-
-/** `providerID/modelID`, the form the established opencode plugin reports on `user_prompt`. */
-function modelOf(model: Obj | undefined): string | undefined {
-  const provider = id(model?.providerID);
-  const modelId = id(model?.modelID);
-  return provider && modelId ? `${provider}/${modelId}` : undefined;
 }

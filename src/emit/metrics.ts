@@ -158,14 +158,29 @@ export function createMetricsEmitter(options: MetricsEmitterOptions): Subscriber
       );
     },
 
-    linesChanged(session, added, removed) {
-      if (added > 0) add("lines_of_code.count", added, point(session, { [sc.TYPE]: "added" }));
-      if (removed > 0)
-        add("lines_of_code.count", removed, point(session, { [sc.TYPE]: "removed" }));
-      const diff = session.diff;
-      if (!diff) return;
-      add("lines_of_code.total", diff.additions, point(session, { [sc.TYPE]: "added" }));
-      add("lines_of_code.total", diff.deletions, point(session, { [sc.TYPE]: "removed" }));
+    linesChanged(change) {
+      const { session } = change;
+      // Who wrote the lines, so reports and dashboards can break them down; the edit tool under
+      // Claude Code's `tool_name` key, as on its other metrics.
+      const attributes: Attributes = {};
+      if (change.modelId) attributes[sc.MODEL] = change.modelId;
+      if (change.providerId) attributes[sc.PROVIDER] = change.providerId;
+      if (change.agent) attributes[sc.AGENT_NAME] = change.agent;
+      if (change.tool) attributes[sc.TOOL_NAME_ATTR] = change.tool;
+      if (change.added > 0)
+        add(
+          "lines_of_code.count",
+          change.added,
+          point(session, { ...attributes, [sc.TYPE]: "added" }),
+        );
+      if (change.removed > 0)
+        add(
+          "lines_of_code.count",
+          change.removed,
+          point(session, { ...attributes, [sc.TYPE]: "removed" }),
+        );
+      add("lines_of_code.total", session.lines.added, point(session, { [sc.TYPE]: "added" }));
+      add("lines_of_code.total", session.lines.removed, point(session, { [sc.TYPE]: "removed" }));
     },
 
     commit(tool) {
@@ -174,6 +189,14 @@ export function createMetricsEmitter(options: MetricsEmitterOptions): Subscriber
 
     pullRequest(tool) {
       add("pull_request.count", 1, point(tool.session, {}));
+    },
+
+    compactionEnd(compaction) {
+      add(
+        "compaction.count",
+        1,
+        point(compaction.session, { [sc.TRIGGER]: compaction.auto ? "auto" : "manual" }),
+      );
     },
 
     subtask(tool) {

@@ -65,8 +65,10 @@ export const METRICS = [
     kind: "counter",
     unit: { opencode: "{line}", claude_code: "" },
     claudeCode: true,
-    attributes: "`type` (added, removed)",
-    description: "Lines of code added or removed",
+    attributes:
+      "`type` (added, removed), `model`, `provider`, `agent.name`, `tool_name` (the edit tool, when one wrote them)",
+    description:
+      "Lines of code added or removed, from opencode's per-turn diff of its snapshots (or the edit tools' counts outside git)",
   },
   {
     key: "commit.count",
@@ -74,7 +76,8 @@ export const METRICS = [
     unit: { opencode: "{commit}", claude_code: "" },
     claudeCode: true,
     attributes: "—",
-    description: "Git commits made by the agent",
+    description:
+      "Git commits made by the agent (a shell command that exited 0 and printed git's new-commit line)",
   },
   {
     key: "pull_request.count",
@@ -82,7 +85,8 @@ export const METRICS = [
     unit: { opencode: "{pull_request}", claude_code: "" },
     claudeCode: true,
     attributes: "—",
-    description: "Pull or merge requests created by the agent",
+    description:
+      "Pull requests (GitHub) and merge requests (GitLab) opened by the agent (a successful `gh pr create` or `glab mr create`)",
   },
   {
     key: "code_edit_tool.decision",
@@ -108,7 +112,15 @@ export const METRICS = [
     unit: { opencode: "{line}", claude_code: "{line}" },
     claudeCode: false,
     attributes: "`type`",
-    description: "Lines added or removed so far in the session that changed last",
+    description: "Lines added or removed so far in the session that changed last (its lifetime)",
+  },
+  {
+    key: "compaction.count",
+    kind: "counter",
+    unit: { opencode: "{compaction}", claude_code: "{compaction}" },
+    claudeCode: false,
+    attributes: "`trigger` (auto, manual)",
+    description: "Conversation compactions (the host summarizing the session so far)",
   },
   {
     key: "cache.count",

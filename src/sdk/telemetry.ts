@@ -89,6 +89,8 @@ export async function startTelemetry(
     readonly directory?: string;
     /** Identity attributes (instance, versions, host, user); the user's own resource attributes win. */
     readonly resource?: Attributes;
+    /** A session's title, for the local store only (it is prompt content). */
+    readonly sessionTitle?: (sessionId: string) => string | undefined;
   } = {},
 ): Promise<Telemetry> {
   const overrides = options.exporters ?? {};
@@ -109,7 +111,7 @@ export async function startTelemetry(
   const limit = config.attributeValueLengthLimit;
 
   const local = config.local.enabled
-    ? await openLocalExporters(config.local.path, log, options.directory)
+    ? await openLocalExporters(config.local.path, log, options.directory, options.sessionTitle)
     : undefined;
 
   // One batch processor (or metric reader) per destination: the OTLP outbox (or the console),
