@@ -214,6 +214,8 @@ export type Fact =
       readonly output: (() => string) | undefined;
       readonly outputLength: number;
       readonly error: string | undefined;
+      /** The host's permission rules refused the call without asking anyone. */
+      readonly deniedByRule: boolean;
       /** The subagent session a `task` tool spawned (from its metadata). */
       readonly childSessionId: string | undefined;
       readonly exitCode: number | undefined;

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ResourceMetrics } from "@opentelemetry/sdk-metrics";
-import { FIXTURES, loadFixture } from "./support/fixtures.js";
+import { editCalls, FIXTURES, loadFixture, loadTruth } from "./support/fixtures.js";
 import { Collected } from "./support/in-memory.js";
 import {
   expositionText,
@@ -181,14 +181,53 @@ describe.skipIf(!hasPrometheus)("a real Prometheus holds the replayed captures",
     ]);
   });
 
-  // Queries over file edits: no capture has one yet (the captured runs only read and run bash, and
-  // opencode 1.18.33's `session.diff` is always empty). They stay listed, as todos, until one does.
-  const NEEDS_AN_EDIT_CAPTURE = new Set([
-    "claude_code_code_edit_tool_decision_total",
-    "claude_code_lines_of_code_count_total",
-  ]);
-  const pending = (expr: string) =>
-    [...NEEDS_AN_EDIT_CAPTURE].some((name) => expr.includes(name)) && !expr.includes("vector(0)");
+  test("lines in Prometheus are git's numstat for each session, summed over its processes", async () => {
+    const { result } = await prometheus.query(
+      "sum by (session_id, type) (claude_code_lines_of_code_count_total)",
+    );
+    const held = (session: string, type: string) =>
+      Number(
+        result.find((s) => s.metric.session_id === session && s.metric.type === type)?.value[1] ??
+          Number.NaN,
+      );
+    for (const name of ["f_lines_run", "i_subagent_lines_serve"]) {
+      const truth = loadTruth(name) as {
+        sessionId: string;
+        numstat?: { added: number; removed: number };
+        processes?: { numstat: { added: number; removed: number } }[];
+      };
+      const numstats = truth.processes?.map((p) => p.numstat) ?? [truth.numstat];
+      let added = 0;
+      let removed = 0;
+      for (const numstat of numstats) {
+        added += numstat?.added ?? Number.NaN;
+        removed += numstat?.removed ?? Number.NaN;
+      }
+      expect(added).toBeGreaterThan(0);
+      expect(held(truth.sessionId, "added")).toBe(added);
+      // A type with no removed lines has no series: nothing was recorded.
+      expect(removed === 0 ? 0 : held(truth.sessionId, "removed")).toBe(removed);
+    }
+  });
+
+  test("edit decisions in Prometheus: one per edit call in the captures", async () => {
+    let calls = 0;
+    for (const name of FIXTURES) calls += editCalls(loadFixture(name)).length;
+    const { result } = await prometheus.query(
+      'sum(claude_code_code_edit_tool_decision_total{organization_id=~".*"})',
+    );
+    expect(calls).toBeGreaterThan(0);
+    expect(Number(result[0]?.value[1])).toBe(calls);
+    const sources = await prometheus.query(
+      "sum by (source) (claude_code_code_edit_tool_decision_total)",
+    );
+    expect(sources.result.map((sample) => sample.metric.source).sort()).toEqual([
+      "config",
+      "user_permanent",
+      "user_reject",
+      "user_temporary",
+    ]);
+  });
 
   const sources = [
     ["grafana.com 25255", publicDashboard("grafana-25255-claude-code-metrics.json").promql],
@@ -200,10 +239,7 @@ describe.skipIf(!hasPrometheus)("a real Prometheus holds the replayed captures",
   ] as const;
   for (const [source, queries] of sources)
     describe(source, () => {
-      for (const { panel } of queries.filter((q) => pending(q.expr)))
-        test.todo(`${panel} (needs a capture with a file edit)`);
-      const ready = queries.filter((q) => !pending(q.expr));
-      test.each(ready.map((q) => [q.panel, q.expr] as const))("%s", async (_, expr) => {
+      test.each(queries.map((q) => [q.panel, q.expr] as const))("%s", async (_, expr) => {
         const { result, error } = await prometheus.query(instantiate(expr));
         expect(error).toBeUndefined();
         expect(result.length).toBeGreaterThan(0);

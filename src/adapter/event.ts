@@ -261,12 +261,23 @@ function toolPart(part: Obj, sessionId: string, messageId: string, now: number, 
     output: output === undefined ? undefined : () => output,
     outputLength: output?.length ?? 0,
     error: str(state.error),
+    deniedByRule: status === "error" && isRuleDenial(str(state.error)),
     // The task tool's metadata names the subagent session it spawned.
     childSessionId: id(metadata?.sessionId),
     exitCode: exit,
     edits: completed ? readEdits(tool, state) : [],
     vcs: shellOutput === undefined ? undefined : () => readVcs(command, shellOutput),
   });
+}
+
+/**
+ * opencode's error when a `deny` permission rule refuses a call (no question is asked; seen on
+ * 1.18.33: "The user has specified a rule which prevents you from using this specific tool
+ * call. Here are some of the relevant rules [...]"). A user's rejection reads "The user rejected
+ * permission to use this specific tool call." and comes after a `permission.replied`.
+ */
+function isRuleDenial(error: string | undefined): boolean {
+  return error?.startsWith("The user has specified a rule which prevents you") === true;
 }
 
 function partDelta(props: Obj, now: number, emit: FactSink): void {

@@ -4,7 +4,10 @@
  * the path itself never leaves the machine.
  */
 
-/** opencode's tools that write files. */
+/**
+ * opencode's tools that write files. opencode asks for all of them under the permission named
+ * `edit`, which is in the set too, so the same check reads a tool's name and a permission's.
+ */
 const EDIT_TOOLS = new Set(["edit", "write", "patch", "multiedit", "apply_patch"]);
 
 export function isEditTool(name: string): boolean {

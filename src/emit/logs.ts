@@ -6,7 +6,7 @@ import { INCOMPLETE } from "../model/session-model.js";
 import type { Subscriber } from "../model/subscriber.js";
 import type { Privacy } from "../privacy/privacy.js";
 import * as sc from "../semconv.js";
-import { querySource } from "./metrics.js";
+import { decisionSource, querySource } from "./metrics.js";
 import type { Profile } from "./profile.js";
 import { errorType } from "./span-attributes.js";
 
@@ -157,10 +157,12 @@ export function createLogsEmitter(options: LogsEmitterOptions): Subscriber {
 
     permission(decision) {
       const turn = decision.session.turn;
+      // The tool asked about (`write`), when the question names its call; else the permission.
+      const tool = decision.callId ? decision.session.tools.get(decision.callId) : undefined;
       emit("tool_decision", decision.session, turn, turn ?? decision.session, {
-        tool_name: decision.permission,
+        tool_name: tool?.name ?? decision.permission,
         decision: decision.reply === "reject" ? "reject" : "accept",
-        source: decision.reply === "always" ? "user_permanent" : "user_temporary",
+        source: decisionSource(decision.reply),
         wait_ms: decision.waitMs,
       });
     },

@@ -63,8 +63,6 @@ export function createMetricsEmitter(options: MetricsEmitterOptions): Subscriber
 
   // When each session's last turn ended, for the user's share of active time.
   const lastTurnEnd = new WeakMap<SessionRec, number>();
-  // Edit tool calls whose permission was answered by the user (not counted again as `config`).
-  const decided = new Set<string>();
 
   return {
     sessionStart(session) {
@@ -113,22 +111,6 @@ export function createMetricsEmitter(options: MetricsEmitterOptions): Subscriber
       genAi.llmEnd(llm);
     },
 
-    toolStart(tool: ToolRec) {
-      // A file edit that ran without a question was allowed by configuration: Claude Code counts
-      // those as decisions with source `config`.
-      if (!isEditTool(tool.name) || decided.delete(tool.callId)) return;
-      add(
-        "code_edit_tool.decision",
-        1,
-        point(tool.session, {
-          [sc.TOOL_NAME_ATTR]: tool.name,
-          [sc.DECISION]: "accept",
-          [sc.SOURCE]: "config",
-          [sc.LANGUAGE]: editLanguage(tool.input()),
-        }),
-      );
-    },
-
     toolEnd(tool: ToolRec) {
       add(
         "tool.duration",
@@ -136,15 +118,25 @@ export function createMetricsEmitter(options: MetricsEmitterOptions): Subscriber
         point(tool.session, { [sc.TOOL_NAME_ATTR]: tool.name, [sc.SUCCESS]: tool.success }),
       );
       genAi.toolEnd(tool);
+      // A file edit nobody was asked about was decided by the permission rules: Claude Code's
+      // source `config`. Counted when the call ends, because opencode marks a call running
+      // before it asks: only then is it known that no question came. One that was asked about
+      // is counted by the answer (`permission`).
+      if (!isEditTool(tool.name) || tool.asked.some(isEditTool)) return;
+      add(
+        "code_edit_tool.decision",
+        1,
+        point(tool.session, {
+          [sc.TOOL_NAME_ATTR]: tool.name,
+          [sc.DECISION]: tool.deniedByRule ? "reject" : "accept",
+          [sc.SOURCE]: "config",
+          [sc.LANGUAGE]: editLanguage(tool.input()),
+        }),
+      );
     },
 
     permission(decision: PermissionDecision) {
       if (!isEditTool(decision.permission)) return;
-      if (decision.callId) {
-        // Bounded: an answered call that never starts must not pin its id forever.
-        if (decided.size >= 256) decided.clear();
-        decided.add(decision.callId);
-      }
       const tool = decision.callId ? decision.session.tools.get(decision.callId) : undefined;
       add(
         "code_edit_tool.decision",
@@ -242,7 +234,7 @@ export function querySource(session: SessionRec): string {
 }
 
 /** Claude Code's decision sources for an answered permission request. */
-function decisionSource(reply: PermissionDecision["reply"]): string {
+export function decisionSource(reply: PermissionDecision["reply"]): string {
   switch (reply) {
     case "always":
       return "user_permanent";

@@ -96,7 +96,7 @@ export const METRICS = [
     attributes:
       "`tool_name`, `decision` (accept, reject), `source` (config, user_permanent, user_temporary, user_reject), `language`",
     description:
-      "Permission decisions on file-editing tool calls (allowed by configuration counts as `config`)",
+      "Permission decisions on file-editing tool calls, one per call (decided by the permission rules, without a question: `config`)",
   },
   {
     key: "active_time.total",

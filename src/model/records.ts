@@ -197,6 +197,10 @@ export interface ToolRec {
   output: (() => string) | undefined;
   exitCode: number | undefined;
   childSessionId: string | undefined;
+  /** Permissions the host asked the user about for this call (their names, at most a few). */
+  readonly asked: string[];
+  /** The host's permission rules refused it without a question. */
+  deniedByRule: boolean;
   /** What a successful shell command did to version control (read once, when it ends). */
   vcs: (() => VcsResult) | undefined;
   ended: boolean;
