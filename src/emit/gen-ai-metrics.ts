@@ -92,7 +92,7 @@ export function createGenAiMetrics(
     },
     turnEnd(turn) {
       const attributes: Attributes = { [sc.GEN_AI_OPERATION_NAME]: "invoke_agent" };
-      const agent = turn.session.agent;
+      const agent = turn.agent ?? turn.session.agent;
       if (agent) attributes[sc.GEN_AI_AGENT_NAME] = agent;
       const withError = turn.error
         ? { ...attributes, [sc.ERROR_TYPE]: errorType(turn.error) }
