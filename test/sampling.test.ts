@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT_CONTEXT, SpanKind } from "@opentelemetry/api";
+import { ROOT_CONTEXT } from "@opentelemetry/api";
 import { SamplingDecision, TraceIdRatioBasedSampler } from "@opentelemetry/sdk-trace-base";
 import { traceIdForSession } from "../src/sdk/ids.js";
 import { FIXTURE_DIR, loadFixture, loadTruth, processSegments } from "./support/fixtures.js";
@@ -78,14 +78,8 @@ async function replayProcesses(sampler: Record<string, string>) {
 }
 
 const sampled = (ratio: number, traceId: string) =>
-  new TraceIdRatioBasedSampler(ratio).shouldSample(
-    ROOT_CONTEXT,
-    traceId,
-    "opencode.session",
-    SpanKind.INTERNAL,
-    {},
-    [],
-  ).decision === SamplingDecision.RECORD_AND_SAMPLED;
+  new TraceIdRatioBasedSampler(ratio).shouldSample(ROOT_CONTEXT, traceId).decision ===
+  SamplingDecision.RECORD_AND_SAMPLED;
 
 /**
  * The two ratios around a trace id's cut (by bisection on the SDK's own sampler): the larger
