@@ -1,17 +1,25 @@
 import { createTraceState, type SpanContext, TraceFlags } from "@opentelemetry/api";
 import { adaptEvent } from "./adapter/event.js";
+import { readHistory } from "./adapter/history.js";
 import { adaptChatMessage } from "./adapter/hooks.js";
 import { parseConfig } from "./config/parse.js";
 import type { Config, ParsedConfig } from "./config/types.js";
 import { createLogsEmitter } from "./emit/logs.js";
 import { createMetricsEmitter } from "./emit/metrics.js";
+import { createProfile } from "./emit/profile.js";
 import { createSpanEmitter } from "./emit/spans.js";
 import type { Fact } from "./facts.js";
 import { createDiagnosticLog, type DiagnosticLog, type LogSink, opencodeLogSink } from "./log.js";
 import { SessionModel } from "./model/session-model.js";
 import { createPrivacy } from "./privacy/privacy.js";
+import { resolveIdentity } from "./sdk/identity.js";
 import { flushOnExitSignal } from "./sdk/signals.js";
-import { type ExporterOverrides, startTelemetry, type Telemetry } from "./sdk/telemetry.js";
+import {
+  type ExporterOverrides,
+  startTelemetry,
+  type Telemetry,
+  type TelemetryOptions,
+} from "./sdk/telemetry.js";
 
 /** The hooks this plugin gives opencode (a subset of `@opencode-ai/plugin`'s `Hooks`). */
 export interface OtelHooks {
@@ -26,7 +34,7 @@ export interface PluginEnvironment {
   readonly options?: unknown;
   /** Environment variables; the factory passes `process.env`. */
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** opencode's SDK client, for writing to opencode's log. */
+  /** opencode's SDK client: for writing to opencode's log and reading a resumed session's history. */
   readonly client?: unknown;
   /** opencode's working directory: the project, in the local store's reports. */
   readonly directory?: string;
@@ -43,8 +51,23 @@ export interface PluginEnvironment {
   /** How long after a turn ends its telemetry is sent (default `TURN_FLUSH_DELAY_MS`). */
   readonly turnFlushDelayMs?: number;
   /** Builds the telemetry instead of `startTelemetry` (tests compare with the SDK's providers). */
-  readonly telemetry?: (config: Config, log: DiagnosticLog) => Promise<Telemetry>;
+  readonly telemetry?: (
+    config: Config,
+    log: DiagnosticLog,
+    options: TelemetryOptions,
+  ) => Promise<Telemetry>;
+  /** The opencode executable (its package gives opencode's version); `process.execPath` by default. */
+  readonly execPath?: string;
+  /** How long a resumed session's history read may take before it is given up (ms). */
+  readonly historyTimeoutMs?: number;
 }
+
+/**
+ * A resumed session's history answers in about 0.1 s in `opencode run`, but 4 s (seen on
+ * 1.18.33) in a server whose instance was just disposed, while it starts again. Nothing waits
+ * for it, so the bound only ends a read that will never answer.
+ */
+const HISTORY_TIMEOUT_MS = 30_000;
 
 /** A running plugin instance: its hooks plus handles for tests. */
 export interface PluginInstance {
@@ -68,15 +91,29 @@ export async function createPluginInstance(
   if (!config.enabled) return { hooks: {}, model: undefined, config };
 
   const now = environment.now ?? Date.now;
+  // Identity reads a few small files; this runs while the SDK chunk loads, off the hook path.
+  const identity = await resolveIdentity({
+    config: config.identity,
+    env: environment.env,
+    resourceAttributes: config.resourceAttributes,
+    directory: environment.directory,
+    execPath: environment.execPath ?? process.execPath,
+  });
+  const titles = new SessionTitles();
+  const telemetryOptions: TelemetryOptions = {
+    ...(environment.exporters ? { exporters: environment.exporters } : {}),
+    ...(environment.directory ? { directory: environment.directory } : {}),
+    ...(environment.turnFlushDelayMs === undefined
+      ? {}
+      : { turnFlushDelayMs: environment.turnFlushDelayMs }),
+    resource: identity.resource,
+    sessionTitle: (sessionId) => titles.get(sessionId),
+  };
   const telemetry = environment.telemetry
-    ? await environment.telemetry(config, log)
-    : await startTelemetry(config, log, {
-        ...(environment.exporters ? { exporters: environment.exporters } : {}),
-        ...(environment.directory ? { directory: environment.directory } : {}),
-        ...(environment.turnFlushDelayMs === undefined
-          ? {}
-          : { turnFlushDelayMs: environment.turnFlushDelayMs }),
-      });
+    ? await environment.telemetry(config, log, telemetryOptions)
+    : await startTelemetry(config, log, telemetryOptions);
+  const profile = createProfile(config.profile, config.metrics.prefix);
+  const userId = identity.standard["user.id"];
   const privacy = createPrivacy(config.capture, environment.env);
   const model = new SessionModel({
     maxSessions: config.maxSessions,
@@ -90,7 +127,11 @@ export async function createPluginInstance(
         ids: telemetry.ids,
         privacy,
         prefix: config.spanPrefix,
-        extraAttributes: config.spanAttributes,
+        // The pseudonymous user on every span: Langfuse and Phoenix attribute traces by `user.id`.
+        extraAttributes:
+          typeof userId === "string"
+            ? { "user.id": userId, ...config.spanAttributes }
+            : config.spanAttributes,
         remoteParent: remoteParent(config),
       })
     : undefined;
@@ -99,8 +140,10 @@ export async function createPluginInstance(
     model.subscribe(
       createMetricsEmitter({
         meter: telemetry.meter,
-        prefix: config.metrics.prefix,
-        includeSessionId: config.metrics.includeSessionId,
+        profile,
+        includeSessionId: config.identity.sessionId,
+        standard: identity.standard,
+        genAiLatest: config.metrics.genAiLatest,
       }),
     );
   if (telemetry.logger)
@@ -108,21 +151,50 @@ export async function createPluginInstance(
       createLogsEmitter({
         logger: telemetry.logger,
         privacy,
-        prefix: config.metrics.prefix,
+        profile,
+        standard: logAttributes(identity.standard),
         contextOf: (record) => spans?.contextOf(record),
       }),
     );
-  // Delivery: a finished turn or a deleted session leaves within the turn flush delay, not at
-  // the next batch tick, so a crash loses at most that window (docs/DESIGN.md §7).
+  // Delivery: a finished turn, a compaction or a deleted session leaves within the turn flush
+  // delay, not at the next batch tick, so a crash loses at most that window (docs/DESIGN.md §7).
+  if (config.local.enabled) model.subscribe(titles);
   model.subscribe({
     turnEnd: () => telemetry.turnEnded(),
+    compactionEnd: () => telemetry.turnEnded(),
     sessionEnd: (session) => {
       if (session.endReason === "deleted") telemetry.turnEnded();
     },
   });
 
   const exitSignals = environment.exitSignals ?? true;
-  const hooks = guardedHooks({ model, telemetry, config, log, now, exitSignals });
+  const { hooks, push, isDisposed } = guardedHooks({
+    model,
+    telemetry,
+    config,
+    log,
+    now,
+    exitSignals,
+  });
+  // A session first seen without `session.created` was started by an earlier process: read its
+  // history once, in the background, so turn numbers and totals continue. The hooks never wait
+  // for it; the answer joins the fact queue like any host event, and without one (no client, an
+  // error, the timeout) this process counts only what it sees.
+  const timeoutMs = environment.historyTimeoutMs ?? HISTORY_TIMEOUT_MS;
+  const client = environment.client;
+  if (client)
+    model.subscribe({
+      sessionSeen(session) {
+        if (!session.resumed) return;
+        readHistory(client, session.id, { timeoutMs, now })
+          .then((fact) => {
+            if (fact && !isDisposed()) push(fact);
+            else if (!fact)
+              log.debug(`opencode-otel: no history for a resumed session; counting from here.`);
+          })
+          .catch(() => undefined);
+      },
+    });
   return { hooks, model, config };
 }
 
@@ -135,7 +207,14 @@ interface Pipeline {
   readonly exitSignals: boolean;
 }
 
-function guardedHooks({ model, telemetry, config, log, now, exitSignals }: Pipeline): OtelHooks {
+interface Guarded {
+  readonly hooks: OtelHooks;
+  /** Queues a fact like a hook does (for facts that arrive later, e.g. a session's history). */
+  readonly push: (fact: Fact) => void;
+  readonly isDisposed: () => boolean;
+}
+
+function guardedHooks({ model, telemetry, config, log, now, exitSignals }: Pipeline): Guarded {
   let disposed: Promise<void> | undefined;
   // The hook itself only reads the host's payload into facts (cheap, and it must happen now:
   // the payload is the host's and the clock is now). Everything else (the model, spans, logs,
@@ -175,7 +254,7 @@ function guardedHooks({ model, telemetry, config, log, now, exitSignals }: Pipel
     return disposed;
   };
   const unregister = exitSignals ? flushOnExitSignal(finalize) : () => undefined;
-  return {
+  const hooks: OtelHooks = {
     // Plain functions returning one settled promise: the host may await the hook, but nothing
     // here is asynchronous, and this path runs for every streamed chunk.
     event: (input) => {
@@ -198,6 +277,29 @@ function guardedHooks({ model, telemetry, config, log, now, exitSignals }: Pipel
     },
     dispose: finalize,
   };
+  return { hooks, push, isDisposed: () => disposed !== undefined };
+}
+
+/**
+ * Session titles for the local store's session spans (the span is exported after the session
+ * ends, so the title is kept past its record): the latest few, a bounded map.
+ */
+class SessionTitles {
+  private static readonly MAX = 1024;
+  private readonly titles = new Map<string, string>();
+
+  get(sessionId: string): string | undefined {
+    return this.titles.get(sessionId);
+  }
+
+  sessionEnd(session: { readonly id: string; readonly title: string | undefined }): void {
+    if (!session.title) return;
+    this.titles.delete(session.id);
+    this.titles.set(session.id, session.title);
+    if (this.titles.size <= SessionTitles.MAX) return;
+    const oldest = this.titles.keys().next().value;
+    if (oldest !== undefined) this.titles.delete(oldest);
+  }
 }
 
 const DONE: Promise<void> = Promise.resolve();
@@ -220,4 +322,15 @@ function remoteParent(config: Config): SpanContext | undefined {
     isRemote: true,
     ...(config.tracestate ? { traceState: createTraceState(config.tracestate) } : {}),
   };
+}
+
+/** Standard attributes as log attribute values (strings, numbers and booleans only). */
+function logAttributes(
+  attributes: Readonly<Record<string, unknown>>,
+): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(attributes))
+    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
+      out[key] = value;
+  return out;
 }

@@ -1,7 +1,9 @@
 /**
  * The plugin writes OTLP protobuf itself (`src/delivery/protobuf/`). These properties hold it to
  * the OpenTelemetry JS serializers (`@opentelemetry/otlp-transformer`): for records made by the
- * real SDK, and for records made by the plugin's own pipeline, the bytes are the same.
+ * real SDK, and for records made by the plugin's own pipeline, the bytes are the same. The
+ * plugin's tracer is held to the SDK's for span links, roots in a chosen trace id, and the
+ * spec's samplers' decisions.
  */
 import { describe, expect, test } from "bun:test";
 import {
@@ -9,6 +11,8 @@ import {
   type AttributeValue,
   context,
   createTraceState,
+  ROOT_CONTEXT,
+  type SpanContext,
   SpanKind,
   SpanStatusCode,
   TraceFlags,
@@ -34,11 +38,19 @@ import {
   PeriodicExportingMetricReader,
 } from "@opentelemetry/sdk-metrics";
 import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
   BasicTracerProvider,
   InMemorySpanExporter,
+  ParentBasedSampler,
+  type ReadableSpan,
+  type Sampler,
+  SamplingDecision,
   SimpleSpanProcessor,
+  TraceIdRatioBasedSampler,
 } from "@opentelemetry/sdk-trace-base";
 import fc from "fast-check";
+import type { SamplerName } from "../src/config/types.js";
 import { encodeLogs } from "../src/delivery/protobuf/logs.js";
 import { encodeMetrics } from "../src/delivery/protobuf/metrics.js";
 import { encodeTraces } from "../src/delivery/protobuf/traces.js";
@@ -46,6 +58,7 @@ import { SessionIdGenerator } from "../src/sdk/ids.js";
 import { createLogger } from "../src/sdk/logger.js";
 import { createMeterState } from "../src/sdk/meter.js";
 import { createResource, SCOPE } from "../src/sdk/resource.js";
+import { createSampler } from "../src/sdk/sampler.js";
 import { hrTimeOf } from "../src/sdk/time.js";
 import { createTracer } from "../src/sdk/tracer.js";
 
@@ -175,6 +188,267 @@ describe("traces", () => {
     );
   }, 30_000);
 });
+
+const hex = (length: number) =>
+  fc
+    .array(fc.constantFrom(..."0123456789abcdef"), { minLength: length, maxLength: length })
+    .map((digits) => digits.join(""))
+    .filter((id) => /[1-9a-f]/.test(id));
+
+const linkShape = fc.record({
+  target: fc.constantFrom("previous", "remote", "other"),
+  other: fc.record({ traceId: hex(32), spanId: hex(16), sampled: fc.boolean() }),
+  attributes,
+  late: fc.boolean(),
+});
+
+const linkedSpanShape = fc.record({
+  name: text,
+  start: time,
+  length: fc.integer({ min: 0, max: 100_000 }),
+  /** A root span in a trace id the caller chose (as a session's or a turn's trace is derived). */
+  trace: fc.option(hex(32), { nil: undefined }),
+  parent: fc.constantFrom("none", "previous"),
+  links: fc.array(linkShape, { maxLength: 4 }),
+});
+
+/** Ids from a counter, so two tracers given the same spans give them the same ids. */
+class CountingIds extends SessionIdGenerator {
+  private count = 0;
+  override generateTraceId(): string {
+    const chosen = this.next;
+    this.next = undefined;
+    return chosen ?? (++this.count).toString(16).padStart(32, "0");
+  }
+  override generateSpanId(): string {
+    return (++this.count).toString(16).padStart(16, "0");
+  }
+}
+
+type LinkedSpanShape = typeof linkedSpanShape extends fc.Arbitrary<infer T> ? T : never;
+
+/** Spans with links (given at the start or added later) to an earlier span, a remote or any context. */
+function makeLinkedSpans(
+  tracer: ReturnType<typeof createTracer>,
+  ids: CountingIds,
+  shapes: readonly LinkedSpanShape[],
+): void {
+  let previous: SpanContext | undefined;
+  const remote: SpanContext = {
+    traceId: "0af7651916cd43dd8448eb211c80319c",
+    spanId: "b7ad6b7169203331",
+    traceFlags: TraceFlags.SAMPLED,
+    isRemote: true,
+    traceState: createTraceState("vendor=value"),
+  };
+  for (const shape of shapes) {
+    const links = shape.links.map((link) => ({
+      late: link.late,
+      link: {
+        context:
+          link.target === "previous" && previous
+            ? previous
+            : link.target === "remote"
+              ? remote
+              : {
+                  traceId: link.other.traceId,
+                  spanId: link.other.spanId,
+                  traceFlags: link.other.sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
+                },
+        attributes: link.attributes,
+      },
+    }));
+    const parent =
+      shape.parent === "previous" && previous
+        ? trace.setSpanContext(context.active(), previous)
+        : undefined;
+    if (shape.trace !== undefined) ids.next = shape.trace;
+    const span = tracer.startSpan(
+      shape.name,
+      {
+        startTime: shape.start,
+        root: shape.trace !== undefined,
+        links: links.filter((l) => !l.late).map((l) => l.link),
+      },
+      parent,
+    );
+    span.addLinks(links.filter((l) => l.late).map((l) => l.link));
+    span.end(shape.start + shape.length);
+    previous = span.spanContext();
+  }
+}
+
+const linksOf = (spans: readonly ReadableSpan[]) =>
+  spans.map((span) => ({
+    traceId: span.spanContext().traceId,
+    spanId: span.spanContext().spanId,
+    parent: span.parentSpanContext?.spanId,
+    dropped: span.droppedLinksCount,
+    links: span.links.map((link) => ({
+      traceId: link.context.traceId,
+      spanId: link.context.spanId,
+      traceFlags: link.context.traceFlags,
+      remote: link.context.isRemote,
+      traceState: link.context.traceState?.serialize(),
+      attributes: link.attributes,
+      dropped: link.droppedAttributesCount,
+    })),
+  }));
+
+describe("span links and chosen trace ids", () => {
+  test("the plugin's tracer keeps the same links as the SDK's, and both encode to the SDK serializer's bytes", () => {
+    fc.assert(
+      fc.property(fc.array(linkedSpanShape, { minLength: 1, maxLength: 6 }), (shapes) => {
+        const sdkIds = new CountingIds();
+        const exporter = new InMemorySpanExporter();
+        const provider = new BasicTracerProvider({
+          resource: resourceFromAttributes({ "service.name": "x" }),
+          idGenerator: sdkIds,
+          spanLimits: { attributeValueLengthLimit: 48 },
+          spanProcessors: [new SimpleSpanProcessor(exporter)],
+        });
+        makeLinkedSpans(provider.getTracer("scope", "1.0.0"), sdkIds, shapes);
+        const ourIds = new CountingIds();
+        const ours: ReadableSpan[] = [];
+        makeLinkedSpans(
+          createTracer({
+            resource: createResource({ "service.name": "opencode" }),
+            scope: SCOPE,
+            ids: ourIds,
+            limits: { valueLength: 48, count: 128 },
+            onEnd: (span) => ours.push(span),
+          }),
+          ourIds,
+          shapes,
+        );
+        const theirs = exporter.getFinishedSpans();
+        expect(linksOf(ours)).toEqual(linksOf(theirs));
+        for (const [index, shape] of shapes.entries())
+          if (shape.trace !== undefined) {
+            expect(ours[index]?.spanContext().traceId).toBe(shape.trace);
+            expect(ours[index]?.parentSpanContext).toBeUndefined();
+          }
+        same(encodeTraces(ours), ProtobufTraceSerializer.serializeRequest(ours));
+        same(encodeTraces(theirs), ProtobufTraceSerializer.serializeRequest(theirs));
+      }),
+      { numRuns: 100 },
+    );
+  }, 30_000);
+
+  test("more links than the limit: the newest are kept and the rest counted, as the SDK does", () => {
+    const ours: ReadableSpan[] = [];
+    const tracer = createTracer({
+      resource: createResource({ "service.name": "opencode" }),
+      scope: SCOPE,
+      ids: new SessionIdGenerator(),
+      limits: { valueLength: 48, count: 128 },
+      onEnd: (span) => ours.push(span),
+    });
+    const link = (index: number) => ({
+      context: {
+        traceId: "0af7651916cd43dd8448eb211c80319c",
+        spanId: index.toString(16).padStart(16, "0"),
+        traceFlags: TraceFlags.SAMPLED,
+      },
+      attributes: { index },
+    });
+    const span = tracer.startSpan("many links", {
+      links: Array.from({ length: 130 }, (_, i) => link(i + 1)),
+    });
+    span.end();
+    expect(ours[0]?.links).toHaveLength(128);
+    expect(ours[0]?.droppedLinksCount).toBe(2);
+    expect(ours[0]?.links[0]?.attributes).toEqual({ index: 3 });
+  });
+});
+
+describe("samplers", () => {
+  const parents: Record<string, SpanContext | undefined> = {
+    root: undefined,
+    "sampled local parent": { traceId: "", spanId: "b7ad6b7169203331", traceFlags: 1 },
+    "unsampled local parent": { traceId: "", spanId: "b7ad6b7169203331", traceFlags: 0 },
+    "sampled remote parent": {
+      traceId: "",
+      spanId: "b7ad6b7169203331",
+      traceFlags: 1,
+      isRemote: true,
+    },
+    "unsampled remote parent": {
+      traceId: "",
+      spanId: "b7ad6b7169203331",
+      traceFlags: 0,
+      isRemote: true,
+    },
+  };
+  const names: SamplerName[] = [
+    "always_on",
+    "always_off",
+    "traceidratio",
+    "parentbased_always_on",
+    "parentbased_always_off",
+    "parentbased_traceidratio",
+  ];
+
+  test.each(names)("%s decides as the SDK's sampler for every parent and trace id", (name) => {
+    fc.assert(
+      fc.property(
+        hex(32),
+        fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom(0, 1, 0.5, 1e-9)),
+        fc.constantFrom(...Object.keys(parents)),
+        (traceId, ratio, which) => {
+          const given = parents[which];
+          const parent = given ? { ...given, traceId } : undefined;
+          const ctx = parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : ROOT_CONTEXT;
+          const theirs =
+            sdkSampler(name, ratio).shouldSample(ctx, traceId, "span", SpanKind.INTERNAL, {}, [])
+              .decision === SamplingDecision.RECORD_AND_SAMPLED;
+          expect(createSampler(name, ratio)(parent, traceId)).toBe(theirs);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  test("an unsampled span carries its ids with the sampled flag off and is never exported", () => {
+    const ended: ReadableSpan[] = [];
+    const ids = new SessionIdGenerator();
+    const tracer = createTracer({
+      resource: createResource({ "service.name": "opencode" }),
+      scope: SCOPE,
+      ids,
+      limits: { valueLength: 48, count: 128 },
+      sampler: createSampler("always_off", 1),
+      onEnd: (span) => ended.push(span),
+    });
+    ids.next = "0af7651916cd43dd8448eb211c80319c";
+    const root = tracer.startSpan("session", { root: true });
+    const child = tracer.startSpan("turn", {}, trace.setSpan(ROOT_CONTEXT, root));
+    child.end();
+    root.end();
+    expect(root.isRecording()).toBe(false);
+    expect(root.spanContext().traceId).toBe("0af7651916cd43dd8448eb211c80319c");
+    expect(root.spanContext().traceFlags).toBe(TraceFlags.NONE);
+    expect(child.spanContext().traceId).toBe("0af7651916cd43dd8448eb211c80319c");
+    expect(ended).toEqual([]);
+  });
+});
+
+function sdkSampler(name: SamplerName, ratio: number): Sampler {
+  switch (name) {
+    case "always_on":
+      return new AlwaysOnSampler();
+    case "always_off":
+      return new AlwaysOffSampler();
+    case "traceidratio":
+      return new TraceIdRatioBasedSampler(ratio);
+    case "parentbased_always_on":
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case "parentbased_always_off":
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case "parentbased_traceidratio":
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
+  }
+}
 
 const logShape = fc.record({
   eventName: fc.option(text, { nil: undefined }),

@@ -8,7 +8,7 @@
  * what is random or wall-clock (span ids, log and metric timestamps) is left out.
  */
 import { describe, expect, test } from "bun:test";
-import type { HrTime } from "@opentelemetry/api";
+import type { Attributes, HrTime } from "@opentelemetry/api";
 import type { ReadableLogRecord } from "@opentelemetry/sdk-logs";
 import { AggregationTemporality, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
@@ -36,9 +36,31 @@ const ENVIRONMENTS: Record<string, Record<string, string>> = {
   "an unsampled remote parent": {
     OPENCODE_TRACEPARENT: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00",
   },
+  "a ratio sampler at one half (sessions kept and dropped by their trace ids)": {
+    OTEL_TRACES_SAMPLER: "traceidratio",
+    OTEL_TRACES_SAMPLER_ARG: "0.5",
+  },
+  "a parent-based ratio sampler at one half": {
+    OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
+    OTEL_TRACES_SAMPLER_ARG: "0.5",
+  },
+  "always_on under an unsampled remote parent": {
+    OTEL_TRACES_SAMPLER: "always_on",
+    OPENCODE_TRACEPARENT: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00",
+  },
+  always_off: { OTEL_TRACES_SAMPLER: "always_off" },
 };
 
 const ns = (time: HrTime) => time[0] * 1e9 + time[1];
+
+/**
+ * A resource as comparable data: `service.instance.id` is random per plugin instance (each
+ * replay makes its own), so only its presence is compared.
+ */
+function resourceOf(attributes: Attributes) {
+  const { "service.instance.id": instance, ...rest } = attributes;
+  return { ...rest, instance: typeof instance === "string" && instance.length > 0 };
+}
 
 /** Spans as comparable data: ids replaced by the position of the span in a canonical order. */
 function normalizeSpans(spans: readonly ReadableSpan[]) {
@@ -74,7 +96,7 @@ function normalizeSpans(spans: readonly ReadableSpan[]) {
       })),
       links: span.links.length,
       status: span.status,
-      resource: span.resource.attributes,
+      resource: resourceOf(span.resource.attributes),
       scope: { name: span.instrumentationScope.name, version: span.instrumentationScope.version },
     })),
   };
@@ -96,7 +118,7 @@ function normalizeLogs(records: readonly ReadableLogRecord[], label: Map<string,
         traceId: record.spanContext?.traceId,
         span: record.spanContext ? label.get(record.spanContext.spanId) : undefined,
         traceFlags: record.spanContext?.traceFlags,
-        resource: record.resource.attributes,
+        resource: resourceOf(record.resource.attributes),
         scope: record.instrumentationScope.name,
       };
     })
@@ -105,7 +127,7 @@ function normalizeLogs(records: readonly ReadableLogRecord[], label: Map<string,
 
 function normalizeMetrics(collections: readonly ResourceMetrics[]) {
   return collections.map((collection) => ({
-    resource: collection.resource.attributes,
+    resource: resourceOf(collection.resource.attributes),
     scopes: collection.scopeMetrics.map(({ scope, metrics }) => ({
       scope: { name: scope.name, version: scope.version },
       metrics: metrics.map((metric) => ({
@@ -136,7 +158,7 @@ async function both(
   await replay(records, {
     env: { ...TEST_ENV, ...env },
     // One set of exporters per process segment, as the plugin's own telemetry gets.
-    telemetry: (config) => {
+    telemetry: (config, log, options) => {
       const exporters = sdk.overrides();
       if (!exporters.traces || !exporters.logs || !exporters.metrics)
         throw new Error("in-memory exporters missing");
@@ -144,7 +166,7 @@ async function both(
         spans: exporters.traces({}),
         logs: exporters.logs({}),
         metrics: exporters.metrics({}),
-      })(config);
+      })(config, log, options);
     },
   });
   return { ours, sdk };

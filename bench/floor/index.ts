@@ -19,7 +19,7 @@ const server = async (_input: unknown, options: unknown): Promise<FloorHooks> =>
   let hooks: FloorHooks | undefined;
   const pending: { input: unknown; output?: unknown; chat: boolean }[] = [];
   const loading = import("./pipeline.js").then(async ({ startFloor }) => {
-    const started = startFloor(options);
+    const started = await startFloor(options);
     for (const call of pending.splice(0))
       if (call.chat) await started["chat.message"](call.input, call.output);
       else await started.event(call.input);

@@ -15,16 +15,31 @@ import { adaptChatMessage } from "../../src/adapter/hooks.js";
 import { parseConfig } from "../../src/config/parse.js";
 import { createLogsEmitter } from "../../src/emit/logs.js";
 import { createMetricsEmitter } from "../../src/emit/metrics.js";
+import { createProfile } from "../../src/emit/profile.js";
 import { createSpanEmitter } from "../../src/emit/spans.js";
 import type { Fact } from "../../src/facts.js";
 import { SessionModel } from "../../src/model/session-model.js";
 import { createPrivacy } from "../../src/privacy/privacy.js";
+import { resolveIdentity } from "../../src/sdk/identity.js";
 import { SessionIdGenerator } from "../../src/sdk/ids.js";
 
-export function startFloor(options: unknown) {
+export async function startFloor(options: unknown) {
   const { config } = parseConfig({ env: {}, options });
+  // The same identity as opencode-otel's (resource, user and terminal on points and events).
+  const env = process.env;
+  const identity = await resolveIdentity({
+    config: config.identity,
+    env,
+    resourceAttributes: config.resourceAttributes,
+    directory: process.cwd(),
+    execPath: process.execPath,
+  });
   const resource = defaultResource().merge(
-    resourceFromAttributes({ ...config.resourceAttributes, "service.name": config.serviceName }),
+    resourceFromAttributes({
+      ...identity.resource,
+      ...config.resourceAttributes,
+      "service.name": config.serviceName,
+    }),
   );
   const ids = new SessionIdGenerator();
   const limit = config.attributeValueLengthLimit;
@@ -80,22 +95,29 @@ export function startFloor(options: unknown) {
     ids,
     privacy,
     prefix: config.spanPrefix,
-    extraAttributes: config.spanAttributes,
+    extraAttributes:
+      typeof identity.standard["user.id"] === "string"
+        ? { "user.id": identity.standard["user.id"], ...config.spanAttributes }
+        : config.spanAttributes,
     remoteParent: undefined,
   });
+  const profile = createProfile(config.profile, config.metrics.prefix);
   model.subscribe(spans);
   model.subscribe(
     createMetricsEmitter({
       meter: meterProvider.getMeter("opencode-otel", "0.1.0"),
-      prefix: config.metrics.prefix,
-      includeSessionId: config.metrics.includeSessionId,
+      profile,
+      includeSessionId: config.identity.sessionId,
+      standard: identity.standard,
+      genAiLatest: config.metrics.genAiLatest,
     }),
   );
   model.subscribe(
     createLogsEmitter({
       logger: loggerProvider.getLogger("opencode-otel", "0.1.0"),
       privacy,
-      prefix: config.metrics.prefix,
+      profile,
+      standard: logStandard(identity.standard),
       contextOf: (record) => spans.contextOf(record),
     }),
   );
@@ -110,7 +132,7 @@ export function startFloor(options: unknown) {
       void Promise.all([tracerProvider.forceFlush(), loggerProvider.forceFlush()]);
     }, 0);
   };
-  model.subscribe({ turnEnd: flush });
+  model.subscribe({ turnEnd: flush, compactionEnd: flush });
 
   const apply = (fact: Fact) => model.apply(fact);
   return {
@@ -132,4 +154,12 @@ export function startFloor(options: unknown) {
       ]);
     },
   };
+}
+
+function logStandard(attributes: Readonly<Record<string, unknown>>) {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(attributes))
+    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
+      out[key] = value;
+  return out;
 }

@@ -19,11 +19,11 @@ const SDK_ATTRIBUTES: Attributes = {
 };
 
 /**
- * The resource of every record: the configured attributes (service.name included), then the SDK
- * description unless configured otherwise. A plain object with the SDK's `Resource` surface, so
+ * The resource of every record: the given attributes (identity, then the configured ones,
+ * service.name included), then the SDK description unless configured otherwise. A plain object with the SDK's `Resource` surface, so
  * exporters written for the SDK (the local store, tests' in-memory exporters) read it as theirs.
  */
-export function createResource(attributes: Readonly<Record<string, string>>): Resource {
+export function createResource(attributes: Readonly<Attributes>): Resource {
   const merged: Attributes = { ...attributes };
   for (const [key, value] of Object.entries(SDK_ATTRIBUTES))
     if (!(key in merged)) merged[key] = value;

@@ -1,4 +1,4 @@
-import type { Meter, Tracer } from "@opentelemetry/api";
+import type { Attributes, Meter, Tracer } from "@opentelemetry/api";
 import type { Logger } from "@opentelemetry/api-logs";
 import type { LogRecordExporter, ReadableLogRecord } from "@opentelemetry/sdk-logs";
 import type { PushMetricExporter, ResourceMetrics } from "@opentelemetry/sdk-metrics";
@@ -26,6 +26,7 @@ import { createLogger } from "./logger.js";
 import { createMeterState, type TemporalitySelector } from "./meter.js";
 import { MetricReader } from "./metric-reader.js";
 import { createResource, SCOPE } from "./resource.js";
+import { createSampler } from "./sampler.js";
 import { consoleExporters, sdkTemporality, temporalityFor } from "./sdk-exporters.js";
 import { createTracer } from "./tracer.js";
 
@@ -67,6 +68,10 @@ export interface TelemetryOptions {
   readonly directory?: string;
   /** Overrides `TURN_FLUSH_DELAY_MS` (the benchmark measures both ways). */
   readonly turnFlushDelayMs?: number;
+  /** Identity attributes (instance, versions, host, user); the user's own resource attributes win. */
+  readonly resource?: Attributes;
+  /** A session's title, for the local store only (it is prompt content). */
+  readonly sessionTitle?: (sessionId: string) => string | undefined;
 }
 
 interface Delivery {
@@ -90,7 +95,7 @@ export async function startTelemetry(
   options: TelemetryOptions = {},
 ): Promise<Telemetry> {
   const overrides = options.exporters ?? {};
-  const resource = createResource(config.resourceAttributes);
+  const resource = createResource({ ...options.resource, ...config.resourceAttributes });
   const delivery: Delivery = {
     config,
     log,
@@ -108,7 +113,7 @@ export async function startTelemetry(
   const ids = new SessionIdGenerator();
   const limits = { valueLength: config.attributeValueLengthLimit, count: DEFAULT_COUNT_LIMIT };
   const local = config.local.enabled
-    ? await openLocalExporters(config.local.path, log, options.directory)
+    ? await openLocalExporters(config.local.path, log, options.directory, options.sessionTitle)
     : undefined;
   const printed = await consoleExporters(config);
 
@@ -206,7 +211,14 @@ export async function startTelemetry(
 
   return {
     tracer: spans
-      ? createTracer({ resource, scope: SCOPE, ids, limits, onEnd: (span) => spans.add(span) })
+      ? createTracer({
+          resource,
+          scope: SCOPE,
+          ids,
+          limits,
+          sampler: createSampler(config.sampler.name, config.sampler.ratio),
+          onEnd: (span) => spans.add(span),
+        })
       : undefined,
     meter: meterState?.meter,
     logger: logs

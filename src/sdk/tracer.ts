@@ -23,6 +23,7 @@ import type { InstrumentationScope } from "@opentelemetry/core";
 import type { Resource } from "@opentelemetry/resources";
 import type { IdGenerator, ReadableSpan, TimedEvent } from "@opentelemetry/sdk-trace-base";
 import { type AttributeLimits, addSpanAttributes, eventAttributes } from "./attributes.js";
+import { createSampler, type Sampler } from "./sampler.js";
 import { hrDuration, hrTimeOf } from "./time.js";
 
 /** What a tracer needs; `onEnd` receives every ended, sampled span. */
@@ -31,12 +32,14 @@ export interface TracerOptions {
   readonly scope: InstrumentationScope;
   readonly ids: IdGenerator;
   readonly limits: AttributeLimits;
+  /** The sampling decision (`sampler.ts`); parent-based always-on, the SDK's default, if absent. */
+  readonly sampler?: Sampler;
   readonly onEnd: (span: ReadableSpan) => void;
 }
 
 /**
- * A tracer with the OpenTelemetry SDK's semantics where the emitters can see them (parent-based
- * always-on sampling, ids from the generator, attribute limits, times), and none of its
+ * A tracer with the OpenTelemetry SDK's semantics where the emitters can see them (the spec's
+ * samplers, ids from the generator, attribute limits, links, times), and none of its
  * machinery: no processor chain, no context manager, no diagnostics. Spans are plain records
  * that the SDK's exporters and the OTLP encoder read as `ReadableSpan`.
  */
@@ -44,8 +47,14 @@ export function createTracer(options: TracerOptions): Tracer {
   return new PlainTracer(options);
 }
 
+const DEFAULT_SAMPLER = createSampler("parentbased_always_on", 1);
+
 class PlainTracer implements Tracer {
-  constructor(private readonly options: TracerOptions) {}
+  private readonly sampler: Sampler;
+
+  constructor(private readonly options: TracerOptions) {
+    this.sampler = options.sampler ?? DEFAULT_SAMPLER;
+  }
 
   startSpan(name: string, spanOptions: SpanOptions = {}, context = ROOT_CONTEXT): Span {
     const { ids } = this.options;
@@ -53,8 +62,9 @@ class PlainTracer implements Tracer {
     // The SDK asks for the span id first: the session id generator relies on that order.
     const spanId = ids.generateSpanId();
     const traceId = parent ? parent.traceId : ids.generateTraceId();
-    // Parent-based, always on: a span is sampled exactly when its parent is (or it is a root).
-    const sampled = !parent || (parent.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
+    // As the SDK's tracer: an unsampled span is a non-recording span that still carries its
+    // ids (children and log records use them) with the sampled flag off; nothing exports it.
+    const sampled = this.sampler(parent, traceId);
     const spanContext: SpanContext = {
       traceId,
       spanId,

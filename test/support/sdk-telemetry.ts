@@ -10,13 +10,23 @@ import {
   type PushMetricExporter,
 } from "@opentelemetry/sdk-metrics";
 import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
   BasicTracerProvider,
+  ParentBasedSampler,
+  type Sampler,
   SimpleSpanProcessor,
   type SpanExporter,
+  TraceIdRatioBasedSampler,
 } from "@opentelemetry/sdk-trace-base";
-import type { Config } from "../../src/config/types.js";
+import type { Config, SamplerName } from "../../src/config/types.js";
 import { SessionIdGenerator } from "../../src/sdk/ids.js";
-import { INSTRUMENTATION_SCOPE, type Telemetry, VERSION } from "../../src/sdk/telemetry.js";
+import {
+  INSTRUMENTATION_SCOPE,
+  type Telemetry,
+  type TelemetryOptions,
+  VERSION,
+} from "../../src/sdk/telemetry.js";
 
 /**
  * The plugin's telemetry built on the OpenTelemetry SDK's own providers, as it was before the
@@ -27,16 +37,21 @@ export function sdkTelemetry(exporters: {
   readonly spans: SpanExporter;
   readonly logs: LogRecordExporter;
   readonly metrics: PushMetricExporter;
-}): (config: Config) => Promise<Telemetry> {
-  return async (config) => {
+}): (config: Config, log: unknown, options: TelemetryOptions) => Promise<Telemetry> {
+  return async (config, _log, options) => {
     const resource = defaultResource().merge(
-      resourceFromAttributes({ ...config.resourceAttributes, "service.name": config.serviceName }),
+      resourceFromAttributes({
+        ...options.resource,
+        ...config.resourceAttributes,
+        "service.name": config.serviceName,
+      }),
     );
     const ids = new SessionIdGenerator();
     const limit = config.attributeValueLengthLimit;
     const tracerProvider = new BasicTracerProvider({
       resource,
       idGenerator: ids,
+      sampler: sdkSampler(config.sampler.name, config.sampler.ratio),
       spanLimits: { attributeValueLengthLimit: limit },
       spanProcessors: [new SimpleSpanProcessor(exporters.spans)],
     });
@@ -75,4 +90,22 @@ export function sdkTelemetry(exporters: {
       },
     };
   };
+}
+
+/** The SDK's own samplers by their `OTEL_TRACES_SAMPLER` names. */
+function sdkSampler(name: SamplerName, ratio: number): Sampler {
+  switch (name) {
+    case "always_on":
+      return new AlwaysOnSampler();
+    case "always_off":
+      return new AlwaysOffSampler();
+    case "traceidratio":
+      return new TraceIdRatioBasedSampler(ratio);
+    case "parentbased_always_on":
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case "parentbased_always_off":
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case "parentbased_traceidratio":
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
+  }
 }

@@ -11,6 +11,8 @@ export interface ApiMessage {
     role: string;
     error?: { name?: string; data?: { statusCode?: number } };
     finish?: string;
+    /** `true` on a compaction's summary message. */
+    summary?: unknown;
     cost?: number;
     tokens?: {
       input: number;
@@ -20,6 +22,15 @@ export interface ApiMessage {
     };
   };
   parts: { type: string; tool?: string; state?: { status?: string } }[];
+}
+
+/** A pending permission request (`GET /permission`), as far as tests read it. */
+export interface PendingPermission {
+  readonly id: string;
+  readonly sessionID: string;
+  readonly permission: string;
+  readonly patterns?: readonly string[];
+  readonly tool?: { readonly messageID: string; readonly callID: string };
 }
 
 export interface Serve {
@@ -33,6 +44,8 @@ export interface Serve {
   promptAsync(sessionId: string, text: string): Promise<void>;
   /** `POST /session/:id/abort`. */
   abort(sessionId: string): Promise<void>;
+  /** `POST /session/:id/summarize`: a compaction with the mock model; resolves when it is done. */
+  summarize(sessionId: string): Promise<void>;
   /** `DELETE /session/:id` (opencode deletes the session's children with it). */
   deleteSession(sessionId: string): Promise<void>;
   /** `GET /session/:id/message`. */
@@ -41,6 +54,10 @@ export interface Serve {
   waitIdle(sessionId: string, timeoutMs?: number): Promise<void>;
   /** `POST /instance/dispose`: opencode disposes plugins; the next request re-creates them. */
   disposeInstance(): Promise<void>;
+  /** Polls `GET /permission` until the session has a pending request; its id and permission. */
+  waitPermission(sessionId: string, timeoutMs?: number): Promise<PendingPermission>;
+  /** `POST /permission/:requestID/reply`. */
+  replyPermission(requestId: string, reply: "once" | "always" | "reject"): Promise<void>;
   /** SIGTERM, then SIGKILL after 5 s; resolves once the process is gone. */
   stop(): Promise<void>;
 }
@@ -96,6 +113,11 @@ export async function startServe(options: {
     async abort(id) {
       await api("POST", `/session/${id}/abort`);
     },
+    async summarize(id) {
+      await api("POST", `/session/${id}/summarize`, {
+        body: { providerID: "mock", modelID: "mock-model" },
+      });
+    },
     async deleteSession(id) {
       await api("DELETE", `/session/${id}`);
     },
@@ -112,6 +134,19 @@ export async function startServe(options: {
     },
     async disposeInstance() {
       await api("POST", "/instance/dispose");
+    },
+    async waitPermission(id, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const pending = await api<PendingPermission[]>("GET", "/permission");
+        const request = pending.find((p) => p.sessionID === id);
+        if (request) return request;
+        await sleep(100);
+      }
+      throw new Error(`no permission request in ${id} after ${timeoutMs} ms`);
+    },
+    async replyPermission(requestId, reply) {
+      await api("POST", `/permission/${requestId}/reply`, { body: { reply } });
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
