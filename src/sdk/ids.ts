@@ -16,7 +16,7 @@ let nodeCrypto: typeof Crypto | undefined;
  * Bun's native hasher inside opencode; `node:crypto` elsewhere, loaded on first use. Importing
  * `node:crypto` up front costs Bun more CPU than every hash a long session needs.
  */
-function sha256Hex(text: string): string {
+export function sha256Hex(text: string): string {
   if (typeof Bun !== "undefined") return new Bun.CryptoHasher("sha256").update(text).digest("hex");
   nodeCrypto ??= process.getBuiltinModule("node:crypto");
   return nodeCrypto.createHash("sha256").update(text).digest("hex");
