@@ -1,7 +1,7 @@
-import zlib from "node:zlib";
 import type { Client, Metadata, ServiceError } from "@grpc/grpc-js";
 import type { Compression, OtlpProtocol } from "../config/types.js";
 import type { Signal } from "./encode.js";
+import { gzip } from "./gzip.js";
 
 /** What happened to one request, reduced to what the outbox decides on. */
 export type SendResult =
@@ -28,13 +28,6 @@ export interface TransportOptions {
   readonly compression: Compression;
 }
 
-/** gzip off the event loop (zlib's thread pool): OTLP bodies compress about four to one. */
-function gzip(body: Uint8Array): Promise<Uint8Array> {
-  return new Promise((resolve, reject) =>
-    zlib.gzip(body, (error, result) => (error ? reject(error) : resolve(result))),
-  );
-}
-
 export function createTransport(options: TransportOptions): Transport {
   return options.protocol === "grpc" ? grpcTransport(options) : httpTransport(options);
 }
@@ -56,7 +49,7 @@ function httpTransport(options: TransportOptions): Transport {
             "content-type": contentType,
             ...(compressed ? { "content-encoding": "gzip" } : {}),
           },
-          body: compressed ? await gzip(body) : body,
+          body: compressed ? gzip(body) : body,
           signal: AbortSignal.timeout(options.timeoutMs),
         });
         // The body is small (a partial-success report at most); read it so the socket is free.
