@@ -3,15 +3,21 @@
 // (`{"level","message"}`) on stdout, replays one process segment of a capture, then awaits
 // dispose() and exits like `opencode run`.
 //
-// Usage: bun delivery-child.ts <capture.jsonl> <segment index> [--linger-ms N]
+// Usage: bun delivery-child.ts <capture.jsonl> <segment index> [--linger-ms N] [--pace-ms N]
 //   --linger-ms N  after dispose, keep the process N ms longer (a host that goes on running)
+//   --pace-ms N    wait N ms after each turn end (`session.idle`): each turn leaves on its own
 import type { Hooks } from "@opencode-ai/plugin";
 import { loadCaptureFile, processSegments } from "./fixtures.js";
 
 const [file, segmentArg, ...flags] = process.argv.slice(2);
 if (!file) throw new Error("usage: bun delivery-child.ts <capture.jsonl> <segment> [flags]");
-const linger = flags.indexOf("--linger-ms");
-const lingerMs = linger < 0 ? 0 : Number(flags[linger + 1]);
+const flagValue = (name: string) => {
+  const index = flags.indexOf(name);
+  return index < 0 ? 0 : Number(flags[index + 1]);
+};
+const lingerMs = flagValue("--linger-ms");
+const paceMs = flagValue("--pace-ms");
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const segment = processSegments(loadCaptureFile(file))[Number(segmentArg ?? 0)] ?? [];
 
 const client = {
@@ -41,8 +47,9 @@ for (const record of segment) {
     const chat = hooks["chat.message"] as ((a: unknown, b: unknown) => Promise<void>) | undefined;
     await chat?.(record.input, record.output);
   }
+  if (paceMs > 0 && event?.type === "session.idle") await sleep(paceMs);
 }
 await hooks.dispose?.();
 process.stdout.write(`${JSON.stringify({ level: "child", message: "disposed" })}\n`);
-if (lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, lingerMs));
+if (lingerMs > 0) await sleep(lingerMs);
 process.exit(0);
