@@ -48,45 +48,54 @@ const scratch = () => join(mkdtempSync(join(tmpdir(), "otel-answers-")), "spool"
 const page: Answer = { status: 200, headers: { "content-type": "text/html" }, body: HTML };
 
 describe("an answer that is not a delivery keeps the data, and the fixed endpoint gets it all", () => {
-  const cases: { name: string; answer: (self: string) => Answer; says: (self: string) => RegExp }[] =
-    [301, 302, 303].map((status) => ({
-      name: `${status} to another address`,
-      answer: (self) => ({ status, headers: { location: `${self}/moved/v1/traces` } }),
-      says: (self) =>
-        new RegExp(
-          `cannot deliver traces \\(HTTP ${status} redirect to ${self}/moved/v1/traces; an OTLP request is not re-sent as a GET`,
-        ),
-    }));
+  const cases: {
+    name: string;
+    answer: (self: string) => Answer;
+    says: (self: string) => RegExp;
+  }[] = [301, 302, 303].map((status) => ({
+    name: `${status} to another address`,
+    answer: (self) => ({ status, headers: { location: `${self}/moved/v1/traces` } }),
+    says: (self) =>
+      new RegExp(
+        `cannot deliver traces \\(HTTP ${status} redirect to ${self}/moved/v1/traces; an OTLP request is not re-sent as a GET`,
+      ),
+  }));
   cases.push({
     name: "200 with an HTML page",
     answer: () => page,
     says: () => /cannot deliver traces \(HTTP 200 with a text\/html body, not an OTLP response/,
   });
 
-  test.each(cases)("$name", async ({ answer, says }) => {
-    const bad = await front((request, self) => (request.method === "GET" ? page : answer(self)));
-    const spool = scratch();
-    const first = await runChild(
-      CAPTURE,
-      0,
-      pluginEnv(bad.url, spool, { OPENCODE_OTEL_SHUTDOWN_TIMEOUT: "1000" }),
-    );
-    expect(first.code).toBe(0);
-    // Never followed as a GET; said in words, naming where it points; kept.
-    expect(bad.requests.filter((request) => request.method !== "POST")).toEqual([]);
-    expect(matching(first.logs, says(bad.url))).toHaveLength(1);
-    expect(matching(first.logs, /traces export\(s\) not delivered yet are kept in/)).toHaveLength(1);
-    expect(matching(first.logs, /lost/)).toEqual([]);
+  test.each(cases)(
+    "$name",
+    async ({ answer, says }) => {
+      const bad = await front((request, self) => (request.method === "GET" ? page : answer(self)));
+      const spool = scratch();
+      const first = await runChild(
+        CAPTURE,
+        0,
+        pluginEnv(bad.url, spool, { OPENCODE_OTEL_SHUTDOWN_TIMEOUT: "1000" }),
+      );
+      expect(first.code).toBe(0);
+      // Never followed as a GET; said in words, naming where it points; kept.
+      expect(bad.requests.filter((request) => request.method !== "POST")).toEqual([]);
+      expect(matching(first.logs, says(bad.url))).toHaveLength(1);
+      expect(matching(first.logs, /traces export\(s\) not delivered yet are kept in/)).toHaveLength(
+        1,
+      );
+      expect(matching(first.logs, /lost/)).toEqual([]);
 
-    receiver.reset();
-    const second = await runChild(CAPTURE, IDLE, pluginEnv(receiver.httpUrl, spool));
-    expect(second.code).toBe(0);
-    expect(receiver.spans.map((span) => span.name).sort()).toEqual(
-      await referenceSpans(CAPTURE, 0),
-    );
-    expect(receiver.logs.length).toBeGreaterThan(0);
-    expect(namesIn(spool)).toEqual([]);
-  }, 30_000);
+      receiver.reset();
+      const second = await runChild(CAPTURE, IDLE, pluginEnv(receiver.httpUrl, spool));
+      expect(second.code).toBe(0);
+      expect(receiver.spans.map((span) => span.name).sort()).toEqual(
+        await referenceSpans(CAPTURE, 0),
+      );
+      expect(receiver.logs.length).toBeGreaterThan(0);
+      expect(namesIn(spool)).toEqual([]);
+    },
+    30_000,
+  );
 });
 
 describe("307 and 308 keep the method and body", () => {
@@ -110,7 +119,8 @@ describe("307 and 308 keep the method and body", () => {
       true,
     );
     expect(receiver.requestLog.length).toBeGreaterThan(0);
-    for (const request of receiver.requestLog) expect(request.headers.authorization).toBeUndefined();
+    for (const request of receiver.requestLog)
+      expect(request.headers.authorization).toBeUndefined();
   }, 30_000);
 
   test("followed on the same origin with the credentials; a loop stops after 3 hops", async () => {
@@ -173,7 +183,10 @@ describe("partial success", () => {
     expect(result.code).toBe(0);
     const requests = partial.requests.filter((request) => request.url === "/v1/traces").length;
     expect(requests).toBeGreaterThan(2);
-    const lines = matching(result.logs, /the traces collector accepted \d+ request\(s\) only in part/);
+    const lines = matching(
+      result.logs,
+      /the traces collector accepted \d+ request\(s\) only in part/,
+    );
     // The first at once, the rest summed up at exit.
     expect(lines).toHaveLength(2);
     expect(lines[0]?.message).toContain('it rejected 3 span(s) ("span too old")');

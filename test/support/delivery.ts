@@ -13,6 +13,7 @@ import { FIXTURE_DIR, loadFixture, processSegments } from "./fixtures.js";
 import { Collected } from "./in-memory.js";
 import { decodeProtobufRequest, decompress } from "./otlp-decode.js";
 import { normalizeTraces } from "./otlp-normalize.js";
+import type { ReceivedSpan } from "./otlp-types.js";
 import { replay } from "./replay.js";
 
 const CHILD = join(import.meta.dir, "delivery-child.ts");
@@ -140,7 +141,9 @@ export interface Answer {
 export interface Front {
   readonly url: string;
   readonly requests: Recorded[];
-  /** Span names in the OTLP/protobuf trace requests it was sent. */
+  /** The spans in the OTLP/protobuf trace requests it was sent. */
+  spans(): ReceivedSpan[];
+  /** Their names, sorted. */
   spanNames(): string[];
   close(): Promise<void>;
 }
@@ -181,10 +184,13 @@ export async function startFront(answer: (request: Recorded) => Answer): Promise
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    spanNames() {
+    spans() {
       return requests
         .filter((r) => r.method === "POST" && r.url.endsWith("/v1/traces"))
-        .flatMap((r) => normalizeTraces(decodeProtobufRequest("traces", r.body), "http/protobuf"))
+        .flatMap((r) => normalizeTraces(decodeProtobufRequest("traces", r.body), "http/protobuf"));
+    },
+    spanNames() {
+      return this.spans()
         .map((span) => span.name)
         .sort();
     },
