@@ -124,12 +124,13 @@ describe("307 and 308 keep the method and body", () => {
   }, 30_000);
 
   test("followed on the same origin with the credentials; a loop stops after 3 hops", async () => {
-    const moved = await front((request) =>
-      request.url.startsWith("/moved/")
-        ? { status: 200, headers: { "content-type": "application/x-protobuf" } }
-        : request.url.startsWith("/loop")
-          ? { status: 308, headers: { location: "/loop" } }
-          : { status: 308, headers: { location: `/moved${request.url}` } },
+    const moved = await front(
+      (request): Answer =>
+        request.url.startsWith("/moved/")
+          ? { status: 200, headers: { "content-type": "application/x-protobuf" } }
+          : request.url.startsWith("/loop")
+            ? { status: 308, headers: { location: "/loop" } }
+            : { status: 308, headers: { location: `/moved${request.url}` } },
     );
     const send = (path: string) =>
       createTransport({

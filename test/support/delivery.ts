@@ -179,18 +179,18 @@ export async function startFront(answer: (request: Recorded) => Answer): Promise
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const spans = () =>
+    requests
+      .filter((r) => r.method === "POST" && r.url.endsWith("/v1/traces"))
+      .flatMap((r) => normalizeTraces(decodeProtobufRequest("traces", r.body), "http/protobuf"));
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    spans() {
-      return requests
-        .filter((r) => r.method === "POST" && r.url.endsWith("/v1/traces"))
-        .flatMap((r) => normalizeTraces(decodeProtobufRequest("traces", r.body), "http/protobuf"));
-    },
+    spans,
     spanNames() {
-      return this.spans()
+      return spans()
         .map((span) => span.name)
         .sort();
     },
