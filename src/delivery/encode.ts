@@ -20,6 +20,8 @@ export interface Codec<T> {
   encode(items: T): Uint8Array;
   /** Halves of a batch, for a collector that refused it as too large; undefined: indivisible. */
   split(items: T): [T, T] | undefined;
+  /** Items in a batch, in the unit OTLP counts rejections in (spans, log records, data points). */
+  count(items: T): number;
 }
 
 /** One codec per signal. */
@@ -33,6 +35,15 @@ function halves<T>(items: readonly T[]): [T[], T[]] | undefined {
   if (items.length < 2) return undefined;
   const middle = Math.ceil(items.length / 2);
   return [items.slice(0, middle), items.slice(middle)];
+}
+
+const length = (items: readonly unknown[]) => items.length;
+
+function dataPoints(metrics: ResourceMetrics): number {
+  let points = 0;
+  for (const scope of metrics.scopeMetrics)
+    for (const metric of scope.metrics) points += metric.dataPoints.length;
+  return points;
 }
 
 /** Metrics split by instrument: each half keeps the resource and its scopes. */
@@ -54,9 +65,9 @@ function splitMetrics(metrics: ResourceMetrics): [ResourceMetrics, ResourceMetri
  * exporters' serializers, without loading them (they bring the SDK packages along).
  */
 export const PROTOBUF_CODECS: Codecs = {
-  traces: { encode: encodeTraces, split: halves },
-  logs: { encode: encodeLogs, split: halves },
-  metrics: { encode: encodeMetrics, split: splitMetrics },
+  traces: { encode: encodeTraces, split: halves, count: length },
+  logs: { encode: encodeLogs, split: halves, count: length },
+  metrics: { encode: encodeMetrics, split: splitMetrics, count: dataPoints },
 };
 
 /**
@@ -72,14 +83,17 @@ export async function loadJsonCodecs(): Promise<Codecs> {
     traces: {
       encode: (spans) => JsonTraceSerializer.serializeRequest(spans) ?? new Uint8Array(),
       split: halves,
+      count: length,
     },
     logs: {
       encode: (logs) => JsonLogsSerializer.serializeRequest(logs) ?? new Uint8Array(),
       split: halves,
+      count: length,
     },
     metrics: {
       encode: (metrics) => JsonMetricsSerializer.serializeRequest(metrics) ?? new Uint8Array(),
       split: splitMetrics,
+      count: dataPoints,
     },
   };
 }

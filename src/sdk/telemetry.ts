@@ -100,7 +100,7 @@ export async function startTelemetry(
     config,
     log,
     helper: config.headersHelper ? createHeaderSource(config.headersHelper) : undefined,
-    spool: config.spool.enabled ? new Spool(config.spool.dir, config.spool.maxBytes) : undefined,
+    spool: openSpool(config, log),
   };
   const signals = [config.traces, config.logs, config.metrics];
   const json = signals.some(
@@ -252,6 +252,20 @@ export async function startTelemetry(
         );
     },
   };
+}
+
+function openSpool(config: Config, log: DiagnosticLog): Spool | undefined {
+  const otlp = [config.traces, config.logs, config.metrics].some(
+    (signal) => signal.enabled && signal.exporter === "otlp",
+  );
+  if (!config.spool.enabled || !otlp) return undefined;
+  if (!config.spool.dir) {
+    log.warn(
+      "opencode-otel: the spool is off: neither XDG_STATE_HOME nor HOME is an absolute path, and a spool relative to the working directory would put telemetry inside the project. Set OPENCODE_OTEL_SPOOL_DIR to turn it on.",
+    );
+    return undefined;
+  }
+  return new Spool(config.spool.dir, config.spool.maxBytes, log);
 }
 
 function timeouts(config: Config, signal: SignalConfig) {
