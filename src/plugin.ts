@@ -2,6 +2,7 @@ import { createTraceState, type SpanContext, TraceFlags } from "@opentelemetry/a
 import { adaptEvent } from "./adapter/event.js";
 import { readHistory } from "./adapter/history.js";
 import { adaptChatMessage } from "./adapter/hooks.js";
+import { startBudgets } from "./budget/start.js";
 import { parseConfig } from "./config/parse.js";
 import type { Config, ParsedConfig } from "./config/types.js";
 import { createLogsEmitter } from "./emit/logs.js";
@@ -127,16 +128,28 @@ export async function createPluginInstance(
         genAiLatest: config.metrics.genAiLatest,
       }),
     );
-  if (telemetry.logger)
-    model.subscribe(
-      createLogsEmitter({
+  const logs = telemetry.logger
+    ? createLogsEmitter({
         logger: telemetry.logger,
         privacy,
         profile,
         standard: logAttributes(identity.standard),
         contextOf: (record) => spans?.contextOf(record),
-      }),
-    );
+      })
+    : undefined;
+  if (logs) model.subscribe(logs);
+  // Spend limits: checked after LLM calls end, off the hook path (`src/budget/monitor.ts`).
+  const budgets = await startBudgets({
+    config,
+    env: environment.env,
+    directory: environment.directory,
+    client: environment.client,
+    log,
+    now,
+    spanIdsOf: (llm) => spans?.spanIdsOf(llm),
+    budgetEvent: logs ? (alert, llm) => logs.budget(alert, llm) : undefined,
+  });
+  if (budgets) model.subscribe(budgets);
   // Delivery: a finished turn or a deleted session goes out now, not at the next batch tick, so
   // a crash right after loses nothing finished. Scheduled as a macrotask, so the encoding and
   // sending never run inside the host's event call; concurrent flushes merge into one.
@@ -164,6 +177,7 @@ export async function createPluginInstance(
     log,
     now,
     exitSignals,
+    dispose: () => budgets?.dispose(),
   });
   // A session first seen without `session.created` was started by an earlier process: read its
   // history once, in the background, so turn numbers and totals continue. The hooks never wait
@@ -194,6 +208,8 @@ interface Pipeline {
   readonly log: DiagnosticLog;
   readonly now: () => number;
   readonly exitSignals: boolean;
+  /** Stops what runs beside the pipeline (the budget monitor) before the final flush. */
+  readonly dispose: () => void;
 }
 
 interface Guarded {
@@ -203,7 +219,15 @@ interface Guarded {
   readonly isDisposed: () => boolean;
 }
 
-function guardedHooks({ model, telemetry, config, log, now, exitSignals }: Pipeline): Guarded {
+function guardedHooks({
+  model,
+  telemetry,
+  config,
+  log,
+  now,
+  exitSignals,
+  dispose,
+}: Pipeline): Guarded {
   let disposed: Promise<void> | undefined;
   // The hook itself only reads the host's payload into facts (cheap, and it must happen now:
   // the payload is the host's and the clock is now). Everything else (the model, spans, logs,
@@ -235,6 +259,7 @@ function guardedHooks({ model, telemetry, config, log, now, exitSignals }: Pipel
       try {
         drain();
         model.endAll("shutdown", now());
+        dispose();
       } catch (error) {
         reportFailure(log, "dispose", error);
       }

@@ -85,6 +85,7 @@ describe("defaults", () => {
       maxSessions: 1000,
       shutdownTimeoutMs: 5000,
       local: { enabled: false, path: "./.local/share/opencode-otel/telemetry.db" },
+      budgets: { inline: undefined, file: "./.config/opencode-otel/budgets.json" },
       spool: {
         enabled: true,
         dir: "./.local/state/opencode-otel/spool",
@@ -760,6 +761,7 @@ describe("every invalid value gives exactly one warning and the default", () => 
     "`k=v,…` list (object in options)": "novalue",
     "command line (string or string[] in options)": "'unterminated",
     "number 0–1": "1.5",
+    object: "not-an-object",
   };
   const invalidFor = (spec: OptionSpec<unknown>): string | undefined =>
     spec.option === "metricPrefix"
@@ -786,6 +788,7 @@ describe("every invalid value gives exactly one warning and the default", () => 
     expect(free).toEqual([
       "serviceName",
       "storePath",
+      "budgetsFile",
       "semconvStabilityOptIn",
       "spanPrefix",
       "spoolDir",

@@ -16,10 +16,12 @@ const KEY_HEADERS: Record<ReportGroup, string> = {
   day: "Day",
   week: "Week",
   month: "Month",
+  block: "Block (5 h)",
   session: "Session",
   model: "Model",
   agent: "Agent",
   tool: "Tool",
+  project: "Project",
 };
 
 const right = (header: string, priority: number, cell: (r: ReportRow) => string) =>
@@ -44,7 +46,10 @@ const USAGE: readonly ReportColumn[] = [
     ...right("Cache write", 11, (r) => formatTokens(r.cacheWriteTokens)),
     optional: (t) => t.cacheWriteTokens > 0,
   },
-  right("Cached", 4, (r) => formatShare(r.cacheReadShare, r.inputTokens + r.cacheReadTokens > 0)),
+  // Cache hits: the share of prompt tokens read from the provider's cache.
+  right("Cache hit", 4, (r) =>
+    formatShare(r.cacheReadShare, r.inputTokens + r.cacheReadTokens + r.cacheWriteTokens > 0),
+  ),
   right("LLM calls", 2, (r) => formatCount(r.llmCalls)),
   right("Turns", 5, (r) => formatCount(r.turns)),
   right("Sessions", 10, (r) => formatCount(r.sessions)),

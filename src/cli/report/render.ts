@@ -7,10 +7,12 @@ const GROUP_TITLES: Record<ReportQuery["group"], string> = {
   day: "per day",
   week: "per week (from Monday)",
   month: "per month",
+  block: "per 5-hour block",
   session: "per session",
   model: "per model",
   agent: "per agent",
   tool: "per tool",
+  project: "per project",
 };
 
 function isoDay(ms: number): string {

@@ -1,0 +1,50 @@
+import { type Database, type Driver, openDatabase } from "./db.js";
+import { migrate } from "./schema.js";
+import { SpendQueries } from "./spend.js";
+
+/**
+ * A connection for spend queries only (`spend.ts`): the statusline, the live view, budgets. It
+ * opens an existing store (never creates one), brings an older file to the current schema as
+ * `Store.open` does, and loads nothing a write or a report needs.
+ */
+export interface SpendReader {
+  readonly path: string;
+  readonly queries: SpendQueries;
+  /**
+   * Runs `fn` in one read transaction: every query in it sees the same committed state (WAL
+   * snapshot), so a batch another process commits meanwhile is counted by all of them or none.
+   */
+  snapshot<T>(fn: (queries: SpendQueries) => T): T;
+  close(): void;
+}
+
+export async function openSpendReader(
+  path: string,
+  options: { readonly driver?: Driver } = {},
+): Promise<SpendReader> {
+  const db = await openDatabase(path, { mustExist: true, ...options });
+  try {
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return reader(db);
+}
+
+function reader(db: Database): SpendReader {
+  const queries = new SpendQueries(db);
+  return {
+    path: db.path,
+    queries,
+    snapshot(fn) {
+      db.exec("BEGIN");
+      try {
+        return fn(queries);
+      } finally {
+        db.exec("COMMIT");
+      }
+    },
+    close: () => db.close(),
+  };
+}
