@@ -4,6 +4,8 @@ export interface Io {
   err(text: string): void;
   /** Terminal width for tables; undefined when stdout is not a terminal. */
   readonly columns: number | undefined;
+  /** Terminal height (a live view fits its frame to it); undefined when unknown. */
+  readonly rows?: number | undefined;
   /** True when stderr is a terminal, so progress can redraw one line with `\r`. */
   readonly errIsTty: boolean;
   /** Resolves when the user asks to stop (Ctrl-C, SIGTERM); long-running commands await it. */
@@ -17,7 +19,13 @@ export function processIo(): Io {
   return {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
-    columns: process.stdout.isTTY ? process.stdout.columns : undefined,
+    // Read when asked, so a live view follows the terminal when it is resized.
+    get columns() {
+      return process.stdout.isTTY ? process.stdout.columns : undefined;
+    },
+    get rows() {
+      return process.stdout.isTTY ? process.stdout.rows : undefined;
+    },
     errIsTty: process.stderr.isTTY === true,
     get interrupted() {
       interrupted ??= new Promise<void>((resolve) => {

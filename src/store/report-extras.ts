@@ -15,8 +15,10 @@ export function blocksOf(db: Database, query: ReportQuery): Bucket[] {
   const spend = new SpendQueries(db);
   const first = spend.nextActivity(0);
   if (first === undefined) return [];
+  // An open end takes in what runs around the calls too: a turn starts before its first call,
+  // and tools run after the last one.
   const last = spend.lastActivity(Number.MAX_SAFE_INTEGER) ?? first;
-  const range = { from: query.since ?? first, to: query.until ?? last + 1 };
+  const range = { from: query.since ?? 0, to: query.until ?? Math.max(last + 1, Date.now()) };
   return blockBuckets((from) => spend.nextActivity(from), first, range, query.timeZone ?? "local");
 }
 
