@@ -177,7 +177,7 @@ export async function createPluginInstance(
     log,
     now,
     exitSignals,
-    dispose: () => budgets?.dispose(),
+    dispose: () => budgets?.close(),
   });
   // A session first seen without `session.created` was started by an earlier process: read its
   // history once, in the background, so turn numbers and totals continue. The hooks never wait
@@ -209,7 +209,7 @@ interface Pipeline {
   readonly now: () => number;
   readonly exitSignals: boolean;
   /** Stops what runs beside the pipeline (the budget monitor) before the final flush. */
-  readonly dispose: () => void;
+  readonly dispose: () => Promise<void> | undefined;
 }
 
 interface Guarded {
@@ -259,10 +259,14 @@ function guardedHooks({
       try {
         drain();
         model.endAll("shutdown", now());
-        dispose();
       } catch (error) {
         reportFailure(log, "dispose", error);
       }
+      // The budget check of the last calls, bounded: its events go out with the final flush.
+      await Promise.race([
+        dispose()?.catch((error) => reportFailure(log, "budgets", error)),
+        new Promise((resolve) => setTimeout(resolve, 1_000).unref?.()),
+      ]);
       await telemetry.shutdown(config.shutdownTimeoutMs);
     })();
     return disposed;

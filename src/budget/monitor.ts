@@ -46,9 +46,13 @@ export interface BudgetMonitorOptions {
 }
 
 export interface BudgetMonitor extends Subscriber {
-  /** Resolves when no check is scheduled or running (tests, dispose). */
+  /** Resolves when no check is scheduled or running. */
   idle(): Promise<void>;
-  dispose(): void;
+  /**
+   * Runs a scheduled check now (so a call made just before opencode exits still counts: its
+   * `budget` event goes out with the final flush), then stops and closes the store.
+   */
+  close(): Promise<void>;
 }
 
 interface PendingCall {
@@ -248,16 +252,16 @@ export function createBudgetMonitor(options: BudgetMonitorOptions): BudgetMonito
     async idle() {
       while (timer || running) await (running ?? new Promise((resolve) => setTimeout(resolve, 10)));
     },
-    dispose() {
-      disposed = true;
+    async close() {
+      const due = timer !== undefined || again;
       if (timer) clearTimeout(timer);
       timer = undefined;
-      const close = () => {
-        reader?.close();
-        reader = undefined;
-      };
-      if (running) running.finally(close).catch(() => undefined);
-      else close();
+      again = false;
+      await running;
+      if (due && !disposed) await check().catch((error) => warn("checking budgets failed", error));
+      disposed = true;
+      reader?.close();
+      reader = undefined;
     },
   };
 }

@@ -1,11 +1,11 @@
 import { type Database, type Driver, openDatabase } from "./db.js";
-import { migrate } from "./schema.js";
+import { int } from "./read-row.js";
 import { SpendQueries } from "./spend.js";
 
 /**
  * A connection for spend queries only (`spend.ts`): the statusline, the live view, budgets. It
- * opens an existing store (never creates one), brings an older file to the current schema as
- * `Store.open` does, and loads nothing a write or a report needs.
+ * opens an existing store (never creates one), brings a file older than the report columns up
+ * to date as `Store.open` does, and loads nothing a write or a report needs.
  */
 export interface SpendReader {
   readonly path: string;
@@ -24,12 +24,25 @@ export async function openSpendReader(
 ): Promise<SpendReader> {
   const db = await openDatabase(path, { mustExist: true, ...options });
   try {
-    migrate(db);
+    // Spend reads need the v2 report columns. The migrations (and the hashing they load) are
+    // imported only for an older file: a statusline runs on every prompt.
+    if (version(db) < 2) {
+      const { migrate } = await import("./schema.js");
+      migrate(db);
+    }
   } catch (error) {
     db.close();
     throw error;
   }
   return reader(db);
+}
+
+function version(db: Database): number {
+  const table = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")
+    .get();
+  if (!table) return 0;
+  return int(db.prepare("SELECT MAX(version) AS version FROM schema_version").get()?.version);
 }
 
 function reader(db: Database): SpendReader {

@@ -1,5 +1,5 @@
 import type { Database, Row, SqlValue, Statement } from "./db.js";
-import { int, real, text } from "./read-row.js";
+import { big, int, real, text } from "./read-row.js";
 
 /**
  * Spend while working: narrow sums over recent LLM spans, for the statusline, the live view and
@@ -203,6 +203,33 @@ export class SpendQueries {
     return row === undefined ? undefined : int(row.t);
   }
 
+  /**
+   * The first call after the latest break of at least `gapMs` between two calls before `to`,
+   * looking back over at most `limit` calls (epoch ms); undefined when there is none in them.
+   * A 5-hour break always ends a 5-hour block, so the block chain can start there.
+   */
+  afterLastBreak(to: number, gapMs: number, limit: number): number | undefined {
+    const gap = BigInt(gapMs) * 1_000_000n;
+    const page = this.statement(
+      `SELECT s.start_ns AS t FROM ${LLM_RANGE} ORDER BY s.start_ns DESC LIMIT 500`,
+      true,
+    );
+    let later: bigint | undefined;
+    let before = ns(to);
+    for (let seen = 0; seen < limit; ) {
+      const rows = page.all(0n, before);
+      for (const row of rows) {
+        const t = big(row.t);
+        if (later !== undefined && later - t >= gap) return Number(later / 1_000_000n);
+        later = t;
+      }
+      seen += rows.length;
+      if (rows.length < 500 || later === undefined) return undefined;
+      before = later;
+    }
+    return undefined;
+  }
+
   /** Which of these spans the store holds (`traceId:spanId` keys). */
   storedSpans(keys: readonly { traceId: string; spanId: string }[]): Set<string> {
     if (keys.length === 0) return new Set();
@@ -219,10 +246,10 @@ export class SpendQueries {
     return row === undefined ? undefined : int(row.id);
   }
 
-  private statement(sql: string): Statement {
+  private statement(sql: string, bigints = false): Statement {
     const cached = this.statements.get(sql);
     if (cached) return cached;
-    const statement = this.db.prepare(sql);
+    const statement = this.db.prepare(sql, { bigints });
     this.statements.set(sql, statement);
     return statement;
   }

@@ -32,12 +32,12 @@ export class BlockAnchors {
 
   constructor(private readonly path: string) {}
 
-  /** Where to walk from: the remembered start when it still holds, else `first`. */
-  from(store: string, first: number, at: number): number {
+  /** The remembered block start when it still holds for `at`; undefined otherwise. */
+  from(store: string, first: number, at: number): number | undefined {
     const anchor = this.read()[store];
     return anchor && anchor.first === first && anchor.start <= at && anchor.start >= first
       ? anchor.start
-      : first;
+      : undefined;
   }
 
   /** Remembers `start` (a block start found walking from `first`) when it is a later one. */

@@ -5,7 +5,7 @@
  */
 import { StoreError } from "../../store/errors.js";
 import { openSpendReader, type SpendReader } from "../../store/spend-reader.js";
-import { describeStoreError, storePathOf } from "../store.js";
+import { storePathOf } from "../store-path.js";
 
 export async function openSpend(
   db: string | undefined,
@@ -15,6 +15,9 @@ export async function openSpend(
   try {
     return await openSpendReader(path);
   } catch (error) {
-    throw error instanceof StoreError ? describeStoreError(error, path) : error;
+    if (!(error instanceof StoreError)) throw error;
+    // Loaded for the message only: the rest of the store stays unloaded on the way that works.
+    const { describeStoreError } = await import("../store.js");
+    throw describeStoreError(error, path);
   }
 }

@@ -1,4 +1,4 @@
-import { type Block, blockAt, floorHour } from "../../store/blocks.js";
+import { BLOCK_MS, type Block, blockAt, floorHour } from "../../store/blocks.js";
 import { bucketAt } from "../../store/buckets.js";
 import type { Spend, SpendQueries } from "../../store/spend.js";
 
@@ -67,9 +67,18 @@ export function takeSnapshot(q: SpendQueries, options: SnapshotOptions): SpendSn
   };
 }
 
-/** The block holding `at`, walked from `from` (a known block start) or the first activity. */
+/** How far back a 5-hour break is looked for: about a week of heavy use. */
+const BREAK_SEARCH_CALLS = 10_000;
+
+/**
+ * The block holding `at`, walking the block chain from `from` (a block start remembered
+ * earlier: zero to two steps), else from the latest 5-hour break before `at` (a break always
+ * ends a block: exact, and a day back at most for a person's use), else from the first call.
+ */
 export function currentBlock(q: SpendQueries, at: number, from?: number): Block | undefined {
-  const start = from ?? firstBlockStart(q);
+  const afterBreak =
+    from === undefined ? q.afterLastBreak(at, BLOCK_MS, BREAK_SEARCH_CALLS) : undefined;
+  const start = from ?? (afterBreak === undefined ? firstBlockStart(q) : floorHour(afterBreak));
   if (start === undefined) return undefined;
   return blockAt((ms) => q.nextActivity(ms), start, at);
 }

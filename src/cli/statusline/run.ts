@@ -9,7 +9,7 @@ import { anchorPath, BlockAnchors } from "../spend/block-anchor.js";
 import { budgetJson, budgetStatuses, budgetsPathOf, loadBudgets } from "../spend/budgets.js";
 import { openSpend } from "../spend/open.js";
 import { firstBlockStart, type SpendSnapshot, takeSnapshot } from "../spend/snapshot.js";
-import { storePathOf } from "../store.js";
+import { storePathOf } from "../store-path.js";
 import { DEFAULT_FORMAT, renderStatusline, showsBudget, unknownPlaceholders } from "./format.js";
 
 export async function runStatusline(args: ParsedArgs, io: Io): Promise<number> {
