@@ -79,7 +79,8 @@ for (const version of ["22", "24"]) {
   const nodeDir = join(ROOT, `node_modules/.tools/node-${version}/node_modules`);
   if (!existsSync(nodeDir)) continue;
   const platform = readdirSync(nodeDir).find((name) => name.startsWith("node-"));
-  if (platform) runtimes.push({ name: `Node ${version}`, bin: join(nodeDir, platform, "bin/node") });
+  if (platform)
+    runtimes.push({ name: `Node ${version}`, bin: join(nodeDir, platform, "bin/node") });
 }
 
 // A home of its own, so the remembered block start is under the benchmark's control.
@@ -102,7 +103,11 @@ const CASES: readonly Case[] = [
   { name: "`opencode-otel --version`", args: ["--version"] },
   { name: "`statusline`", args: statusline },
   { name: "`statusline --json`", args: [...statusline, "--json"] },
-  { name: "`statusline`, first run (block chain from the first call)", args: statusline, cold: true },
+  {
+    name: "`statusline`, first run (block chain from the first call)",
+    args: statusline,
+    cold: true,
+  },
 ];
 
 /**
@@ -120,7 +125,8 @@ function time(bin: string, c: Case): { wall: number; cpu: number } {
   });
   const wall = performance.now() - started;
   const stderr = String(result.stderr);
-  if (result.status !== 0) throw new Error(`${args.join(" ")} failed (${result.status}): ${stderr}`);
+  if (result.status !== 0)
+    throw new Error(`${args.join(" ")} failed (${result.status}): ${stderr}`);
   const [, user = "NaN", system = "NaN"] = /cpu ([\d.]+) ([\d.]+)/.exec(stderr) ?? [];
   return { wall, cpu: (Number(user) + Number(system)) * 1000 };
 }

@@ -138,18 +138,6 @@ export async function createPluginInstance(
       })
     : undefined;
   if (logs) model.subscribe(logs);
-  // Spend limits: checked after LLM calls end, off the hook path (`src/budget/monitor.ts`).
-  const budgets = await startBudgets({
-    config,
-    env: environment.env,
-    directory: environment.directory,
-    client: environment.client,
-    log,
-    now,
-    spanIdsOf: (llm) => spans?.spanIdsOf(llm),
-    budgetEvent: logs ? (alert, llm) => logs.budget(alert, llm) : undefined,
-  });
-  if (budgets) model.subscribe(budgets);
   // Delivery: a finished turn or a deleted session goes out now, not at the next batch tick, so
   // a crash right after loses nothing finished. Scheduled as a macrotask, so the encoding and
   // sending never run inside the host's event call; concurrent flushes merge into one.
@@ -162,6 +150,24 @@ export async function createPluginInstance(
       telemetry.flush().catch(() => undefined);
     }, 0);
   };
+  // Spend limits: checked after LLM calls end, off the hook path (`src/budget/monitor.ts`).
+  const budgets = await startBudgets({
+    config,
+    env: environment.env,
+    directory: environment.directory,
+    client: environment.client,
+    log,
+    now,
+    spanIdsOf: (llm) => spans?.spanIdsOf(llm),
+    // An alert goes out now: the turn that reached it has usually been flushed already.
+    budgetEvent: logs
+      ? (alert, llm) => {
+          logs.budget(alert, llm);
+          flush();
+        }
+      : undefined,
+  });
+  if (budgets) model.subscribe(budgets);
   if (config.local.enabled) model.subscribe(titles);
   model.subscribe({
     turnEnd: flush,

@@ -295,9 +295,7 @@ describe("5-hour blocks", () => {
       const q = reader.queries;
       for (const row of report.rows) {
         const start = Date.parse(`${row.key.replace(" ", "T")}:00Z`);
-        expect(figures(q.window({ from: start, to: start + BLOCK_MS }))).toEqual(
-          llmFigures(row),
-        );
+        expect(figures(q.window({ from: start, to: start + BLOCK_MS }))).toEqual(llmFigures(row));
       }
       const at = (times.at(-1) ?? 0) + 1;
       let afterBreak: number | undefined;
@@ -325,6 +323,17 @@ describe("5-hour blocks", () => {
     expect(new Date(afterBreak ?? 0).getDate()).toBe(new Date(END).getDate());
   });
 
+  test("a call exactly at a block's end starts the next block, on the hour", () => {
+    const times = [Date.UTC(2026, 0, 5, 7), Date.UTC(2026, 0, 5, 12), Date.UTC(2026, 0, 5, 14, 30)];
+    const starts: number[] = [];
+    walkBlocks(nextOf(times), times[0] ?? 0, Number.MAX_SAFE_INTEGER, (b) => starts.push(b.start));
+    expect(starts).toEqual(referenceBlocks(times).map((b) => b.start));
+    expect(starts).toEqual([Date.UTC(2026, 0, 5, 7), Date.UTC(2026, 0, 5, 12)]);
+    expect(blockAt(nextOf(times), times[0] ?? 0, Date.UTC(2026, 0, 5, 12))?.start).toBe(
+      Date.UTC(2026, 0, 5, 12),
+    );
+  });
+
   test("block rows are keyed by their start and cut to the report's range", () => {
     const times = [Date.UTC(2026, 0, 5, 7, 13), Date.UTC(2026, 0, 5, 13, 0)];
     const buckets = blockBuckets(
@@ -347,7 +356,8 @@ describe("report extras", () => {
     for (const row of report.rows) {
       expect(row.key.startsWith(`${PROJECT_ROOT}/project-`)).toBe(true);
       const refs = history.reader.queries.projectRefs(row.key);
-      expect(figures(history.reader.queries.window({ from: 0, to: END + 1, projects: refs })),
+      expect(
+        figures(history.reader.queries.window({ from: 0, to: END + 1, projects: refs })),
       ).toEqual(llmFigures(row));
     }
     const sum = report.rows.reduce((n, r) => n + r.costUsd, 0);

@@ -41,7 +41,7 @@ export function walkBlocks(
   let start = from;
   while (start < until) {
     onBlock({ start, end: start + BLOCK_MS });
-    const activity = next(start + BLOCK_MS + 1);
+    const activity = next(start + BLOCK_MS);
     if (activity === undefined || activity >= until) return;
     start = floorHour(activity);
   }
