@@ -87,6 +87,9 @@ const TITLE: Column<ReportRow> = {
   cell: (r) => truncate(r.title ?? "", TITLE_WIDTH),
 };
 
+const TIME_GROUPS: ReadonlySet<ReportGroup> = new Set(["day", "week", "month", "block"]);
+const TIME_KEY_WIDTH = 18;
+
 /**
  * The columns of a `group` report: key first (with the session's title beside it, when any row
  * has one), then the figures worth showing for `total`.
@@ -101,6 +104,8 @@ export function reportColumns(
     align: "left",
     priority: -1,
     cell: (r) => r.key,
+    // A period's key is read whole: "2026-03-17 08:00", and a breakdown's model names under it.
+    ...(TIME_GROUPS.has(group) ? { minWidth: TIME_KEY_WIDTH } : {}),
   };
   const figures = (group === "tool" ? TOOL : USAGE).filter((c) => !c.optional || c.optional(total));
   const titled = group === "session" && rows.some((r) => r.title);
