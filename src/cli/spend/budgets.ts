@@ -3,7 +3,6 @@
  * default path the plugin reads too) and where each limit stands in the store.
  */
 import { evaluateBudgets } from "../../budget/evaluate.js";
-import { readBudgetsFile } from "../../budget/file.js";
 import type { ParsedBudgets } from "../../budget/parse.js";
 import { defaultBudgetsPath, homeOf } from "../../budget/paths.js";
 import { storeSpend } from "../../budget/store-spend.js";
@@ -16,8 +15,12 @@ export function budgetsPathOf(flag: string | undefined, env: Env): string {
   return flag ?? (env.OPENCODE_OTEL_BUDGETS_FILE || defaultBudgetsPath(env));
 }
 
-/** The file's budgets and problems; undefined when there is no file. */
-export function loadBudgets(path: string, env: Env): Promise<ParsedBudgets | undefined> {
+/**
+ * The file's budgets and problems; undefined when there is no file. The reader (and the
+ * `fs/promises` it loads) is imported only when asked: a statusline without `{budget}` never is.
+ */
+export async function loadBudgets(path: string, env: Env): Promise<ParsedBudgets | undefined> {
+  const { readBudgetsFile } = await import("../../budget/file.js");
   return readBudgetsFile(path, homeOf(env));
 }
 
