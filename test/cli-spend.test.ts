@@ -11,9 +11,12 @@ import { join, resolve } from "node:path";
 import { runCli } from "../src/cli/cli.js";
 import type { Io } from "../src/cli/io.js";
 import { formatMoney, formatShare, formatTokens } from "../src/cli/report/format.js";
+import { renderFrame } from "../src/cli/report/live/frame.js";
+import { frameAt } from "../src/cli/report/live/run.js";
 import { ENTER, LEAVE } from "../src/cli/report/live/terminal.js";
 import { BLOCK_MS } from "../src/store/blocks.js";
 import type { Report, ReportRow } from "../src/store/index.js";
+import { openSpendReader } from "../src/store/spend-reader.js";
 import { PROJECT_ROOT } from "./support/spend-history.js";
 import { fixtureProject, fixtureStore, historyStore } from "./support/spend-stores.js";
 
@@ -389,7 +392,8 @@ describe("report --live", () => {
   /** A store whose history ends now, so the live view has a today, a block and sessions. */
   const LIVE = join(dir, "live.db");
   beforeAll(async () => {
-    await historyStore(LIVE, { spans: 5_000, end: Date.now(), days: 3 });
+    // Day and night, with room to spare (about 170 spans an hour): busy up to now at any hour.
+    await historyStore(LIVE, { spans: 12_000, end: Date.now(), days: 2, hours: "continuous" });
   }, 60_000);
 
   test("a pipe gets plain frames; the figures equal the statusline's and report --json", async () => {
@@ -479,6 +483,38 @@ describe("report --live", () => {
     expect(await exited).toBe(0);
     expect(Date.now() - signalled).toBeLessThan(1_000);
   }, 30_000);
+
+  test("a frame's burn rate and projections: the last 15 minutes' rate, to midnight and to the block's end", async () => {
+    const reader = await openSpendReader(LIVE);
+    try {
+      const at = Date.now();
+      const frame = frameAt(reader, at, { timeZone: "local", intervalS: 2, budgets: undefined });
+      const s = frame.snapshot;
+      const midnight = new Date(at);
+      midnight.setHours(24, 0, 0, 0);
+      expect(frame.dayEnd).toBe(midnight.getTime());
+      const recent = await reportTotal(LIVE, at - 15 * 60_000, at);
+      expect(s.burn.usdPerHour).toBeCloseTo(recent.costUsd * 4, 9);
+      expect(s.burn.tokensPerMinute).toBeCloseTo(recent.totalTokens / 15, 9);
+      const byMidnight =
+        s.today.spend.costUsd + (s.burn.usdPerHour * (midnight.getTime() - at)) / HOUR;
+      const lines = renderFrame(frame, undefined).join("\n");
+      expect(lines).toContain(`Projected   ${formatMoney(byMidnight)} today by midnight`);
+      if (!s.block) throw new Error("no block running at the end of the history");
+      const byBlockEnd = s.block.spend.costUsd + (s.burn.usdPerHour * (s.block.end - at)) / HOUR;
+      expect(lines).toContain(`${formatMoney(byBlockEnd)} in this block by `);
+      // The sessions at work: those with a call in the last 15 minutes, their cost over all time.
+      const sessions = (await report(LIVE, ["--by", "session"])).rows;
+      expect(frame.sessions.length).toBeGreaterThan(0);
+      for (const session of frame.sessions) {
+        expect(session.lastMs).toBeGreaterThanOrEqual(at - 15 * 60_000);
+        const row = sessions.find((r) => r.key === session.sessionId);
+        expect(session.total.costUsd).toBeCloseTo(row?.costUsd ?? Number.NaN, 9);
+      }
+    } finally {
+      reader.close();
+    }
+  });
 
   test("--live takes no grouping or range", async () => {
     const run = await cli(["report", "--live", "--by", "model", "--db", LIVE]);

@@ -40,7 +40,8 @@ const timeZone = process.env.TZ;
 beforeAll(async () => {
   process.env.TZ = "UTC";
   await historyStore(EXAMPLE, { spans: 60_000, end: END, days: 30 });
-  await historyStore(NOW, { spans: 5_000, end: Date.now(), days: 3 });
+  // Day and night, with room to spare (about 170 spans an hour): busy up to now at any hour.
+  await historyStore(NOW, { spans: 12_000, end: Date.now(), days: 2, hours: "continuous" });
   // `opencode-otel` on PATH, as an installed package puts it there.
   mkdirSync(BIN, { recursive: true });
   mkdirSync(HOME, { recursive: true });
