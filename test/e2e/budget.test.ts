@@ -193,4 +193,4 @@ test("a tiny daily budget: one toast and one budget event at 80% and at 100%, on
   expect(status?.state).toBe("exceeded");
   expect(status?.spent).toBeCloseTo(report.total.costUsd, 12);
   expect(report.total.costUsd).toBeCloseTo(costOf(4), 12);
-}, 180_000);
+}, 300_000);
