@@ -72,7 +72,7 @@ describe("defaults", () => {
       attributeValueLengthLimit: 4096,
       maxSessions: 1000,
       shutdownTimeoutMs: 5000,
-      local: { enabled: false, path: "./.local/share/opencode-otel/telemetry.db" },
+      local: { enabled: false, path: ".local/share/opencode-otel/telemetry.db" },
       spool: {
         enabled: true,
         dir: "./.local/state/opencode-otel/spool",

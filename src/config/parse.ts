@@ -2,6 +2,7 @@
  * `parseConfig`: the one place where environment variables and plugin options become a `Config`.
  * Pure (reads only its input), never throws, and returns a deep-frozen result.
  */
+import { storePathFor } from "../store/store-path.js";
 import { deepFreeze } from "./freeze.js";
 import { OPTIONS, type Signal } from "./options.js";
 import { readPluginOptions } from "./plugin-options.js";
@@ -13,6 +14,10 @@ import type { StringMap } from "./value-types.js";
 export interface ConfigInput {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly options?: unknown;
+  /** `process.platform`, for the default store path; `linux` rules when absent. */
+  readonly platform?: string;
+  /** The user's home folder (`os.homedir()`); `$HOME` or `%USERPROFILE%` when absent. */
+  readonly home?: string;
 }
 
 /**
@@ -81,7 +86,13 @@ function build(input: ConfigInput): ParsedConfig {
     shutdownTimeoutMs: r.first(OPTIONS.shutdownTimeoutMs).value,
     local: {
       enabled: r.first(OPTIONS.local).value || r.first(OPTIONS.protocol).value === "local",
-      path: r.first(OPTIONS.storePath).value || defaultStorePath(input.env),
+      path:
+        r.first(OPTIONS.storePath).value ||
+        storePathFor({
+          env: input.env,
+          platform: input.platform ?? "linux",
+          home: input.home ?? (input.env.HOME || input.env.USERPROFILE || "."),
+        }),
     },
     spool: {
       enabled: r.first(OPTIONS.spool).value,
@@ -171,10 +182,4 @@ function merge(layers: readonly StringMap[]): StringMap {
 function defaultSpoolDir(env: Readonly<Record<string, string | undefined>>): string {
   const state = env.XDG_STATE_HOME || `${env.HOME || env.USERPROFILE || "."}/.local/state`;
   return `${state}/opencode-otel/spool`;
-}
-
-/** `$XDG_DATA_HOME/opencode-otel/telemetry.db`, else `~/.local/share/opencode-otel/telemetry.db`. */
-function defaultStorePath(env: Readonly<Record<string, string | undefined>>): string {
-  const data = env.XDG_DATA_HOME || `${env.HOME || env.USERPROFILE || "."}/.local/share`;
-  return `${data}/opencode-otel/telemetry.db`;
 }
