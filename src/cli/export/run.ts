@@ -47,7 +47,8 @@ function readBatch(
 }
 
 export async function runExport(args: ParsedArgs, io: Io): Promise<number> {
-  const options = exportOptionsOf(args);
+  const options = exportOptionsOf(args, io.env);
+  if (options.warning) io.err(`opencode-otel export: warning: ${options.warning}\n`);
   const store = await openStore(stringValue(args, "db"), io.env, { create: false });
   const book = fileCursorBook(cursorFileOf(store.path));
   const destination = destinationKey(options.protocol, options.endpoint);

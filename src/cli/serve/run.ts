@@ -1,17 +1,30 @@
 import { type ParsedArgs, portValue, stringValue } from "../args.js";
 import { EXIT_OK, UsageError } from "../errors.js";
 import type { Io } from "../io.js";
+import { readSecret } from "../secret-input.js";
 import { openStore } from "../store.js";
 import { isLoopback } from "./host.js";
 import { startReceiver } from "./receiver.js";
+
+/** Where the serve token may come from; the variable and the file keep it out of `ps`. */
+const SERVE_TOKEN = { inline: "token", file: "token-file", env: "OPENCODE_OTEL_SERVE_TOKEN" };
 
 /** How often the status line is rewritten at most, so a busy receiver does not flood stderr. */
 const STATUS_INTERVAL_MS = 1000;
 
 export async function runServe(args: ParsedArgs, io: Io): Promise<number> {
   const host = stringValue(args, "host") ?? "127.0.0.1";
-  const token = stringValue(args, "token");
-  if (token === "") throw new UsageError("--token must not be empty");
+  const secret = readSecret(args, io.env, SERVE_TOKEN);
+  const token = secret?.value;
+  const insecure = args.values["insecure-no-auth"] === true;
+  if (!isLoopback(host) && token === undefined && !insecure) {
+    throw new UsageError(
+      `refusing to listen on ${host} without a token: anyone who can reach it could write to ` +
+        `the store. Put a token in a file and pass --token-file FILE (or set $${SERVE_TOKEN.env}), ` +
+        "or pass --insecure-no-auth if that is really what you want",
+    );
+  }
+  if (secret?.warning) io.err(`opencode-otel serve: warning: ${secret.warning}\n`);
   const httpPort = portValue(args, "port", 4318);
   const grpcPort = args.values["no-grpc"] ? undefined : portValue(args, "grpc-port", 4317);
   const store = await openStore(stringValue(args, "db"), io.env, { create: true });
@@ -31,10 +44,11 @@ export async function runServe(args: ParsedArgs, io: Io): Promise<number> {
     io.err(`opencode-otel serve: writing to ${store.path}\n`);
     io.err(`  OTLP/HTTP  ${receiver.httpUrl}  (/v1/traces, /v1/metrics, /v1/logs)\n`);
     if (receiver.grpcUrl) io.err(`  OTLP/gRPC  ${receiver.grpcUrl}\n`);
+    if (token !== undefined) io.err(`  requires a bearer token (from ${secret?.from})\n`);
     if (!isLoopback(host)) {
       io.err(
         `  warning: listening on ${host}, reachable from other machines` +
-          `${token ? "" : "; consider --token"}\n`,
+          `${token ? "" : ", WITHOUT authentication (--insecure-no-auth)"}\n`,
       );
     }
     io.err("Press Ctrl-C to stop.\n");
