@@ -43,11 +43,16 @@ export function describeStoreError(error: StoreError, path: string): CliError {
 export async function openStore(
   db: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
-  options: { create: boolean },
+  options: { create: boolean; checkpointPages?: number },
 ): Promise<Store> {
   const path = storePathOf(db, env);
   try {
-    return await Store.open(path, { mustExist: !options.create });
+    return await Store.open(path, {
+      mustExist: !options.create,
+      ...(options.checkpointPages !== undefined
+        ? { checkpointPages: options.checkpointPages }
+        : {}),
+    });
   } catch (error) {
     throw error instanceof StoreError ? describeStoreError(error, path) : error;
   }

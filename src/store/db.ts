@@ -26,8 +26,12 @@ export interface Database {
   exec(sql: string): void;
   /** `bigints`: integer columns come back as `bigint` (needed to read nanosecond times). */
   prepare(sql: string, options?: { bigints?: boolean }): Statement;
-  /** Runs `fn` in `BEGIN IMMEDIATE` (nested calls join the outer one); rolls back on throw. */
-  transaction<T>(fn: () => T): T;
+  /**
+   * Runs `fn` in `BEGIN IMMEDIATE` (nested calls join the outer one); rolls back on throw.
+   * `waitMs` replaces the busy timeout for taking the write lock: 0 fails at once with a
+   * `locked` StoreError when another process holds it, so a server can wait without blocking.
+   */
+  transaction<T>(fn: () => T, options?: { readonly waitMs?: number }): T;
   close(): void;
 }
 
@@ -145,12 +149,21 @@ function adapt(
     path,
     exec: (sql) => wrap(() => raw.exec(sql)),
     prepare: (sql, options) => guarded(wrap(() => prepare(sql, options?.bigints ?? false))),
-    transaction<T>(fn: () => T): T {
+    transaction<T>(fn: () => T, options?: { readonly waitMs?: number }): T {
       if (depth > 0) return fn();
       // IMMEDIATE takes the write lock up front (waiting up to busy_timeout): a deferred
       // transaction that reads and then writes can fail with SQLITE_BUSY without waiting when
       // another process committed in between.
-      wrap(() => raw.exec("BEGIN IMMEDIATE"));
+      const waitMs = options?.waitMs;
+      if (waitMs === undefined) wrap(() => raw.exec("BEGIN IMMEDIATE"));
+      else {
+        wrap(() => raw.exec(`PRAGMA busy_timeout=${Math.max(0, Math.floor(waitMs))}`));
+        try {
+          wrap(() => raw.exec("BEGIN IMMEDIATE"));
+        } finally {
+          raw.exec(`PRAGMA busy_timeout=${BUSY_TIMEOUT_MS}`);
+        }
+      }
       depth = 1;
       try {
         const result = fn();

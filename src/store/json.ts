@@ -8,6 +8,20 @@ export function toJson(value: unknown): string {
   return JSON.stringify(value, replacer) ?? "null";
 }
 
+/**
+ * `toJson` for attribute maps, without the replacer (which costs a call per key) unless needed:
+ * OpenTelemetry attribute values hold no bytes, and the receiver turns OTLP bytes into base64,
+ * so only a `bigint` can get in the way, and `JSON.stringify` throws on that rather than
+ * writing something wrong.
+ */
+export function attributesJson(value: Readonly<Record<string, unknown>>): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return toJson(value);
+  }
+}
+
 function replacer(_key: string, value: unknown): unknown {
   if (typeof value === "bigint")
     return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)

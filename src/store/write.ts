@@ -14,7 +14,7 @@ import {
   seriesKey,
   spanValues,
 } from "./row-values.js";
-import type { LogRow, MetricPointRow, SpanRow } from "./types.js";
+import type { LogRow, MetricPointRow, RowBatch, RowCounts, SpanRow } from "./types.js";
 
 /** Batched inserts: each call is one write transaction; resent rows are ignored by their keys. */
 export class Writer {
@@ -124,9 +124,24 @@ export class Writer {
     });
   }
 
-  private write<T>(fn: () => T): T {
+  /**
+   * Spans, log records and metric points in one transaction: a receiver writes everything that
+   * arrived meanwhile at once (one commit for many requests). `waitMs` as in `transaction`.
+   */
+  insertAll(batch: RowBatch, options?: { readonly waitMs?: number }): RowCounts {
+    return this.write(
+      () => ({
+        spans: this.insertSpans(batch.spans ?? []),
+        logs: this.insertLogs(batch.logs ?? []),
+        metricPoints: this.insertMetricPoints(batch.metricPoints ?? []),
+      }),
+      options,
+    );
+  }
+
+  private write<T>(fn: () => T, options?: { readonly waitMs?: number }): T {
     try {
-      return this.db.transaction(fn);
+      return this.db.transaction(fn, options);
     } catch (error) {
       // Ids interned inside the rolled-back transaction do not exist.
       this.names.reset();

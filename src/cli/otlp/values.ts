@@ -43,10 +43,23 @@ export function hexId(value: unknown): string {
 }
 
 /**
+ * Arrays and key-value lists nested deeper than this are refused: no real attribute comes close,
+ * and a request built to be deep (100,000 levels) must get a 400, not a stack overflow.
+ */
+export const MAX_VALUE_DEPTH = 64;
+
+/** A value that cannot be stored as sent: the request is answered 400 / INVALID_ARGUMENT. */
+export class InvalidValue extends Error {
+  override readonly name = "InvalidValue";
+}
+
+/**
  * An OTLP `AnyValue` as a JSON-safe value (the store keeps attributes as JSON text): int64
  * beyond 2^53 becomes a decimal string, bytes become base64.
  */
-export function anyValue(value: unknown): unknown {
+export function anyValue(value: unknown, depth = 0): unknown {
+  if (depth > MAX_VALUE_DEPTH)
+    throw new InvalidValue(`an attribute value is nested deeper than ${MAX_VALUE_DEPTH} levels`);
   const v = obj(value);
   if ("stringValue" in v) return str(v.stringValue);
   if ("boolValue" in v) return v.boolValue === true;
@@ -56,8 +69,9 @@ export function anyValue(value: unknown): unknown {
     return safe ? Number(big) : big.toString();
   }
   if ("doubleValue" in v) return num(v.doubleValue);
-  if ("arrayValue" in v) return list(obj(v.arrayValue).values).map(anyValue);
-  if ("kvlistValue" in v) return attributes(obj(v.kvlistValue).values);
+  if ("arrayValue" in v)
+    return list(obj(v.arrayValue).values).map((item) => anyValue(item, depth + 1));
+  if ("kvlistValue" in v) return attributes(obj(v.kvlistValue).values, depth + 1);
   if ("bytesValue" in v) {
     const bytes = v.bytesValue;
     return bytes instanceof Uint8Array ? Buffer.from(bytes).toString("base64") : str(bytes);
@@ -65,11 +79,11 @@ export function anyValue(value: unknown): unknown {
   return null;
 }
 
-export function attributes(keyValues: unknown): Record<string, unknown> {
+export function attributes(keyValues: unknown, depth = 0): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const keyValue of list(keyValues)) {
     const kv = obj(keyValue);
-    out[str(kv.key)] = anyValue(kv.value);
+    out[str(kv.key)] = anyValue(kv.value, depth);
   }
   return out;
 }

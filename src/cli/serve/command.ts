@@ -47,6 +47,19 @@ export const serveCommand: Command = {
         "The same with the token itself (visible in `ps`; prefer the file or the variable)",
     },
     {
+      name: "max-requests",
+      value: "N",
+      description:
+        "Requests handled at once; more get 429 (gRPC RESOURCE_EXHAUSTED) with retry-after",
+      default: "64",
+    },
+    {
+      name: "body-timeout",
+      value: "SECONDS",
+      description: "Time a client has to send a whole request body; slower ones get 408",
+      default: "30",
+    },
+    {
       name: "insecure-no-auth",
       description: "Allow a non-loopback --host without a token: anyone who can reach it can write",
     },
