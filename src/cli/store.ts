@@ -35,6 +35,11 @@ export function describeStoreError(error: StoreError, path: string): CliError {
       return new CliError(
         `the store at ${path} is damaged or not a telemetry store (${error.message})`,
       );
+    case "needs-upgrade":
+      return new CliError(
+        `cannot read the store at ${path} without write access: ${error.message}; run the ` +
+          "command once as a user who can write it",
+      );
     case "sqlite":
       return new CliError(`store error at ${path}: ${error.message}`);
   }
@@ -54,8 +59,24 @@ export async function openStore(
         : {}),
     });
   } catch (error) {
+    // Reading commands also work on a store this user may read but not write (another user's,
+    // a backup mounted read-only): open it read-only instead.
+    if (!options.create && error instanceof StoreError && readOnlyFailure(error)) {
+      try {
+        return await Store.open(path, { mustExist: true, readOnly: true });
+      } catch (second) {
+        throw second instanceof StoreError ? describeStoreError(second, path) : second;
+      }
+    }
     throw error instanceof StoreError ? describeStoreError(error, path) : error;
   }
+}
+
+/** SQLite's words for "this file (or its folder, for the WAL index) cannot be written". */
+function readOnlyFailure(error: StoreError): boolean {
+  return /readonly|read-only|unable to open database|permission denied|access permission/i.test(
+    error.message,
+  );
 }
 
 /** Runs a store call, turning a `StoreError` (a lock held too long, say) into a `CliError`. */

@@ -23,6 +23,8 @@ export type Driver = "bun:sqlite" | "node:sqlite";
 export interface Database {
   readonly driver: Driver;
   readonly path: string;
+  /** True when opened read-only (a store the user may read but not write). */
+  readonly readOnly: boolean;
   exec(sql: string): void;
   /** `bigints`: integer columns come back as `bigint` (needed to read nanosecond times). */
   prepare(sql: string, options?: { bigints?: boolean }): Statement;
@@ -40,6 +42,13 @@ export interface OpenOptions {
   readonly driver?: Driver;
   /** Fail instead of creating a missing file. */
   readonly mustExist?: boolean;
+  /**
+   * Open for reading only, without creating, migrating or changing the journal mode: for a
+   * store the user can read but not write. Where SQLite cannot read a WAL file read-only (the
+   * folder is not writable, so its `-shm` index cannot be made), it falls back to
+   * `immutable=1`, which reads the main file as it is.
+   */
+  readonly readOnly?: boolean;
 }
 
 // The subset of each binding used here, declared locally: `@types/node` 20 has no `node:sqlite`,
@@ -56,7 +65,11 @@ interface BunDatabase {
   close(): void;
 }
 interface BunSqlite {
-  Database: new (path: string, options: { create: boolean; readwrite: boolean }) => BunDatabase;
+  Database: new (
+    path: string,
+    options: { create: boolean; readwrite: boolean } | number,
+  ) => BunDatabase;
+  constants: { SQLITE_OPEN_READONLY: number; SQLITE_OPEN_URI: number };
 }
 interface NodeStatement {
   run(...params: SqlValue[]): { changes: number | bigint };
@@ -70,7 +83,10 @@ interface NodeDatabase {
   close(): void;
 }
 interface NodeSqlite {
-  DatabaseSync: new (path: string, options: { timeout: number }) => NodeDatabase;
+  DatabaseSync: new (
+    path: string | URL,
+    options: { timeout: number; readOnly?: boolean },
+  ) => NodeDatabase;
 }
 
 const BUSY_TIMEOUT_MS = 5000;
@@ -80,6 +96,7 @@ export async function openDatabase(path: string, options: OpenOptions = {}): Pro
   const driver = options.driver ?? (typeof Bun !== "undefined" ? "bun:sqlite" : "node:sqlite");
   if (options.mustExist && !existsSync(path))
     throw new StoreError("no-store", `no telemetry store at ${path}`);
+  if (options.readOnly) return openReadOnly(driver, path);
   const db = driver === "bun:sqlite" ? await openBun(path) : await openNode(path);
   try {
     // busy_timeout first, so that switching a fresh file to WAL waits for a concurrent opener.
@@ -92,6 +109,24 @@ export async function openDatabase(path: string, options: OpenOptions = {}): Pro
     throw storeError(error);
   }
   return db;
+}
+
+/** Read-only: as is (a live WAL included) when SQLite can, else `immutable=1` (see OpenOptions). */
+async function openReadOnly(driver: Driver, path: string): Promise<Database> {
+  let lastError: unknown;
+  for (const mode of [true, "immutable"] as const) {
+    const db = driver === "bun:sqlite" ? await openBun(path, mode) : await openNode(path, mode);
+    try {
+      db.exec(`PRAGMA busy_timeout=${BUSY_TIMEOUT_MS}`);
+      // Opening is lazy: the first read is what finds out whether the file can be read.
+      db.prepare("SELECT COUNT(*) AS n FROM sqlite_master").get();
+      return db;
+    } catch (error) {
+      db.close();
+      lastError = error;
+    }
+  }
+  throw storeError(lastError);
 }
 
 /** The module's shape is declared above, not checked: these are the runtime's own modules. */
@@ -107,10 +142,18 @@ async function importModule<T>(specifier: string): Promise<T> {
   }
 }
 
-async function openBun(path: string): Promise<Database> {
+/** `readOnly`: false for read-write; true for read-only; "immutable" for `immutable=1`. */
+async function openBun(path: string, readOnly: boolean | "immutable" = false): Promise<Database> {
   const sqlite = await importModule<BunSqlite>("bun:sqlite");
-  const raw = wrap(() => new sqlite.Database(path, { create: true, readwrite: true }));
-  return adapt("bun:sqlite", path, raw, (sql, bigints) => {
+  const { SQLITE_OPEN_READONLY, SQLITE_OPEN_URI } = sqlite.constants;
+  const raw = wrap(() =>
+    readOnly === false
+      ? new sqlite.Database(path, { create: true, readwrite: true })
+      : readOnly === "immutable"
+        ? new sqlite.Database(immutableUri(path), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI)
+        : new sqlite.Database(path, SQLITE_OPEN_READONLY),
+  );
+  return adapt("bun:sqlite", path, readOnly !== false, raw, (sql, bigints) => {
     const statement = raw.prepare(sql);
     statement.safeIntegers(bigints);
     return {
@@ -122,10 +165,17 @@ async function openBun(path: string): Promise<Database> {
   });
 }
 
-async function openNode(path: string): Promise<Database> {
+async function openNode(path: string, readOnly: boolean | "immutable" = false): Promise<Database> {
   const sqlite = await importModule<NodeSqlite>("node:sqlite");
-  const raw = wrap(() => new sqlite.DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS }));
-  return adapt("node:sqlite", path, raw, (sql, bigints) => {
+  const raw = wrap(() =>
+    readOnly === false
+      ? new sqlite.DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS })
+      : new sqlite.DatabaseSync(readOnly === "immutable" ? new URL(immutableUri(path)) : path, {
+          timeout: BUSY_TIMEOUT_MS,
+          readOnly: true,
+        }),
+  );
+  return adapt("node:sqlite", path, readOnly !== false, raw, (sql, bigints) => {
     const statement = raw.prepare(sql);
     // Without this node:sqlite throws on integers beyond 2^53 (nanosecond times).
     statement.setReadBigInts(bigints);
@@ -137,9 +187,19 @@ async function openNode(path: string): Promise<Database> {
   });
 }
 
+/** `file:` URI for SQLite with `immutable=1` (RFC 8089 path, SQLite's URI rules). */
+function immutableUri(path: string): string {
+  const absolute = path.replaceAll("\\", "/");
+  const encoded = encodeURI(absolute.startsWith("/") ? absolute : `/${absolute}`)
+    .replaceAll("?", "%3f")
+    .replaceAll("#", "%23");
+  return `file://${encoded}?immutable=1`;
+}
+
 function adapt(
   driver: Driver,
   path: string,
+  readOnly: boolean,
   raw: { exec(sql: string): void; close(): void },
   prepare: (sql: string, bigints: boolean) => Statement,
 ): Database {
@@ -147,6 +207,7 @@ function adapt(
   return {
     driver,
     path,
+    readOnly,
     exec: (sql) => wrap(() => raw.exec(sql)),
     prepare: (sql, options) => guarded(wrap(() => prepare(sql, options?.bigints ?? false))),
     transaction<T>(fn: () => T, options?: { readonly waitMs?: number }): T {

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { type Database, type Driver, openDatabase } from "./db.js";
+import { StoreError } from "./errors.js";
 import { defaultStorePath } from "./paths.js";
 import {
   pageLogs,
@@ -11,7 +12,7 @@ import {
   readTrace,
 } from "./read.js";
 import { buildReport } from "./report.js";
-import { migrate, schemaVersion } from "./schema.js";
+import { migrate, SCHEMA_VERSION, schemaVersion } from "./schema.js";
 import type {
   LogRow,
   MetricPointRow,
@@ -32,6 +33,11 @@ import { Writer } from "./write.js";
 export interface StoreOptions {
   /** Refuse to create a missing file (the CLI's `report` on a machine with no store yet). */
   readonly mustExist?: boolean;
+  /**
+   * Open for reading only (`report`, `export` on a store the user cannot write): no migration,
+   * and a store at an older schema is refused with a `needs-upgrade` error instead.
+   */
+  readonly readOnly?: boolean;
   /** Force a binding; by default `bun:sqlite` under Bun, `node:sqlite` under Node. */
   readonly driver?: Driver;
   /**
@@ -67,9 +73,13 @@ export class Store {
 
   /** Opens (or creates, with its folder) the store at `path`, migrating it to this version. */
   static async open(path = defaultStorePath(), options: StoreOptions = {}): Promise<Store> {
-    if (!options.mustExist) mkdirSync(dirname(path), { recursive: true });
+    if (!options.mustExist && !options.readOnly) mkdirSync(dirname(path), { recursive: true });
     const db = await openDatabase(path, options);
     try {
+      if (options.readOnly) {
+        checkReadable(db);
+        return new Store(db);
+      }
       if (options.checkpointPages !== undefined)
         db.exec(`PRAGMA wal_autocheckpoint=${Math.max(1, Math.floor(options.checkpointPages))}`);
       migrate(db);
@@ -78,6 +88,11 @@ export class Store {
       db.close();
       throw error;
     }
+  }
+
+  /** True when opened read-only: every insert fails. */
+  get readOnly(): boolean {
+    return this.db.readOnly;
   }
 
   get driver(): Driver {
@@ -192,4 +207,23 @@ export class Store {
   close(): void {
     this.db.close();
   }
+}
+
+/** A store read without write access must already be at this version's schema. */
+function checkReadable(db: Database): void {
+  const version = schemaVersion(db);
+  if (version === SCHEMA_VERSION) return;
+  if (version > SCHEMA_VERSION)
+    throw new StoreError(
+      "newer-schema",
+      `the telemetry store is at schema v${version}, newer than this opencode-otel understands ` +
+        `(v${SCHEMA_VERSION})`,
+    );
+  throw new StoreError(
+    "needs-upgrade",
+    version === 0
+      ? "the file is not a telemetry store (no schema)"
+      : `the store is at schema v${version} and needs an upgrade to v${SCHEMA_VERSION}, which ` +
+          "needs write access",
+  );
 }
