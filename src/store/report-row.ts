@@ -15,23 +15,41 @@ export interface Figures {
   lines?: Row | undefined;
 }
 
+/** One key's tool spans: how many, how many succeeded, their durations sorted. */
+export interface ToolFigures {
+  readonly tally: { readonly calls: number; readonly ok: number };
+  readonly durations: Float64Array;
+}
+
 /**
- * Every tool duration the rows saw, so that the total's percentiles need no second pass (a
- * sorted list is the same whatever order it was gathered in, unlike a float sum).
+ * Every tool span the rows saw, so that the total's counts and percentiles need no second pass
+ * (counts and a sorted list are the same whatever order they were gathered in, unlike a float
+ * sum).
  */
 export class DurationPool {
   private readonly lists: Float64Array[] = [];
+  private calls = 0;
+  private ok = 0;
   private complete = false;
 
-  /** The rows' lists, once every tool span in the range is among them. */
-  cover(lists: Iterable<Float64Array | undefined>): void {
+  /** The rows' figures, once every tool span in the range is among them. */
+  cover(figures: Iterable<ToolFigures>): void {
     this.complete = true;
-    for (const list of lists) if (list) this.lists.push(list);
+    for (const { tally, durations } of figures) {
+      this.lists.push(durations);
+      this.calls += tally.calls;
+      this.ok += tally.ok;
+    }
   }
 
-  /** All of them, sorted; undefined when the rows did not see every tool span. */
+  /** All durations, sorted; undefined when the rows did not see every tool span. */
   get all(): Float64Array | undefined {
     return this.complete ? merged(this.lists) : undefined;
+  }
+
+  /** Calls and successes of all of them; undefined when the rows did not see every one. */
+  get tally(): ToolFigures["tally"] | undefined {
+    return this.complete ? { calls: this.calls, ok: this.ok } : undefined;
   }
 }
 

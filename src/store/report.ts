@@ -11,7 +11,14 @@ import {
   TOOL,
   TURN,
 } from "./report-queries.js";
-import { DurationPool, type Figures, type NameGroup, reportRow, sorted } from "./report-row.js";
+import {
+  DurationPool,
+  type Figures,
+  type NameGroup,
+  reportRow,
+  sorted,
+  type ToolFigures,
+} from "./report-row.js";
 import type { Report, ReportQuery, ReportRow } from "./types.js";
 
 /**
@@ -40,10 +47,12 @@ export function buildReport(db: Database, query: ReportQuery): Report {
       ? timeRows(db, q, group, query, pool)
       : nameRows(db, q, group, pool);
   // Summed over the whole range rather than added up from the rows: float sums taken in another
-  // order differ in the last bits, and the total must be the same for every grouping.
+  // order differ in the last bits, and the total must be the same for every grouping. Tool
+  // figures are counts and a sorted list, the same in any order, so when the rows saw every tool
+  // span they are taken from the rows.
   const total = reportRow("total", {
     llm: q.sums("llm", LLM),
-    tool: q.sums("tool", TOOL),
+    tool: pool.tally ?? q.sums("tool", TOOL),
     turn: q.sums("turn", TURN),
     durations: pool.all ?? sorted(q.durations().map((row) => real(row.d))),
     lines: q.lines(),
@@ -60,18 +69,19 @@ function timeRows(
   pool: DurationPool,
 ): ReportRow[] {
   const rows: ReportRow[] = [];
-  const durations: Float64Array[] = [];
+  const durations: ToolFigures[] = [];
   for (const bucket of bucketsOf(db, query, group)) {
     const range = q.clip(bucket);
     if (!range) continue;
+    const tools = toolFigures(q.toolCalls(range));
     const figures: Figures = {
       llm: q.sums("llm", LLM, range),
-      tool: q.sums("tool", TOOL, range),
+      tool: tools.tally,
       turn: q.sums("turn", TURN, range),
-      durations: sorted(q.durations(range).map((row) => real(row.d))),
+      durations: tools.durations,
       lines: q.lines(range),
     };
-    if (figures.durations) durations.push(figures.durations);
+    durations.push(tools);
     const row = reportRow(bucket.key, figures);
     if (row.llmCalls + row.toolCalls + row.turns + row.linesAdded + row.linesRemoved > 0)
       rows.push(row);
@@ -95,20 +105,28 @@ function nameRows(db: Database, q: Queries, group: NameGroup, pool: DurationPool
   const distinct = group === "model" || group === "tool" ? DISTINCT : "";
   if (refs.llm)
     for (const row of q.grouped("llm", LLM + distinct, refs.llm)) figuresOf(row.k).llm = row;
-  if (refs.tool)
-    for (const row of q.grouped("tool", TOOL + distinct, refs.tool)) figuresOf(row.k).tool = row;
   if (refs.turn) for (const row of q.grouped("turn", TURN, refs.turn)) figuresOf(row.k).turn = row;
   if (refs.tool) {
-    const lists = new Map<number | null, number[]>();
-    for (const row of q.durations(undefined, refs.tool)) {
+    // One scan of the tool spans gives each key's calls, successes and durations.
+    const calls = new Map<number | null, Row[]>();
+    for (const row of q.toolCalls(undefined, refs.tool)) {
       const key = row.k === null ? null : int(row.k);
-      const list = lists.get(key);
-      if (list) list.push(real(row.d));
-      else lists.set(key, [real(row.d)]);
+      const list = calls.get(key);
+      if (list) list.push(row);
+      else calls.set(key, [row]);
     }
-    for (const [key, list] of lists) figuresOf(key).durations = sorted(list);
+    const tools: ToolFigures[] = [];
+    for (const [key, rows] of calls) {
+      const figures = toolFigures(rows);
+      tools.push(figures);
+      figuresOf(key).tool = figures.tally;
+      figuresOf(key).durations = figures.durations;
+    }
+    // Distinct turns and sessions per tool need SQL's DISTINCT.
+    if (distinct)
+      for (const row of q.grouped("tool", TOOL + distinct, refs.tool)) figuresOf(row.k).tool = row;
     // Grouped with the spans that lack the key (under null): every tool span is in a list.
-    pool.cover([...byRef.values()].map((figures) => figures.durations));
+    pool.cover(tools);
   }
 
   const names = nameValues(db, [...byRef.keys()]);
@@ -123,6 +141,17 @@ function nameRows(db: Database, q: Queries, group: NameGroup, pool: DurationPool
   return rows.sort(
     (a, b) => b.costUsd - a.costUsd || b.llmCalls - a.llmCalls || compare(a.key, b.key),
   );
+}
+
+/** Calls, successes and sorted durations of a list of tool spans (`Queries.toolCalls` rows). */
+function toolFigures(rows: readonly Row[]): ToolFigures {
+  const durations = new Float64Array(rows.length);
+  let ok = 0;
+  rows.forEach((row, i) => {
+    durations[i] = real(row.d);
+    ok += int(row.ok);
+  });
+  return { tally: { calls: rows.length, ok }, durations: durations.sort() };
 }
 
 function compare(a: string, b: string): number {

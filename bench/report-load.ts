@@ -1,0 +1,87 @@
+/**
+ * `opencode-otel report` on a year of heavy use (1,000,000 spans, `test/support/year-of-spans.ts`):
+ * wall time of the whole command, as a user runs it (the built CLI as its own process, under
+ * Bun, and under Node when provisioned), median of 5 runs after one warm-up. The store is built
+ * once into `.tmp/bench/year-<spans>.db` and reused.
+ *
+ *   npm run bench:report                    # 1,000,000 spans
+ *   npm run bench:report -- --spans 200000
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { Store } from "../src/store/store.js";
+import type { SpanRow } from "../src/store/types.js";
+import { yearOfSpans } from "../test/support/year-of-spans.js";
+import { median } from "./stats.js";
+
+const ROOT = resolve(import.meta.dir, "..");
+const argv = process.argv.slice(2);
+const spansIndex = argv.indexOf("--spans");
+const SPANS = spansIndex < 0 ? 1_000_000 : Number(argv[spansIndex + 1]);
+const RUNS = 5;
+const dir = join(ROOT, ".tmp/bench");
+const db = join(dir, `year-${SPANS}.db`);
+
+if (!existsSync(db)) {
+  mkdirSync(dir, { recursive: true });
+  const building = `${db}.building`;
+  rmSync(building, { force: true });
+  const store = await Store.open(building);
+  const started = performance.now();
+  let batch: SpanRow[] = [];
+  for (const span of yearOfSpans(SPANS)) {
+    batch.push(span);
+    if (batch.length === 20_000) {
+      store.insertSpans(batch);
+      batch = [];
+    }
+  }
+  store.insertSpans(batch);
+  store.close();
+  renameSync(building, db);
+  process.stderr.write(`built ${db} in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+}
+
+const runtimes: { name: string; command: string[] }[] = [
+  { name: "Bun", command: [join(ROOT, "node_modules/.bin/bun")] },
+];
+const nodeDir = join(ROOT, "node_modules/.tools/node-24/node_modules");
+if (existsSync(nodeDir)) {
+  const platform = readdirSync(nodeDir).find((name) => name.startsWith("node-"));
+  if (platform) runtimes.push({ name: "Node 24", command: [join(nodeDir, platform, "bin/node")] });
+}
+
+const COMMANDS: readonly (readonly string[])[] = [
+  ["report"],
+  ["report", "--by", "session"],
+  ["report", "--by", "model"],
+  ["report", "--by", "month"],
+  ["report", "--by", "day", "--since", "2025-06-01", "--until", "2025-07-01"],
+];
+
+function time(command: readonly string[]): number {
+  const started = performance.now();
+  const result = spawnSync(command[0] ?? "", command.slice(1), {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  if (result.status !== 0) throw new Error(`${command.join(" ")}: ${String(result.stderr)}`);
+  return performance.now() - started;
+}
+
+const size = (statSync(db).size / 1e6).toFixed(0);
+process.stdout.write(
+  `report on ${SPANS.toLocaleString("en-US")} spans (${size} MB): median of ${RUNS} runs, whole command\n\n`,
+);
+process.stdout.write(
+  `| command | ${runtimes.map((r) => r.name).join(" | ")} |\n|---|${runtimes.map(() => "---|").join("")}\n`,
+);
+for (const args of COMMANDS) {
+  const cells = runtimes.map(({ command }) => {
+    const full = [...command, join(ROOT, "dist/cli.js"), ...args, "--db", db];
+    time(full);
+    const runs = Array.from({ length: RUNS }, () => time(full));
+    return `${(median(runs) / 1000).toFixed(2)} s`;
+  });
+  process.stdout.write(`| \`${args.join(" ")}\` | ${cells.join(" | ")} |\n`);
+}
