@@ -1,6 +1,7 @@
 /**
- * OTLP request bodies → plain objects in OTLP/JSON's shape (lowerCamelCase keys, unset oneof
- * members absent), so one normaliser (`to-rows.ts`) reads protobuf and JSON alike.
+ * OTLP request bodies → objects in OTLP/JSON's shape (lowerCamelCase keys), so one normaliser
+ * (`to-rows.ts`) reads protobuf and JSON alike. Protobuf messages are handed over as protobufjs
+ * decodes them, without `toObject`'s copy: `values.ts` reads their `Long`s and `null` defaults.
  */
 import { messagesOf, type Signal } from "./protos.js";
 
@@ -8,8 +9,6 @@ import { messagesOf, type Signal } from "./protos.js";
 export class BadRequest extends Error {
   override readonly name = "BadRequest";
 }
-
-const TO_OBJECT = { longs: String, enums: Number, arrays: true, defaults: false };
 
 export function decodeProtobuf(signal: Signal, bytes: Uint8Array): unknown {
   checkTopLevel(signal, bytes);
@@ -20,7 +19,7 @@ export function decodeProtobuf(signal: Signal, bytes: Uint8Array): unknown {
     ? bytes
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   try {
-    return request.toObject(request.decode(buffer), TO_OBJECT);
+    return request.decode(buffer);
   } catch (error) {
     throw new BadRequest(`invalid protobuf ${signal} request: ${String(error)}`);
   }

@@ -1,7 +1,9 @@
 /**
- * Reading OTLP's loosely typed values. Protobuf (after `toObject`) and OTLP/JSON differ only in
- * what this file evens out: ids are bytes in protobuf and hex in JSON, int64 may be a string or a
- * number, and `bytesValue` is base64 in JSON.
+ * Reading OTLP's loosely typed values. Decoded protobuf messages (protobufjs's objects, read as
+ * they are: `toObject` would copy every one) and OTLP/JSON differ only in what this file evens
+ * out: ids are bytes in protobuf and hex in JSON, int64 is a `Long` in protobuf and a string or
+ * a number in JSON, `bytesValue` is base64 in JSON, and an unset field is `null` on a protobuf
+ * message (its prototype's default) but absent in JSON.
  */
 export type Obj = Readonly<Record<string, unknown>>;
 
@@ -18,15 +20,34 @@ export const obj = (value: unknown): Obj => (isObj(value) ? value : {});
 export const list = (value: unknown): readonly unknown[] => (Array.isArray(value) ? value : []);
 export const str = (value: unknown): string => (typeof value === "string" ? value : "");
 
+/** True when a field is set: present in JSON, not the prototype's `null` on a message. */
+export function has(o: Obj, key: string): boolean {
+  const value = o[key];
+  return value !== undefined && value !== null;
+}
+
+/** protobufjs's 64-bit integers: a `Long` (two 32-bit halves and a signedness flag). */
+function longValue(value: unknown): bigint | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  if (!("low" in value) || !("high" in value)) return undefined;
+  const { low, high } = value;
+  if (typeof low !== "number" || typeof high !== "number") return undefined;
+  const bits = (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);
+  return "unsigned" in value && value.unsigned === true ? bits : BigInt.asIntN(64, bits);
+}
+
 /** Doubles and int64s: JSON may spell them as strings ("NaN", "Infinity", "12"). */
 export function num(value: unknown): number {
   if (typeof value === "number") return value;
   if (typeof value === "string" && value !== "") return Number(value);
-  return 0;
+  const long = longValue(value);
+  return long === undefined ? 0 : Number(long);
 }
 
-/** int64/fixed64 timestamps: decimal strings from both decoders, plain numbers in some JSON. */
+/** int64/fixed64 timestamps: `Long`s from protobuf, strings or numbers from JSON. */
 export function int64(value: unknown): bigint {
+  const long = longValue(value);
+  if (long !== undefined) return long;
   try {
     if (typeof value === "string" && value !== "") return BigInt(value);
     if (typeof value === "number" && Number.isFinite(value)) return BigInt(Math.trunc(value));
@@ -61,18 +82,18 @@ export function anyValue(value: unknown, depth = 0): unknown {
   if (depth > MAX_VALUE_DEPTH)
     throw new InvalidValue(`an attribute value is nested deeper than ${MAX_VALUE_DEPTH} levels`);
   const v = obj(value);
-  if ("stringValue" in v) return str(v.stringValue);
-  if ("boolValue" in v) return v.boolValue === true;
-  if ("intValue" in v) {
+  if (has(v, "stringValue")) return str(v.stringValue);
+  if (has(v, "boolValue")) return v.boolValue === true;
+  if (has(v, "intValue")) {
     const big = int64(v.intValue);
     const safe = big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER);
     return safe ? Number(big) : big.toString();
   }
-  if ("doubleValue" in v) return num(v.doubleValue);
-  if ("arrayValue" in v)
+  if (has(v, "doubleValue")) return num(v.doubleValue);
+  if (has(v, "arrayValue"))
     return list(obj(v.arrayValue).values).map((item) => anyValue(item, depth + 1));
-  if ("kvlistValue" in v) return attributes(obj(v.kvlistValue).values, depth + 1);
-  if ("bytesValue" in v) {
+  if (has(v, "kvlistValue")) return attributes(obj(v.kvlistValue).values, depth + 1);
+  if (has(v, "bytesValue")) {
     const bytes = v.bytesValue;
     return bytes instanceof Uint8Array ? Buffer.from(bytes).toString("base64") : str(bytes);
   }

@@ -39,9 +39,9 @@ export const DEFAULT_LIMITS: ServeLimits = {
 
 /**
  * Memory a decoded request holds per byte of its protobuf or JSON body: protobufjs's message
- * objects, the plain objects `toObject` makes, and the store's rows with their JSON text.
- * Measured on the plugin's own spans (`bench/serve-batches.ts`): about 7 after a full GC, more
- * while the decoder's garbage is still live; 8 leaves room for that.
+ * objects and the store's rows with their JSON text. Measured on the plugin's own spans
+ * (`bench/serve-batches.ts`, 20,000 spans): about 6 after a full GC, more while the decoder's
+ * garbage is still live; 8 leaves room for that.
  */
 export const DECODE_FACTOR = 8;
 
