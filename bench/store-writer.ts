@@ -15,7 +15,7 @@ import { Collected } from "../test/support/in-memory.js";
 import { replay, TEST_ENV } from "../test/support/replay.js";
 
 const [path, durationArg, pauseArg] = process.argv.slice(2);
-const pauseMs = Number(pauseArg ?? 100);
+const pauseMs = Number(pauseArg ?? 1000);
 if (!path) throw new Error("usage: bun bench/store-writer.ts <store path> <duration ms>");
 const deadline = Date.now() + Number(durationArg ?? 10_000);
 const records = loadFixture("b2_multiturn_serve");

@@ -74,8 +74,15 @@ export function decodeJson(bytes: Uint8Array): unknown {
   return value;
 }
 
-/** An empty (fully accepted) export response, protobuf-encoded. */
+const emptyResponses = new Map<Signal, Uint8Array>();
+
+/** An empty (fully accepted) export response, protobuf-encoded (the same bytes every time). */
 export function emptyProtobufResponse(signal: Signal): Uint8Array {
-  const { response } = messagesOf(signal);
-  return response.encode(response.fromObject({})).finish();
+  let bytes = emptyResponses.get(signal);
+  if (!bytes) {
+    const { response } = messagesOf(signal);
+    bytes = response.encode(response.fromObject({})).finish();
+    emptyResponses.set(signal, bytes);
+  }
+  return bytes;
 }
