@@ -75,7 +75,7 @@ function startServe(db: string): Promise<{ child: ChildProcess; url: string }> {
   const prof = process.env.SERVE_CPU_PROF
     ? ["--cpu-prof", `--cpu-prof-dir=${process.env.SERVE_CPU_PROF}`]
     : [];
-  const child = spawn(BUN, [...prof, CLI, "serve", "--port", "0", "--no-grpc", "--db", db], {
+  const child = spawn(RUNTIME, [...prof, CLI, "serve", "--port", "0", "--no-grpc", "--db", db], {
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, OPENCODE_OTEL_SERVE_TOKEN: "" },
   });
