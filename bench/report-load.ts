@@ -9,6 +9,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { Store } from "../src/store/store.js";
 import type { SpanRow } from "../src/store/types.js";
@@ -81,7 +82,9 @@ for (const args of COMMANDS) {
     const full = [...command, join(ROOT, "dist/cli.js"), ...args, "--db", db];
     time(full);
     const runs = Array.from({ length: RUNS }, () => time(full));
-    return `${(median(runs) / 1000).toFixed(2)} s`;
+    const wall = median(runs.map((r) => r.wall)) / 1000;
+    const cpu = median(runs.map((r) => r.cpu)) / 1000;
+    return `${wall.toFixed(2)} s (${cpu.toFixed(2)} s)`;
   });
   process.stdout.write(`| \`${args.join(" ")}\` | ${cells.join(" | ")} |\n`);
 }

@@ -78,14 +78,15 @@ export class Queries {
   }
 
   /**
-   * Every tool span's duration and outcome (and key), in one scan: calls and successes are
-   * counted from the same rows that give the percentiles, instead of a second scan for them.
+   * Every tool span's duration and outcome (and key), in one scan, handed to `visit` row by row:
+   * calls and successes are counted from the same rows that give the percentiles, instead of a
+   * second scan for them.
    */
-  toolCalls(range = this.range, ref?: string): Row[] {
+  eachToolCall(visit: (row: Row) => void, range = this.range, ref?: string): void {
     const key = ref ? `s.${ref} AS k, ` : "";
-    return this.statement(
+    this.statement(
       `SELECT ${key}s.duration_ms AS d, s.tool_success = 1 AS ok FROM ${this.from("tool")}`,
-    ).all(...this.params(range));
+    ).each(visit, ...this.params(range));
   }
 
   /** Lines added and removed: points carry no model, agent or tool (those rows show 0). */

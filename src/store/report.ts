@@ -73,7 +73,9 @@ function timeRows(
   for (const bucket of bucketsOf(db, query, group)) {
     const range = q.clip(bucket);
     if (!range) continue;
-    const tools = toolFigures(q.toolCalls(range));
+    const tally = new ToolTally();
+    q.eachToolCall((row) => tally.add(row), range);
+    const tools = tally.figures();
     const figures: Figures = {
       llm: q.sums("llm", LLM, range),
       tool: tools.tally,
@@ -108,16 +110,23 @@ function nameRows(db: Database, q: Queries, group: NameGroup, pool: DurationPool
   if (refs.turn) for (const row of q.grouped("turn", TURN, refs.turn)) figuresOf(row.k).turn = row;
   if (refs.tool) {
     // One scan of the tool spans gives each key's calls, successes and durations.
-    const calls = new Map<number | null, Row[]>();
-    for (const row of q.toolCalls(undefined, refs.tool)) {
-      const key = row.k === null ? null : int(row.k);
-      const list = calls.get(key);
-      if (list) list.push(row);
-      else calls.set(key, [row]);
-    }
+    const tallies = new Map<number | null, ToolTally>();
+    q.eachToolCall(
+      (row) => {
+        const key = row.k === null ? null : int(row.k);
+        let tally = tallies.get(key);
+        if (!tally) {
+          tally = new ToolTally();
+          tallies.set(key, tally);
+        }
+        tally.add(row);
+      },
+      undefined,
+      refs.tool,
+    );
     const tools: ToolFigures[] = [];
-    for (const [key, rows] of calls) {
-      const figures = toolFigures(rows);
+    for (const [key, tally] of tallies) {
+      const figures = tally.figures();
       tools.push(figures);
       figuresOf(key).tool = figures.tally;
       figuresOf(key).durations = figures.durations;
@@ -143,15 +152,22 @@ function nameRows(db: Database, q: Queries, group: NameGroup, pool: DurationPool
   );
 }
 
-/** Calls, successes and sorted durations of a list of tool spans (`Queries.toolCalls` rows). */
-function toolFigures(rows: readonly Row[]): ToolFigures {
-  const durations = new Float64Array(rows.length);
-  let ok = 0;
-  rows.forEach((row, i) => {
-    durations[i] = real(row.d);
-    ok += int(row.ok);
-  });
-  return { tally: { calls: rows.length, ok }, durations: durations.sort() };
+/** Calls, successes and durations of tool spans, gathered one row at a time. */
+class ToolTally {
+  private readonly durations: number[] = [];
+  private ok = 0;
+
+  add(row: Row): void {
+    this.durations.push(real(row.d));
+    this.ok += int(row.ok);
+  }
+
+  figures(): ToolFigures {
+    return {
+      tally: { calls: this.durations.length, ok: this.ok },
+      durations: Float64Array.from(this.durations).sort(),
+    };
+  }
 }
 
 function compare(a: string, b: string): number {
