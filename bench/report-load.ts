@@ -61,18 +61,23 @@ const COMMANDS: readonly (readonly string[])[] = [
   ["report", "--by", "day", "--since", "2025-06-01", "--until", "2025-07-01"],
 ];
 
-function time(command: readonly string[]): number {
+/** Wall time and CPU time (user + system, from GNU time) of one run of the command. */
+function time(command: readonly string[]): { wall: number; cpu: number } {
   const started = performance.now();
-  const result = spawnSync(command[0] ?? "", command.slice(1), {
+  const result = spawnSync("/usr/bin/time", ["-f", "cpu %U %S", ...command], {
     stdio: ["ignore", "ignore", "pipe"],
   });
-  if (result.status !== 0) throw new Error(`${command.join(" ")}: ${String(result.stderr)}`);
-  return performance.now() - started;
+  const wall = performance.now() - started;
+  const stderr = String(result.stderr);
+  if (result.status !== 0) throw new Error(`${command.join(" ")}: ${stderr}`);
+  const [, user = "NaN", system = "NaN"] = /cpu ([\d.]+) ([\d.]+)/.exec(stderr) ?? [];
+  return { wall, cpu: (Number(user) + Number(system)) * 1000 };
 }
 
 const size = (statSync(db).size / 1e6).toFixed(0);
 process.stdout.write(
-  `report on ${SPANS.toLocaleString("en-US")} spans (${size} MB): median of ${RUNS} runs, whole command\n\n`,
+  `report on ${SPANS.toLocaleString("en-US")} spans (${size} MB): median of ${RUNS} runs of the ` +
+    `whole command, wall time (CPU time); load average ${loadavg()[0]?.toFixed(1)}\n\n`,
 );
 process.stdout.write(
   `| command | ${runtimes.map((r) => r.name).join(" | ")} |\n|---|${runtimes.map(() => "---|").join("")}\n`,
