@@ -1,6 +1,6 @@
 import { type Bucket, type TimeGroup, timeBuckets } from "./buckets.js";
 import type { Database, Row, SqlValue, Statement } from "./db.js";
-import { int, text } from "./read-row.js";
+import { int, real, text } from "./read-row.js";
 import type { ReportQuery } from "./types.js";
 
 /** The SQL behind reports: aggregates over one partial covering index per kind of span. */
@@ -78,15 +78,22 @@ export class Queries {
   }
 
   /**
-   * Every tool span's duration and outcome (and key), in one scan, handed to `visit` row by row:
-   * calls and successes are counted from the same rows that give the percentiles, instead of a
-   * second scan for them.
+   * Every tool span's duration, outcome and key (null without `ref`), in one scan, handed to
+   * `visit` row by row: calls and successes are counted from the same rows that give the
+   * percentiles, instead of a second scan for them.
    */
-  eachToolCall(visit: (row: Row) => void, range = this.range, ref?: string): void {
-    const key = ref ? `s.${ref} AS k, ` : "";
+  eachToolCall(
+    visit: (duration: number, ok: boolean, key: number | null) => void,
+    range = this.range,
+    ref?: string,
+  ): void {
+    const key = ref ? `s.${ref}` : "NULL";
     this.statement(
-      `SELECT ${key}s.duration_ms AS d, s.tool_success = 1 AS ok FROM ${this.from("tool")}`,
-    ).each(visit, ...this.params(range));
+      `SELECT s.duration_ms, s.tool_success = 1, ${key} FROM ${this.from("tool")}`,
+    ).eachValues(
+      ([d, ok, k]) => visit(real(d), ok === 1 || ok === 1n, k === null ? null : int(k)),
+      ...this.params(range),
+    );
   }
 
   /** Lines added and removed: points carry no model, agent or tool (those rows show 0). */

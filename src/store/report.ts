@@ -74,7 +74,7 @@ function timeRows(
     const range = q.clip(bucket);
     if (!range) continue;
     const tally = new ToolTally();
-    q.eachToolCall((row) => tally.add(row), range);
+    q.eachToolCall((duration, ok) => tally.add(duration, ok), range);
     const tools = tally.figures();
     const figures: Figures = {
       llm: q.sums("llm", LLM, range),
@@ -112,14 +112,13 @@ function nameRows(db: Database, q: Queries, group: NameGroup, pool: DurationPool
     // One scan of the tool spans gives each key's calls, successes and durations.
     const tallies = new Map<number | null, ToolTally>();
     q.eachToolCall(
-      (row) => {
-        const key = row.k === null ? null : int(row.k);
+      (duration, ok, key) => {
         let tally = tallies.get(key);
         if (!tally) {
           tally = new ToolTally();
           tallies.set(key, tally);
         }
-        tally.add(row);
+        tally.add(duration, ok);
       },
       undefined,
       refs.tool,
@@ -157,9 +156,9 @@ class ToolTally {
   private readonly durations: number[] = [];
   private ok = 0;
 
-  add(row: Row): void {
-    this.durations.push(real(row.d));
-    this.ok += int(row.ok);
+  add(duration: number, ok: boolean): void {
+    this.durations.push(duration);
+    if (ok) this.ok += 1;
   }
 
   figures(): ToolFigures {
