@@ -227,7 +227,7 @@ const floors: Record<string, number> = {
   [shared.figures.scenario]: 5_000,
 };
 process.stdout.write(
-  "| scenario | spans/s | p50 | p99 | max | refused (retried) |\n|---|---|---|---|---|---|\n",
+  "| scenario | spans/s | spans per serve CPU-second | p50 | p99 | max | refused (retried) | load average |\n|---|---|---|---|---|---|---|---|\n",
 );
 for (const f of results) {
   const refusedText =

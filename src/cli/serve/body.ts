@@ -8,18 +8,7 @@
 import type { IncomingMessage } from "node:http";
 import { createGunzip, createInflate, type Gunzip, type Inflate } from "node:zlib";
 import type { Reservation, ServeLimits } from "./limits.js";
-
-/** A request refused with an HTTP status (and, for gRPC's sake, a reason in words). */
-export class Refusal extends Error {
-  constructor(
-    readonly status: 400 | 408 | 413 | 415 | 429 | 500 | 503,
-    message: string,
-    readonly retryAfterSeconds?: number,
-  ) {
-    super(message);
-    this.name = "Refusal";
-  }
-}
+import { busy, Refusal } from "./refusal.js";
 
 const MIB = 1024 * 1024;
 /** Below this many decompressed bytes the ratio is not checked: tiny bodies compress well. */
@@ -145,12 +134,4 @@ export function readBody(req: IncomingMessage, options: BodyOptions): Promise<Bu
 
 function tooLarge(limit: number, what: string): Refusal {
   return new Refusal(413, `the ${what} is larger than ${Math.round(limit / MIB)} MiB`);
-}
-
-export function busy(limits: ServeLimits): Refusal {
-  return new Refusal(
-    429,
-    "the receiver is at its memory or concurrency limit; retry later",
-    limits.retryAfterSeconds,
-  );
 }

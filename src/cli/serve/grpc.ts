@@ -9,11 +9,10 @@ import type {
 import { emptyProtobufResponse } from "../otlp/decode.js";
 import { grpcExportPath, type Signal } from "../otlp/protos.js";
 import { authorized } from "./auth.js";
-import { busy, type Refusal } from "./body.js";
 import type { ReceiverContext } from "./context.js";
-import { GRPC_CODE, refusalOf } from "./http.js";
 import { rowsOf } from "./ingest.js";
 import { DECODE_FACTOR, Reservation } from "./limits.js";
+import { busy, GRPC_CODE, type Refusal, refusalOf } from "./refusal.js";
 
 const UNAUTHENTICATED = 16;
 

@@ -3,11 +3,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { emptyProtobufResponse } from "../otlp/decode.js";
 import type { Signal } from "../otlp/protos.js";
 import { authorized } from "./auth.js";
-import { busy, Refusal, readBody } from "./body.js";
+import { readBody } from "./body.js";
 import type { ReceiverContext } from "./context.js";
 import { type Encoding, rowsOf } from "./ingest.js";
 import { DECODE_FACTOR, Reservation } from "./limits.js";
-import { WriteError } from "./write-queue.js";
+import { busy, GRPC_CODE, Refusal, refusalOf } from "./refusal.js";
 
 const SIGNALS: readonly Signal[] = ["traces", "metrics", "logs"];
 
@@ -54,26 +54,6 @@ export async function handleHttp(ctx: ReceiverContext, req: IncomingMessage, res
   }
 }
 
-/** Maps a failure to the answer that tells the sender what to do next. */
-export function refusalOf(error: unknown): Refusal {
-  if (error instanceof Refusal) return error;
-  if (error instanceof WriteError) {
-    const { failure } = error;
-    switch (failure.kind) {
-      case "busy":
-        // Retryable: the sender keeps the batch and tries again.
-        return new Refusal(503, failure.message, 1);
-      case "invalid":
-        return new Refusal(400, `the rows could not be stored: ${failure.message}`);
-      case "broken":
-        // Not retryable (OTLP retries 429, 502, 503 and 504 only): a damaged or read-only
-        // store will not take the batch later either.
-        return new Refusal(500, `the store cannot take writes: ${failure.message}`);
-    }
-  }
-  return new Refusal(500, `unexpected error: ${String(error)}`);
-}
-
 /**
  * The OTLP answer to a refused request: the status, `retry-after` when trying again later can
  * work, and a `google.rpc.Status` body in the request's encoding (OTLP/HTTP's error format).
@@ -95,17 +75,6 @@ function refuse(res: ServerResponse, encoding: Encoding, refusal: Refusal): void
       : statusProtobuf(code, refusal.message),
   );
 }
-
-/** The gRPC code that matches each HTTP status (also used by the gRPC front end). */
-export const GRPC_CODE: Readonly<Record<Refusal["status"], number>> = {
-  400: 3, // INVALID_ARGUMENT
-  408: 4, // DEADLINE_EXCEEDED
-  413: 8, // RESOURCE_EXHAUSTED
-  415: 3,
-  429: 8,
-  500: 13, // INTERNAL
-  503: 14, // UNAVAILABLE
-};
 
 /** `google.rpc.Status { int32 code = 1; string message = 2; }`, encoded by hand: two fields. */
 function statusProtobuf(code: number, message: string): Buffer {

@@ -7,7 +7,7 @@ import { BadRequest, decodeJson, decodeProtobuf } from "../otlp/decode.js";
 import type { Signal } from "../otlp/protos.js";
 import { logRows, metricPointRows, spanRows } from "../otlp/to-rows.js";
 import { InvalidValue } from "../otlp/values.js";
-import { Refusal } from "./body.js";
+import { Refusal } from "./refusal.js";
 
 /** Rows written so far, per signal, for the receiver's status line and tests. */
 export type IngestCounts = Record<Signal, number>;
