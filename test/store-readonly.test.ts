@@ -8,6 +8,7 @@ import { spawn, spawnSync } from "node:child_process";
 import {
   chmodSync,
   chownSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -16,7 +17,6 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Store } from "../src/store/index.js";
 import { startOtlpReceiver } from "./support/otlp-receiver.js";
 import { BUN, CLI } from "./support/serve-process.js";
 
@@ -27,32 +27,46 @@ const db = join(dir, "telemetry.db");
 const home = join(dir, "home");
 const T0 = 1_750_000_000_000_000_000n;
 
-beforeAll(async () => {
-  const store = await Store.open(db);
-  store.insertSpans(
-    Array.from({ length: 30 }, (_, i) => ({
-      traceId: "ab".repeat(16),
-      spanId: (i + 1).toString(16).padStart(16, "0"),
-      parentSpanId: "",
-      name: "opencode.llm",
-      kind: 3,
-      startNs: T0 + BigInt(i) * 1_000_000_000n,
-      endNs: T0 + BigInt(i) * 1_000_000_000n + 500_000_000n,
-      statusCode: 0,
-      statusMessage: "",
-      serviceName: "opencode",
-      attributes: {
-        "openinference.span.kind": "LLM",
-        "session.id": "ses_readonly",
-        "gen_ai.request.model": "m1",
-        "gen_ai.usage.input_tokens": 100,
-        "llm.cost.total": 0.5,
-      },
-      resource: { "service.name": "opencode" },
-      events: [],
-    })),
+const ROWS = Array.from({ length: 30 }, (_, i) => ({
+  traceId: "ab".repeat(16),
+  spanId: (i + 1).toString(16).padStart(16, "0"),
+  parentSpanId: "",
+  name: "opencode.llm",
+  kind: 3,
+  startNs: String(T0 + BigInt(i) * 1_000_000_000n),
+  endNs: String(T0 + BigInt(i) * 1_000_000_000n + 500_000_000n),
+  statusCode: 0,
+  statusMessage: "",
+  serviceName: "opencode",
+  attributes: {
+    "openinference.span.kind": "LLM",
+    "session.id": "ses_readonly",
+    "gen_ai.request.model": "m1",
+    "gen_ai.usage.input_tokens": 100,
+    "llm.cost.total": 0.5,
+  },
+  resource: { "service.name": "opencode" },
+  events: [],
+}));
+
+beforeAll(() => {
+  // Written by another process that has ended, as a store left by opencode is: its WAL is
+  // checkpointed and removed, so a reader without write access cannot lean on a `-shm` left
+  // behind by a writer still running.
+  const writer = spawnSync(
+    BUN,
+    [
+      "-e",
+      `const { Store } = await import(${JSON.stringify(join(import.meta.dir, "../src/store/store.ts"))});
+       const rows = ${JSON.stringify(ROWS)}.map((r) => ({ ...r, startNs: BigInt(r.startNs), endNs: BigInt(r.endNs) }));
+       const store = await Store.open(${JSON.stringify(db)});
+       store.insertSpans(rows);
+       store.close();`,
+    ],
+    { encoding: "utf8", timeout: 60_000 },
   );
-  store.close();
+  expect(writer.stderr).toBe("");
+  expect(existsSync(`${db}-wal`) || existsSync(`${db}-shm`)).toBe(false);
   mkdirSync(home);
   if (root) {
     chmodSync(dir, 0o755);
