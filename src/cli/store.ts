@@ -33,7 +33,8 @@ export function describeStoreError(error: StoreError, path: string): CliError {
       return new CliError(`${error.message}; upgrade opencode-otel to read ${path}`);
     case "corrupt":
       return new CliError(
-        `the store at ${path} is damaged or not a telemetry store (${error.message})`,
+        `the store at ${path} is damaged or not a telemetry store (${error.message}); ` +
+          "move it aside (or restore a backup): a new store is created in its place",
       );
     case "needs-upgrade":
       return new CliError(

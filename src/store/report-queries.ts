@@ -1,4 +1,5 @@
 import { type Bucket, type TimeGroup, timeBuckets } from "./buckets.js";
+import { PLUGIN_SCOPE } from "./columns.js";
 import type { Database, Row, SqlValue, Statement } from "./db.js";
 import { int, real, text } from "./read-row.js";
 import type { ReportQuery } from "./types.js";
@@ -21,8 +22,27 @@ export const DISTINCT =
   ", COUNT(DISTINCT s.parent_span_id) AS turns, COUNT(DISTINCT s.session_ref) AS sessions";
 
 const LINE_TYPE = "json_extract(m.attributes, '$.type')";
-const LINES = `TOTAL(CASE WHEN ${LINE_TYPE} = 'added' THEN m.value_delta END) AS added,
+const POINT_LINES = `TOTAL(CASE WHEN ${LINE_TYPE} = 'added' THEN m.value_delta END) AS added,
   TOTAL(CASE WHEN ${LINE_TYPE} = 'removed' THEN m.value_delta END) AS removed`;
+const CHANGES = `TOTAL(l.added) AS added, TOTAL(l.removed) AS removed,
+  TOTAL(l.commits) AS commits, TOTAL(l.pull_requests) AS pull_requests`;
+
+/** Lines added and removed, commits and pull requests. */
+export interface Changes {
+  readonly added: number;
+  readonly removed: number;
+  readonly commits: number;
+  readonly pullRequests: number;
+}
+
+function changesOf(row: Row | undefined): Changes {
+  return {
+    added: real(row?.added),
+    removed: real(row?.removed),
+    commits: real(row?.commits),
+    pullRequests: real(row?.pull_requests),
+  };
+}
 
 export interface Range {
   readonly from: bigint;
@@ -96,18 +116,56 @@ export class Queries {
     );
   }
 
-  /** Lines added and removed: points carry no model, agent or tool (those rows show 0). */
-  lines(range = this.range): Row | undefined {
-    return this.statement(`SELECT ${LINES} FROM ${this.points()}`).get(...this.params(range));
+  /**
+   * Lines, commits and pull requests: the plugin's change events, plus the
+   * `lines_of_code.count` points of other OTLP sources (the plugin's own points carry the same
+   * lines as its events).
+   */
+  changes(range = this.range): Changes {
+    const events = changesOf(
+      this.statement(`SELECT ${CHANGES} FROM ${this.changeEvents()}`).get(...this.params(range)),
+    );
+    const points = this.statement(`SELECT ${POINT_LINES} FROM ${this.points()}`).get(
+      ...this.params(range),
+    );
+    return {
+      ...events,
+      added: events.added + real(points?.added),
+      removed: events.removed + real(points?.removed),
+    };
   }
 
-  /** Per session, when points carry `session.id` (only with `includeSessionId`). */
-  linesBySession(): Map<string, Row> {
+  /** Changes per session, model, agent or tool (`ref`): the events name all four. */
+  changesGrouped(ref: string): Map<number | null, Changes> {
     const rows = this.statement(
-      `SELECT m.session_id AS key, ${LINES} FROM ${this.points()}
+      `SELECT l.${ref} AS k, ${CHANGES} FROM ${this.changeEvents()} GROUP BY l.${ref}`,
+    ).all(...this.params(this.range));
+    return new Map(rows.map((row) => [row.k === null ? null : int(row.k), changesOf(row)]));
+  }
+
+  /** Other sources' lines per session, when their points carry `session.id`. */
+  pointLinesBySession(): Map<string, Changes> {
+    const rows = this.statement(
+      `SELECT m.session_id AS key, ${POINT_LINES} FROM ${this.points()}
        AND m.session_id IS NOT NULL GROUP BY m.session_id`,
     ).all(...this.params(this.range));
-    return new Map(rows.map((row) => [text(row.key), row]));
+    return new Map(rows.map((row) => [text(row.key), changesOf(row)]));
+  }
+
+  /** The latest title of each session in `refs` (the local store keeps opencode's titles). */
+  titles(refs: readonly number[]): Map<number, string> {
+    if (refs.length === 0) return new Map();
+    const rows = this.db
+      .prepare(
+        `SELECT s.session_ref AS k, json_extract(s.attributes, '$."session.title"') AS title
+         FROM spans s INDEXED BY spans_session
+         WHERE s.session_ref IN (SELECT value FROM json_each(?)) AND s.category = 'session'
+         ORDER BY s.end_ns`,
+      )
+      .all(JSON.stringify(refs));
+    const titles = new Map<number, string>();
+    for (const row of rows) if (typeof row.title === "string") titles.set(int(row.k), row.title);
+    return titles;
   }
 
   private from(kind: Kind): string {
@@ -120,7 +178,15 @@ export class Queries {
     const project = this.project ? "AND instr(m.project, ?) > 0" : "";
     return `metric_points m INDEXED BY metric_points_time
       WHERE m.time_ns >= ? AND m.time_ns < ? ${project}
-        AND m.name GLOB '*lines_of_code.count'`;
+        AND m.name GLOB '*lines_of_code.count' AND m.scope_name != '${PLUGIN_SCOPE}'`;
+  }
+
+  private changeEvents(): string {
+    const project = this.project
+      ? "AND l.project_ref IN (SELECT id FROM names WHERE instr(value, ?) > 0)"
+      : "";
+    return `code_changes l INDEXED BY code_changes_time
+      WHERE l.time_ns >= ? AND l.time_ns < ? ${project}`;
   }
 
   private params(range: Range): SqlValue[] {
@@ -150,7 +216,9 @@ export function bucketsOf(db: Database, query: ReportQuery, group: TimeGroup): B
         `SELECT MIN(lo) / 1000000 AS lo, MAX(hi) / 1000000 + 1 AS hi FROM (
            SELECT (SELECT MIN(start_ns) FROM spans) AS lo, (SELECT MAX(start_ns) FROM spans) AS hi
            UNION ALL
-           SELECT (SELECT MIN(time_ns) FROM metric_points), (SELECT MAX(time_ns) FROM metric_points))`,
+           SELECT (SELECT MIN(time_ns) FROM metric_points), (SELECT MAX(time_ns) FROM metric_points)
+           UNION ALL
+           SELECT (SELECT MIN(time_ns) FROM code_changes), (SELECT MAX(time_ns) FROM code_changes))`,
       )
       .get();
     if (bounds?.lo === null || bounds?.lo === undefined) return [];

@@ -88,7 +88,11 @@ export interface ReportQuery {
 export interface ReportRow {
   /** `YYYY-MM-DD` (a day, or a week's Monday), `YYYY-MM`, or the name; "(unknown)" if none. */
   readonly key: string;
+  /** Per session: its title, when the store has one (opencode's, kept by the local store). */
+  readonly title?: string;
   readonly costUsd: number;
+  /** input + output + reasoning + cache read + cache write (ccusage's and opencode's total). */
+  readonly totalTokens: number;
   /** Prompt tokens that were neither read from nor written to the cache. */
   readonly inputTokens: number;
   readonly outputTokens: number;
@@ -112,11 +116,15 @@ export interface ReportRow {
   readonly toolP50Ms: number;
   readonly toolP95Ms: number;
   /**
-   * Increases of the `*lines_of_code.count` metric (type added / removed). Its points carry no
-   * model, agent or tool, and a session id only with `includeSessionId`: 0 in those rows.
+   * Lines added and removed: the plugin's `lines_changed` events (each names its session,
+   * model, agent and tool), plus the `*lines_of_code.count` increases of other OTLP sources
+   * (which count per session only when their points carry `session.id`).
    */
   readonly linesAdded: number;
   readonly linesRemoved: number;
+  /** `commit` and `pull_request` events: commits made, pull (merge) requests opened. */
+  readonly commits: number;
+  readonly pullRequests: number;
 }
 
 export interface Report {
