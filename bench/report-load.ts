@@ -1,8 +1,9 @@
 /**
- * `opencode-otel report` on a year of heavy use (1,000,000 spans, `test/support/year-of-spans.ts`):
+ * `opencode-otel report` on a year of heavy use (1,000,000 spans and their lines, commits and pull
+ * request events, `test/support/year-of-spans.ts`):
  * wall time of the whole command, as a user runs it (the built CLI as its own process, under
  * Bun, and under Node when provisioned), median of 5 runs after one warm-up. The store is built
- * once into `.tmp/bench/year-<spans>.db` and reused.
+ * once into `.tmp/bench/use-<spans>.db` and reused.
  *
  *   npm run bench:report                    # 1,000,000 spans
  *   npm run bench:report -- --spans 200000
@@ -12,8 +13,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { Store } from "../src/store/store.js";
-import type { SpanRow } from "../src/store/types.js";
-import { yearOfSpans } from "../test/support/year-of-spans.js";
+import { writeYearOfUse } from "../test/support/year-of-spans.js";
 import { median } from "./stats.js";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -22,7 +22,7 @@ const spansIndex = argv.indexOf("--spans");
 const SPANS = spansIndex < 0 ? 1_000_000 : Number(argv[spansIndex + 1]);
 const RUNS = 5;
 const dir = join(ROOT, ".tmp/bench");
-const db = join(dir, `year-${SPANS}.db`);
+const db = join(dir, `use-${SPANS}.db`);
 
 if (!existsSync(db)) {
   mkdirSync(dir, { recursive: true });
@@ -30,18 +30,15 @@ if (!existsSync(db)) {
   rmSync(building, { force: true });
   const store = await Store.open(building);
   const started = performance.now();
-  let batch: SpanRow[] = [];
-  for (const span of yearOfSpans(SPANS)) {
-    batch.push(span);
-    if (batch.length === 20_000) {
-      store.insertSpans(batch);
-      batch = [];
-    }
-  }
-  store.insertSpans(batch);
+  writeYearOfUse(store, SPANS);
   store.close();
+  // A log left beside an older store of that name would be replayed into this one.
+  for (const stale of [`${db}-wal`, `${db}-shm`]) rmSync(stale, { force: true });
   renameSync(building, db);
   process.stderr.write(`built ${db} in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+} else {
+  // A store built by an older version is migrated here, not in the first timed run.
+  (await Store.open(db)).close();
 }
 
 const runtimes: { name: string; command: string[] }[] = [

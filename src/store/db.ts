@@ -40,6 +40,11 @@ export interface Database {
    * `locked` StoreError when another process holds it, so a server can wait without blocking.
    */
   transaction<T>(fn: () => T, options?: { readonly waitMs?: number }): T;
+  /**
+   * Runs `fn` in one read transaction (inside a transaction: in that one), so that every query
+   * it makes sees the same snapshot of the file while other processes write.
+   */
+  read<T>(fn: () => T): T;
   close(): void;
 }
 
@@ -228,6 +233,7 @@ function adapt(
   prepare: (sql: string, bigints: boolean) => Statement,
 ): Database {
   let depth = 0;
+  let reading = false;
   return {
     driver,
     path,
@@ -263,6 +269,21 @@ function adapt(
         throw error;
       } finally {
         depth = 0;
+      }
+    },
+    read<T>(fn: () => T): T {
+      if (depth > 0 || reading) return fn();
+      wrap(() => raw.exec("BEGIN"));
+      reading = true;
+      try {
+        return fn();
+      } finally {
+        reading = false;
+        try {
+          raw.exec("COMMIT");
+        } catch {
+          // Nothing was written: a read transaction has nothing to lose.
+        }
       }
     },
     close: () => raw.close(),

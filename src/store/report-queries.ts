@@ -2,6 +2,7 @@ import { type Bucket, type TimeGroup, timeBuckets } from "./buckets.js";
 import { PLUGIN_SCOPE } from "./columns.js";
 import type { Database, Row, SqlValue, Statement } from "./db.js";
 import { int, real, text } from "./read-row.js";
+import type { ToolFigures } from "./report-row.js";
 import type { ReportQuery } from "./types.js";
 
 /** The SQL behind reports: aggregates over one partial covering index per kind of span. */
@@ -41,6 +42,17 @@ function changesOf(row: Row | undefined): Changes {
     removed: real(row?.removed),
     commits: real(row?.commits),
     pullRequests: real(row?.pull_requests),
+  };
+}
+
+/** The sum of two sets of changes; either may be missing. */
+export function addChanges(a: Changes | undefined, b: Changes | undefined): Changes | undefined {
+  if (!a || !b) return a ?? b;
+  return {
+    added: a.added + b.added,
+    removed: a.removed + b.removed,
+    commits: a.commits + b.commits,
+    pullRequests: a.pullRequests + b.pullRequests,
   };
 }
 
@@ -85,9 +97,88 @@ export class Queries {
   }
 
   grouped(kind: Kind, select: string, ref: string): Row[] {
+    const bySession = ref === "session_ref" && this.sessionLed();
     return this.statement(
-      `SELECT s.${ref} AS k, ${select} FROM ${this.from(kind)} GROUP BY s.${ref}`,
+      `SELECT s.${ref} AS k, ${select} FROM ${this.from(kind, bySession)} GROUP BY s.${ref}`,
     ).all(...this.params(this.range));
+  }
+
+  /** The LLM spans' cost over the whole range (the total's one float sum). */
+  cost(): number {
+    return real(
+      this.statement(`SELECT TOTAL(s.cost) AS cost FROM ${this.from("llm")}`).get(
+        ...this.params(this.range),
+      )?.cost,
+    );
+  }
+
+  /**
+   * Whether figures per session are read through the session-led indexes (every entry of the
+   * kind, in session order: no sort) rather than the time-led ones (the range's entries, then
+   * sorted by session). The first wins once the range covers about half of the stored time
+   * span; the figures are the same either way.
+   */
+  sessionLed(): boolean {
+    if (this.wide !== undefined) return this.wide;
+    const open = this.range.from === 0n && this.range.to === MAX_NS;
+    if (open) {
+      this.wide = true;
+      return true;
+    }
+    const bounds = this.db
+      .prepare(
+        `SELECT (SELECT MIN(start_ns) FROM spans) AS lo, (SELECT MAX(start_ns) FROM spans) AS hi`,
+        { bigints: true },
+      )
+      .get();
+    const lo = typeof bounds?.lo === "bigint" ? bounds.lo : undefined;
+    const hi = typeof bounds?.hi === "bigint" ? bounds.hi : undefined;
+    this.wide = lo !== undefined && hi !== undefined && coversHalf(this.range, lo, hi);
+    return this.wide;
+  }
+
+  /**
+   * Each session's tool calls, successes and sorted durations, from the session-led tool index
+   * (call only when `sessionLed()`): its entries come ordered by session, then duration, so the
+   * durations are read as one column, already sorted, and cut per session by the counts. Both
+   * statements must run in one read transaction (`Database.read`), so that they see the same
+   * rows.
+   */
+  toolsBySession(): Map<number | null, ToolFigures> {
+    const from = this.from("tool", true);
+    const counts = this.statement(
+      `SELECT s.session_ref, COUNT(*), SUM(s.tool_success = 1) FROM ${from} GROUP BY s.session_ref`,
+    );
+    const durations = this.statement(
+      `SELECT s.duration_ms FROM ${from} ORDER BY s.session_ref, s.duration_ms`,
+    );
+    const keys: (number | null)[] = [];
+    const tallies: { calls: number; ok: number }[] = [];
+    let all = 0;
+    counts.eachValues(
+      ([k, calls, ok]) => {
+        keys.push(k === null ? null : int(k));
+        tallies.push({ calls: int(calls), ok: int(ok) });
+        all += int(calls);
+      },
+      ...this.params(this.range),
+    );
+    const sorted = new Float64Array(all);
+    let n = 0;
+    durations.eachValues(
+      ([d]) => {
+        sorted[n++] = real(d);
+      },
+      ...this.params(this.range),
+    );
+    const figures = new Map<number | null, ToolFigures>();
+    let offset = 0;
+    tallies.forEach((tally, i) => {
+      const end = offset + tally.calls;
+      figures.set(keys[i] ?? null, { tally, durations: sorted.subarray(offset, end) });
+      offset = end;
+    });
+    return figures;
   }
 
   durations(range = this.range, ref?: string): Row[] {
@@ -125,20 +216,26 @@ export class Queries {
     const events = changesOf(
       this.statement(`SELECT ${CHANGES} FROM ${this.changeEvents()}`).get(...this.params(range)),
     );
-    const points = this.statement(`SELECT ${POINT_LINES} FROM ${this.points()}`).get(
-      ...this.params(range),
-    );
+    const points = this.pointLines(range);
     return {
       ...events,
-      added: events.added + real(points?.added),
-      removed: events.removed + real(points?.removed),
+      added: events.added + points.added,
+      removed: events.removed + points.removed,
     };
+  }
+
+  /** Other OTLP sources' `lines_of_code.count` increases (the plugin's own are left out). */
+  pointLines(range = this.range): Changes {
+    return changesOf(
+      this.statement(`SELECT ${POINT_LINES} FROM ${this.points()}`).get(...this.params(range)),
+    );
   }
 
   /** Changes per session, model, agent or tool (`ref`): the events name all four. */
   changesGrouped(ref: string): Map<number | null, Changes> {
+    const bySession = ref === "session_ref" && this.sessionLed();
     const rows = this.statement(
-      `SELECT l.${ref} AS k, ${CHANGES} FROM ${this.changeEvents()} GROUP BY l.${ref}`,
+      `SELECT l.${ref} AS k, ${CHANGES} FROM ${this.changeEvents(bySession)} GROUP BY l.${ref}`,
     ).all(...this.params(this.range));
     return new Map(rows.map((row) => [row.k === null ? null : int(row.k), changesOf(row)]));
   }
@@ -155,22 +252,26 @@ export class Queries {
   /** The latest title of each session in `refs` (the local store keeps opencode's titles). */
   titles(refs: readonly number[]): Map<number, string> {
     if (refs.length === 0) return new Map();
-    const rows = this.db
-      .prepare(
-        `SELECT s.session_ref AS k, json_extract(s.attributes, '$."session.title"') AS title
-         FROM spans s INDEXED BY spans_session
-         WHERE s.session_ref IN (SELECT value FROM json_each(?)) AND s.category = 'session'
-         ORDER BY s.end_ns`,
-      )
-      .all(JSON.stringify(refs));
+    // The expression is written as in the `spans_title` index, which then holds its value.
     const titles = new Map<number, string>();
-    for (const row of rows) if (typeof row.title === "string") titles.set(int(row.k), row.title);
+    this.db
+      .prepare(
+        `SELECT s.session_ref, json_extract(s.attributes, '$."session.title"')
+         FROM spans s INDEXED BY spans_title
+         WHERE s.category = 'session' AND s.session_ref IN (SELECT value FROM json_each(?))
+         ORDER BY s.session_ref, s.end_ns`,
+      )
+      .eachValues(([k, title]) => {
+        if (typeof title === "string") titles.set(int(k), title);
+      }, JSON.stringify(refs));
     return titles;
   }
 
-  private from(kind: Kind): string {
+  private wide: boolean | undefined;
+
+  private from(kind: Kind, bySession = false): string {
     // The category term must appear as written for SQLite to use the partial index.
-    return `spans s INDEXED BY spans_${kind}
+    return `spans s INDEXED BY spans_${kind}${bySession ? "_by_session" : ""}
       WHERE s.category = '${kind}' AND s.start_ns >= ? AND s.start_ns < ? ${this.project}`;
   }
 
@@ -181,11 +282,11 @@ export class Queries {
         AND m.name GLOB '*lines_of_code.count' AND m.scope_name != '${PLUGIN_SCOPE}'`;
   }
 
-  private changeEvents(): string {
+  private changeEvents(bySession = false): string {
     const project = this.project
       ? "AND l.project_ref IN (SELECT id FROM names WHERE instr(value, ?) > 0)"
       : "";
-    return `code_changes l INDEXED BY code_changes_time
+    return `code_changes l INDEXED BY code_changes_${bySession ? "by_session" : "time"}
       WHERE l.time_ns >= ? AND l.time_ns < ? ${project}`;
   }
 
@@ -202,6 +303,16 @@ export class Queries {
     this.cache.set(sql, statement);
     return statement;
   }
+}
+
+/**
+ * Whether `range` covers at least half of the stored span starts' time span `[lo, hi]`: then
+ * reading every entry of a session-led index costs less than sorting the range's entries.
+ */
+export function coversHalf(range: Range, lo: bigint, hi: bigint): boolean {
+  const from = range.from > lo ? range.from : lo;
+  const to = range.to < hi + 1n ? range.to : hi + 1n;
+  return to > from && (to - from) * 2n >= hi + 1n - lo;
 }
 
 /** Buckets over the query's range, or over the stored data's when the range is open. */
