@@ -2,10 +2,13 @@ import { type Bucket, type TimeGroup, timeBuckets } from "./buckets.js";
 import { PLUGIN_SCOPE } from "./columns.js";
 import type { Database, Row, SqlValue, Statement } from "./db.js";
 import { int, real, text } from "./read-row.js";
-import type { ToolFigures } from "./report-row.js";
 import type { ReportQuery } from "./types.js";
+import { eachSlot, SLOT_MS, SLOT_NS, slotOf } from "./usage-slots.js";
 
-/** The SQL behind reports: aggregates over one partial covering index per kind of span. */
+/**
+ * The SQL behind reports: the usage slots, and aggregates over one partial covering index per
+ * kind of span for what the slots cannot answer.
+ */
 
 export type Kind = "llm" | "tool" | "turn";
 
@@ -61,11 +64,40 @@ export interface Range {
   readonly to: bigint;
 }
 
+/** A range cut at quarter-hour slots: whole slots, read from `usage_slots`, and the rest. */
+export interface SlotCut {
+  /** Slot numbers, inclusive / exclusive (empty when `from >= to`). */
+  readonly from: number;
+  readonly to: number;
+  /** The parts of the range outside those slots, read from the spans themselves. */
+  readonly edges: readonly Range[];
+}
+
+/** `range` as whole slots and the pieces at its ends that cut one. */
+export function cutAtSlots(range: Range): SlotCut {
+  const from = ceilSlot(range.from);
+  const to = floorSlot(range.to);
+  if (from >= to) return { from: 0, to: 0, edges: [range] };
+  const edges: Range[] = [];
+  const start = BigInt(from) * SLOT_NS;
+  const end = BigInt(to) * SLOT_NS;
+  if (range.from < start) edges.push({ from: range.from, to: start });
+  if (end < range.to) edges.push({ from: end, to: range.to });
+  return { from, to, edges };
+}
+
+const floorSlot = (ns: bigint): number => slotOf(ns);
+const ceilSlot = (ns: bigint): number => {
+  const slot = slotOf(ns);
+  return BigInt(slot) * SLOT_NS === ns ? slot : slot + 1;
+};
+
 /** The report's statements, with its range and project filter bound. */
 export class Queries {
-  private readonly range: Range;
+  readonly range: Range;
   private readonly project: string;
   private readonly projectParams: readonly SqlValue[];
+  private readonly projectName: string | undefined;
 
   constructor(
     private readonly db: Database,
@@ -79,6 +111,7 @@ export class Queries {
       ? "AND s.project_ref IN (SELECT id FROM names WHERE instr(value, ?) > 0)"
       : "";
     this.projectParams = query.project ? [query.project] : [];
+    this.projectName = query.project || undefined;
   }
 
   /** A bucket's range within the query's, or undefined when they do not meet. */
@@ -92,100 +125,33 @@ export class Queries {
     return clipped.from < clipped.to ? clipped : undefined;
   }
 
+  /** The stored usage slots in `[from, to)` of the query's project, in key order. */
+  eachSlot(cut: SlotCut, visit: (row: readonly unknown[]) => void): void {
+    if (cut.from < cut.to) eachSlot(this.db, cut.from, cut.to, this.projectName, visit);
+  }
+
   sums(kind: Kind, select: string, range = this.range): Row | undefined {
     return this.statement(`SELECT ${select} FROM ${this.from(kind)}`).get(...this.params(range));
   }
 
-  grouped(kind: Kind, select: string, ref: string): Row[] {
-    const bySession = ref === "session_ref" && this.sessionLed();
+  grouped(kind: Kind, select: string, ref: string, range = this.range): Row[] {
     return this.statement(
-      `SELECT s.${ref} AS k, ${select} FROM ${this.from(kind, bySession)} GROUP BY s.${ref}`,
-    ).all(...this.params(this.range));
+      `SELECT s.${ref} AS k, ${select} FROM ${this.from(kind)} GROUP BY s.${ref}`,
+    ).all(...this.params(range));
   }
 
-  /** The LLM spans' cost over the whole range (the total's one float sum). */
-  cost(): number {
-    return real(
-      this.statement(`SELECT TOTAL(s.cost) AS cost FROM ${this.from("llm")}`).get(
-        ...this.params(this.range),
-      )?.cost,
-    );
-  }
-
-  /**
-   * Whether figures per session are read through the session-led indexes (every entry of the
-   * kind, in session order: no sort) rather than the time-led ones (the range's entries, then
-   * sorted by session). The first wins once the range covers about half of the stored time
-   * span; the figures are the same either way.
-   */
-  sessionLed(): boolean {
-    if (this.wide !== undefined) return this.wide;
-    const open = this.range.from === 0n && this.range.to === MAX_NS;
-    if (open) {
-      this.wide = true;
-      return true;
-    }
-    const bounds = this.db
-      .prepare(
-        `SELECT (SELECT MIN(start_ns) FROM spans) AS lo, (SELECT MAX(start_ns) FROM spans) AS hi`,
-        { bigints: true },
-      )
-      .get();
-    const lo = typeof bounds?.lo === "bigint" ? bounds.lo : undefined;
-    const hi = typeof bounds?.hi === "bigint" ? bounds.hi : undefined;
-    this.wide = lo !== undefined && hi !== undefined && coversHalf(this.range, lo, hi);
-    return this.wide;
-  }
-
-  /**
-   * Each session's tool calls, successes and sorted durations, from the session-led tool index
-   * (call only when `sessionLed()`): its entries come ordered by session, then duration, so the
-   * durations are read as one column, already sorted, and cut per session by the counts. Both
-   * statements must run in one read transaction (`Database.read`), so that they see the same
-   * rows.
-   */
-  toolsBySession(): Map<number | null, ToolFigures> {
-    const from = this.from("tool", true);
-    const counts = this.statement(
-      `SELECT s.session_ref, COUNT(*), SUM(s.tool_success = 1) FROM ${from} GROUP BY s.session_ref`,
-    );
-    const durations = this.statement(
-      `SELECT s.duration_ms FROM ${from} ORDER BY s.session_ref, s.duration_ms`,
-    );
-    const keys: (number | null)[] = [];
-    const tallies: { calls: number; ok: number }[] = [];
-    let all = 0;
-    counts.eachValues(
-      ([k, calls, ok]) => {
-        keys.push(k === null ? null : int(k));
-        tallies.push({ calls: int(calls), ok: int(ok) });
-        all += int(calls);
+  /** Turn spans per session (null: without one). */
+  turnsBySession(range: Range): Map<number | null, number> {
+    const turns = new Map<number | null, number>();
+    this.statement(
+      `SELECT s.session_ref, COUNT(*) FROM ${this.from("turn")} GROUP BY s.session_ref`,
+    ).eachValues(
+      ([k, n]) => {
+        turns.set(k === null ? null : int(k), int(n));
       },
-      ...this.params(this.range),
-    );
-    const sorted = new Float64Array(all);
-    let n = 0;
-    durations.eachValues(
-      ([d]) => {
-        sorted[n++] = real(d);
-      },
-      ...this.params(this.range),
-    );
-    const figures = new Map<number | null, ToolFigures>();
-    let offset = 0;
-    tallies.forEach((tally, i) => {
-      const end = offset + tally.calls;
-      figures.set(keys[i] ?? null, { tally, durations: sorted.subarray(offset, end) });
-      offset = end;
-    });
-    return figures;
-  }
-
-  durations(range = this.range, ref?: string): Row[] {
-    const key = ref ? `s.${ref} AS k, ` : "";
-    return this.statement(`SELECT ${key}s.duration_ms AS d FROM ${this.from("tool")}`).all(
       ...this.params(range),
     );
+    return turns;
   }
 
   /**
@@ -207,21 +173,11 @@ export class Queries {
     );
   }
 
-  /**
-   * Lines, commits and pull requests: the plugin's change events, plus the
-   * `lines_of_code.count` points of other OTLP sources (the plugin's own points carry the same
-   * lines as its events).
-   */
-  changes(range = this.range): Changes {
-    const events = changesOf(
-      this.statement(`SELECT ${CHANGES} FROM ${this.changeEvents()}`).get(...this.params(range)),
+  /** The plugin's change events: lines, commits and pull requests. */
+  changeEvents(range = this.range): Changes {
+    return changesOf(
+      this.statement(`SELECT ${CHANGES} FROM ${this.changes()}`).get(...this.params(range)),
     );
-    const points = this.pointLines(range);
-    return {
-      ...events,
-      added: events.added + points.added,
-      removed: events.removed + points.removed,
-    };
   }
 
   /** Other OTLP sources' `lines_of_code.count` increases (the plugin's own are left out). */
@@ -231,12 +187,11 @@ export class Queries {
     );
   }
 
-  /** Changes per session, model, agent or tool (`ref`): the events name all four. */
-  changesGrouped(ref: string): Map<number | null, Changes> {
-    const bySession = ref === "session_ref" && this.sessionLed();
+  /** Change events per session, model, agent or tool (`ref`): the events name all four. */
+  changesGrouped(ref: string, range = this.range): Map<number | null, Changes> {
     const rows = this.statement(
-      `SELECT l.${ref} AS k, ${CHANGES} FROM ${this.changeEvents(bySession)} GROUP BY l.${ref}`,
-    ).all(...this.params(this.range));
+      `SELECT l.${ref} AS k, ${CHANGES} FROM ${this.changes()} GROUP BY l.${ref}`,
+    ).all(...this.params(range));
     return new Map(rows.map((row) => [row.k === null ? null : int(row.k), changesOf(row)]));
   }
 
@@ -267,11 +222,9 @@ export class Queries {
     return titles;
   }
 
-  private wide: boolean | undefined;
-
-  private from(kind: Kind, bySession = false): string {
+  private from(kind: Kind): string {
     // The category term must appear as written for SQLite to use the partial index.
-    return `spans s INDEXED BY spans_${kind}${bySession ? "_by_session" : ""}
+    return `spans s INDEXED BY spans_${kind}
       WHERE s.category = '${kind}' AND s.start_ns >= ? AND s.start_ns < ? ${this.project}`;
   }
 
@@ -282,11 +235,11 @@ export class Queries {
         AND m.name GLOB '*lines_of_code.count' AND m.scope_name != '${PLUGIN_SCOPE}'`;
   }
 
-  private changeEvents(bySession = false): string {
+  private changes(): string {
     const project = this.project
       ? "AND l.project_ref IN (SELECT id FROM names WHERE instr(value, ?) > 0)"
       : "";
-    return `code_changes l INDEXED BY code_changes_${bySession ? "by_session" : "time"}
+    return `code_changes l INDEXED BY code_changes_time
       WHERE l.time_ns >= ? AND l.time_ns < ? ${project}`;
   }
 
@@ -303,16 +256,6 @@ export class Queries {
     this.cache.set(sql, statement);
     return statement;
   }
-}
-
-/**
- * Whether `range` covers at least half of the stored span starts' time span `[lo, hi]`: then
- * reading every entry of a session-led index costs less than sorting the range's entries.
- */
-export function coversHalf(range: Range, lo: bigint, hi: bigint): boolean {
-  const from = range.from > lo ? range.from : lo;
-  const to = range.to < hi + 1n ? range.to : hi + 1n;
-  return to > from && (to - from) * 2n >= hi + 1n - lo;
 }
 
 /** Buckets over the query's range, or over the stored data's when the range is open. */
@@ -333,8 +276,9 @@ export function bucketsOf(db: Database, query: ReportQuery, group: TimeGroup): B
       )
       .get();
     if (bounds?.lo === null || bounds?.lo === undefined) return [];
-    from ??= int(bounds.lo);
-    to ??= int(bounds.hi);
+    // Widened to whole slots (nothing is stored beyond the bounds), so no bucket cuts one.
+    from ??= Math.floor(int(bounds.lo) / SLOT_MS) * SLOT_MS;
+    to ??= Math.ceil(int(bounds.hi) / SLOT_MS) * SLOT_MS;
   }
   return timeBuckets(group, from, to, query.timeZone ?? "local");
 }

@@ -24,44 +24,6 @@ export interface ToolFigures {
   readonly durations: Float64Array;
 }
 
-/**
- * Every tool span the rows saw, so that the total's counts and percentiles need no second pass
- * (counts and a sorted list are the same whatever order they were gathered in, unlike a float
- * sum).
- */
-export class DurationPool {
-  private readonly lists: Float64Array[] = [];
-  private calls = 0;
-  private ok = 0;
-  private complete = false;
-
-  /** The rows' figures, once every tool span in the range is among them. */
-  cover(figures: Iterable<ToolFigures>): void {
-    this.complete = true;
-    for (const { tally, durations } of figures) {
-      this.lists.push(durations);
-      this.calls += tally.calls;
-      this.ok += tally.ok;
-    }
-  }
-
-  /**
-   * The p50 and p95 of all durations, as a sorted list would give them; undefined when the rows
-   * did not see every tool span. Two order statistics, found by selection: sorting half a
-   * million durations for two of them cost more than the rest of a report by day.
-   */
-  get all(): Float64Array | undefined {
-    if (!this.complete) return undefined;
-    const all = merged(this.lists);
-    return ranks(all, [50, 95]);
-  }
-
-  /** Calls and successes of all of them; undefined when the rows did not see every one. */
-  get tally(): ToolFigures["tally"] | undefined {
-    return this.complete ? { calls: this.calls, ok: this.ok } : undefined;
-  }
-}
-
 export function reportRow(key: string, f: Figures, group?: NameGroup): ReportRow {
   const input = real(f.llm?.input);
   const cacheRead = real(f.llm?.cache_read);
@@ -99,25 +61,11 @@ export function reportRow(key: string, f: Figures, group?: NameGroup): ReportRow
   };
 }
 
-export function sorted(values: readonly number[]): Float64Array {
-  return Float64Array.from(values).sort();
-}
-
-function merged(lists: readonly Float64Array[]): Float64Array {
-  const all = new Float64Array(lists.reduce((n, list) => n + list.length, 0));
-  let offset = 0;
-  for (const list of lists) {
-    all.set(list, offset);
-    offset += list.length;
-  }
-  return all;
-}
-
 /**
  * `values` rearranged (in place) so that every index `nearestRank` reads for `percents` holds
  * the value a full sort would put there (Hoare's selection, expected linear time).
  */
-function ranks(values: Float64Array, percents: readonly number[]): Float64Array {
+export function ranks(values: Float64Array, percents: readonly number[]): Float64Array {
   // Highest rank first; each next one is selected among the values left of the previous, which
   // a selection there cannot move.
   let end = values.length - 1;

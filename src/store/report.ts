@@ -1,36 +1,35 @@
 import type { TimeGroup } from "./buckets.js";
-import type { Database, Row } from "./db.js";
-import { int, real } from "./read-row.js";
+import type { Database } from "./db.js";
+import { int } from "./read-row.js";
 import {
-  addChanges,
   bucketsOf,
-  type Changes,
+  cutAtSlots,
   DISTINCT,
   type Kind,
   LLM,
   nameValues,
   Queries,
+  type Range,
+  type SlotCut,
   TOOL,
   TURN,
 } from "./report-queries.js";
-import {
-  DurationPool,
-  type Figures,
-  type NameGroup,
-  reportRow,
-  sorted,
-  type ToolFigures,
-} from "./report-row.js";
+import { type Figures, type NameGroup, reportRow, type ToolFigures } from "./report-row.js";
 import type { Report, ReportQuery, ReportRow } from "./types.js";
+import { Usage } from "./usage.js";
+import { slotColumn } from "./usage-slots.js";
 
 /**
- * Usage reports from the extracted columns only, through the partial covering indexes: LLM
- * figures from LLM spans, turns and sessions from turn spans, tool figures from tool spans, lines
- * changed from `lines_changed` events (and other sources' `lines_of_code.count` increases).
- * Percentiles are nearest-rank.
+ * Usage reports. By time and by session, and for every total, from the usage slots (a quarter
+ * hour per session and project, kept up to date on write), plus the spans and change events of
+ * the parts of a range that cut a slot. By model, agent and tool, which the slots do not
+ * name, from the extracted columns through the partial covering indexes. Lines also count other
+ * sources' `lines_of_code.count` increases. Percentiles are nearest-rank.
  */
 
 const UNKNOWN = "(unknown)";
+const SLOT = slotColumn("slot");
+const SESSION = slotColumn("session_ref");
 
 /** Which column keys each name group, per kind of span (absent: that kind adds nothing). */
 const NAME_REFS: Record<NameGroup, Partial<Record<Kind, string>>> = {
@@ -54,133 +53,109 @@ export function buildReport(db: Database, query: ReportQuery): Report {
   return db.read(() => {
     const q = new Queries(db, query);
     const group = query.group;
-    const pool = new DurationPool();
-    const tiles: Tiles = {};
-    const rows =
-      group === "day" || group === "week" || group === "month"
-        ? timeRows(db, q, group, query, pool, tiles)
-        : nameRows(db, q, group, pool, tiles);
-    const total = reportRow("total", {
-      llm: llmTotal(q, tiles.llm),
-      tool: pool.tally ?? q.sums("tool", TOOL),
-      turn: q.sums("turn", TURN),
-      durations: pool.all ?? sorted(q.durations().map((row) => real(row.d))),
-      changes: changesTotal(q, tiles),
-    });
-    return { query, rows, total };
+    const cut = cutAtSlots(q.range);
+    // The total adds the same slots, edges and points in the same order for every grouping, so
+    // it is the same, bit for bit, whichever is asked for; time and session rows are added up in
+    // the same pass over the slots.
+    const total = new Usage();
+    let rows: ReportRow[];
+    if (group === "day" || group === "week" || group === "month")
+      rows = timeRows(db, q, group, query, cut, total);
+    else if (group === "session") rows = sessionRows(db, q, cut, total);
+    else {
+      q.eachSlot(cut, (row) => total.addSlot(row));
+      rows = nameRows(db, q, group);
+    }
+    for (const edge of cut.edges) addRange(q, total, edge);
+    total.addChanges(q.pointLines());
+    return { query, rows, total: reportRow("total", total.figures("ranked")) };
   });
 }
 
-/**
- * The rows' own figures, when between them they cover every LLM span or change event of the
- * range (all keys, the unnamed one included): the total adds them up instead of reading them
- * again.
- */
-interface Tiles {
-  llm?: (Row | undefined)[];
-  changes?: (Changes | undefined)[];
-  /** Whether `changes` leaves out other sources' metric lines (name groups do). */
-  eventsOnly?: boolean;
+/** What the spans and change events of `range` add (a part of a range that cuts a slot). */
+function addRange(q: Queries, usage: Usage, range: Range): void {
+  usage.addLlm(q.sums("llm", LLM, range));
+  for (const [session, turns] of q.turnsBySession(range)) usage.addTurns(turns, session);
+  q.eachToolCall((duration, ok) => usage.addTool(duration, ok), range);
+  usage.addChanges(q.changeEvents(range));
 }
-
-const WHOLE_LLM = [
-  "input",
-  "output",
-  "reasoning",
-  "cache_read",
-  "cache_write",
-  "calls",
-  "errors",
-  "retries",
-] as const;
 
 /**
- * The total must be the same, bit for bit, for every grouping. Counts and token sums are whole
- * numbers, which add up exactly in any order, so they are taken from the rows; the cost is a
- * float sum, whose last bits depend on the order, so it is summed again over the whole range.
- * A row holding anything but whole numbers (another source's fractional tokens) sends the
- * total back to SQL.
+ * Each bucket takes the slots that lie wholly inside it, and reads the spans of a part that
+ * cuts a slot (only where a bucket does not begin on a quarter hour).
  */
-function llmTotal(q: Queries, tiles: readonly (Row | undefined)[] | undefined): Row | undefined {
-  if (!tiles) return q.sums("llm", LLM);
-  const sums: Record<string, number> = {};
-  for (const key of WHOLE_LLM) {
-    let sum = 0;
-    for (const row of tiles) {
-      const value = row?.[key] ?? 0;
-      if (typeof value !== "number" || !Number.isInteger(value)) return q.sums("llm", LLM);
-      sum += value;
-    }
-    if (!Number.isSafeInteger(sum)) return q.sums("llm", LLM);
-    sums[key] = sum;
-  }
-  return { ...sums, cost: q.cost() };
-}
-
-/** Lines, commits and pull requests are whole numbers too (see `llmTotal`). */
-function changesTotal(q: Queries, tiles: Tiles): Changes {
-  const list = tiles.changes;
-  if (!list) return q.changes();
-  let total: Changes = { added: 0, removed: 0, commits: 0, pullRequests: 0 };
-  for (const changes of list) total = addChanges(total, changes) ?? total;
-  if (tiles.eventsOnly) total = addChanges(total, q.pointLines()) ?? total;
-  const whole = [total.added, total.removed, total.commits, total.pullRequests].every((n) =>
-    Number.isSafeInteger(n),
-  );
-  return whole ? total : q.changes();
-}
-
-/** One bucket at a time: each is an index range scan, and no GROUP BY has to sort. */
 function timeRows(
   db: Database,
   q: Queries,
   group: TimeGroup,
   query: ReportQuery,
-  pool: DurationPool,
-  tiles: Tiles,
+  cut: SlotCut,
+  total: Usage,
 ): ReportRow[] {
-  const rows: ReportRow[] = [];
-  const durations: ToolFigures[] = [];
-  const llm: (Row | undefined)[] = [];
-  const changes: Changes[] = [];
-  for (const bucket of bucketsOf(db, query, group)) {
+  const buckets = bucketsOf(db, query, group).flatMap((bucket) => {
     const range = q.clip(bucket);
-    if (!range) continue;
-    const tally = new ToolTally();
-    q.eachToolCall((duration, ok) => tally.add(duration, ok), range);
-    const tools = tally.figures();
-    const figures: Figures = {
-      llm: q.sums("llm", LLM, range),
-      tool: tools.tally,
-      turn: q.sums("turn", TURN, range),
-      durations: tools.durations,
-      changes: q.changes(range),
-    };
-    durations.push(tools);
-    llm.push(figures.llm);
-    if (figures.changes) changes.push(figures.changes);
-    const row = reportRow(bucket.key, figures);
-    const changed = row.linesAdded + row.linesRemoved + row.commits + row.pullRequests;
-    if (row.llmCalls + row.toolCalls + row.turns + changed > 0) rows.push(row);
+    return range ? [{ key: bucket.key, range, cut: cutAtSlots(range), usage: new Usage() }] : [];
+  });
+  let next = 0;
+  q.eachSlot(cut, (row) => {
+    total.addSlot(row);
+    const slot = int(row[SLOT]);
+    while (next < buckets.length && slot >= (buckets[next]?.cut.to ?? 0)) next += 1;
+    const bucket = buckets[next];
+    if (bucket && slot >= bucket.cut.from && slot < bucket.cut.to) bucket.usage.addSlot(row);
+  });
+  const rows: ReportRow[] = [];
+  for (const bucket of buckets) {
+    for (const edge of bucket.cut.edges) addRange(q, bucket.usage, edge);
+    bucket.usage.addChanges(q.pointLines(bucket.range));
+    if (!bucket.usage.empty) rows.push(reportRow(bucket.key, bucket.usage.figures()));
   }
-  // The buckets tile the range, so they saw every span and event in it.
-  pool.cover(durations);
-  tiles.llm = llm;
-  tiles.changes = changes;
   return rows;
 }
 
-function nameRows(
-  db: Database,
-  q: Queries,
-  group: NameGroup,
-  pool: DurationPool,
-  tiles: Tiles,
-): ReportRow[] {
+function sessionRows(db: Database, q: Queries, cut: SlotCut, total: Usage): ReportRow[] {
+  const bySession = new Map<number, Usage>();
+  const usageOf = (ref: number | null): Usage => {
+    const key = ref ?? 0;
+    const known = bySession.get(key);
+    if (known) return known;
+    const usage = new Usage();
+    bySession.set(key, usage);
+    return usage;
+  };
+  q.eachSlot(cut, (row) => {
+    total.addSlot(row);
+    usageOf(int(row[SESSION])).addSlot(row);
+  });
+  for (const edge of cut.edges) {
+    for (const row of q.grouped("llm", LLM, "session_ref", edge)) usageOf(ref(row.k)).addLlm(row);
+    for (const [session, turns] of q.turnsBySession(edge))
+      usageOf(session).addTurns(turns, session);
+    q.eachToolCall((d, ok, key) => usageOf(key).addTool(d, ok), edge, "session_ref");
+    for (const [session, changes] of q.changesGrouped("session_ref", edge))
+      usageOf(session).addChanges(changes);
+  }
+  // Spans without a session id (from other OTLP sources) count in the total only.
+  bySession.delete(0);
+  const refs = [...bySession.keys()];
+  const names = nameValues(db, refs);
+  const titles = q.titles(refs);
+  const pointLines = q.pointLinesBySession();
+  const rows: ReportRow[] = [];
+  for (const [session, usage] of bySession) {
+    const key = names.get(session) ?? UNKNOWN;
+    usage.addChanges(pointLines.get(key));
+    const title = titles.get(session);
+    rows.push(reportRow(key, { ...usage.figures(), ...(title ? { title } : {}) }, "session"));
+  }
+  return rows.sort(byCost);
+}
+
+/** By model, agent or tool: grouped straight from the spans and change events. */
+function nameRows(db: Database, q: Queries, group: Exclude<NameGroup, "session">): ReportRow[] {
   const refs = NAME_REFS[group];
   const byRef = new Map<number | null, Figures>();
-  const figuresOf = (ref: unknown): Figures => {
-    const key = ref === null || ref === undefined ? null : int(ref);
+  const figuresOf = (key: number | null): Figures => {
     const known = byRef.get(key);
     if (known) return known;
     const figures: Figures = {};
@@ -188,86 +163,62 @@ function nameRows(
     return figures;
   };
   const distinct = group === "model" || group === "tool" ? DISTINCT : "";
-  if (refs.llm) {
-    const llm = q.grouped("llm", LLM + distinct, refs.llm);
-    for (const row of llm) figuresOf(row.k).llm = row;
-    // Grouped with the spans that lack the key (under null): every LLM span is in a row.
-    tiles.llm = llm;
-  }
-  if (refs.turn) for (const row of q.grouped("turn", TURN, refs.turn)) figuresOf(row.k).turn = row;
+  if (refs.llm)
+    for (const row of q.grouped("llm", LLM + distinct, refs.llm)) figuresOf(ref(row.k)).llm = row;
+  if (refs.turn)
+    for (const row of q.grouped("turn", TURN, refs.turn)) figuresOf(ref(row.k)).turn = row;
   if (refs.tool) {
-    const tools =
-      group === "session" && q.sessionLed() ? q.toolsBySession() : toolsByKey(q, refs.tool);
-    for (const [key, figures] of tools) {
+    for (const [key, figures] of toolsByKey(q, refs.tool)) {
       figuresOf(key).tool = figures.tally;
       figuresOf(key).durations = figures.durations;
     }
     // Distinct turns and sessions per tool need SQL's DISTINCT.
     if (distinct)
-      for (const row of q.grouped("tool", TOOL + distinct, refs.tool)) figuresOf(row.k).tool = row;
-    // Grouped with the spans that lack the key (under null): every tool span is in a list.
-    pool.cover(tools.values());
+      for (const row of q.grouped("tool", TOOL + distinct, refs.tool))
+        figuresOf(ref(row.k)).tool = row;
   }
-
-  const changes = q.changesGrouped(CHANGE_REFS[group]);
-  for (const [ref, figures] of changes) figuresOf(ref).changes = figures;
-  tiles.changes = [...changes.values()];
-  tiles.eventsOnly = true;
+  for (const [key, changes] of q.changesGrouped(CHANGE_REFS[group]))
+    figuresOf(key).changes = changes;
 
   const names = nameValues(db, [...byRef.keys()]);
-  const titles =
-    group === "session"
-      ? q.titles([...byRef.keys()].filter((ref) => ref !== null))
-      : new Map<number, string>();
-  const pointLines = group === "session" ? q.pointLinesBySession() : new Map<string, Changes>();
   const rows: ReportRow[] = [];
-  for (const [ref, figures] of byRef) {
-    // Spans without a session id (from other OTLP sources) count in the total only.
-    if (ref === null && group === "session") continue;
-    const key = ref === null ? UNKNOWN : (names.get(ref) ?? UNKNOWN);
-    const title = ref === null ? undefined : titles.get(ref);
-    const changes = addChanges(figures.changes, pointLines.get(key));
-    rows.push(reportRow(key, { ...figures, changes, title }, group));
+  for (const [key, figures] of byRef) {
+    const name = key === null ? UNKNOWN : (names.get(key) ?? UNKNOWN);
+    rows.push(reportRow(name, figures, group));
   }
-  return rows.sort(
-    (a, b) => b.costUsd - a.costUsd || b.llmCalls - a.llmCalls || compare(a.key, b.key),
-  );
+  return rows.sort(byCost);
 }
 
 /** Each key's tool figures from one scan of the tool spans in time order. */
-function toolsByKey(q: Queries, ref: string): Map<number | null, ToolFigures> {
-  const tallies = new Map<number | null, ToolTally>();
+function toolsByKey(q: Queries, key: string): Map<number | null, ToolFigures> {
+  const lists = new Map<number | null, { durations: number[]; ok: number }>();
   q.eachToolCall(
-    (duration, ok, key) => {
-      let tally = tallies.get(key);
-      if (!tally) {
-        tally = new ToolTally();
-        tallies.set(key, tally);
+    (duration, ok, k) => {
+      let list = lists.get(k);
+      if (!list) {
+        list = { durations: [], ok: 0 };
+        lists.set(k, list);
       }
-      tally.add(duration, ok);
+      list.durations.push(duration);
+      if (ok) list.ok += 1;
     },
     undefined,
-    ref,
+    key,
   );
-  return new Map([...tallies].map(([key, tally]) => [key, tally.figures()]));
+  const figures = new Map<number | null, ToolFigures>();
+  for (const [k, { durations, ok }] of lists)
+    figures.set(k, {
+      tally: { calls: durations.length, ok },
+      durations: Float64Array.from(durations).sort(),
+    });
+  return figures;
 }
 
-/** Calls, successes and durations of tool spans, gathered one row at a time. */
-class ToolTally {
-  private readonly durations: number[] = [];
-  private ok = 0;
+const ref = (value: unknown): number | null =>
+  value === null || value === undefined ? null : int(value);
 
-  add(duration: number, ok: boolean): void {
-    this.durations.push(duration);
-    if (ok) this.ok += 1;
-  }
-
-  figures(): ToolFigures {
-    return {
-      tally: { calls: this.durations.length, ok: this.ok },
-      durations: Float64Array.from(this.durations).sort(),
-    };
-  }
+function byCost(a: ReportRow, b: ReportRow): number {
+  return b.costUsd - a.costUsd || b.llmCalls - a.llmCalls || compare(a.key, b.key);
 }
 
 function compare(a: string, b: string): number {

@@ -7,6 +7,7 @@ import { parseObject } from "./json.js";
 import { pointDelta, type SeriesState, seriesStateOf } from "./metric-delta.js";
 import { big, int, text } from "./read-row.js";
 import { CHANGE_COLUMNS, changeValues } from "./row-values.js";
+import { SlotWriter, USAGE_SLOTS_TABLE } from "./usage-slots.js";
 
 /**
  * The store's schema, as ordered migrations. v1 keeps each signal as received (generic columns,
@@ -151,27 +152,13 @@ CREATE INDEX code_changes_time ON code_changes (
 );
 `;
 
-// Reports by session: the same covering columns as the time-led indexes, led by the session, so
-// that per-session figures are read in session order with no sort (SQLite sorts every entry of
-// a range to group it otherwise), tool durations come sorted within each session, and a
-// session's title is read from the index, not from the span's JSON. Each span still updates
-// two report indexes (its kind's two); session spans, one per session and process, the title.
-const V4 = `
-CREATE INDEX spans_llm_by_session ON spans (
-  session_ref, start_ns, project_ref, status_code, cost, input_tokens, output_tokens,
-  reasoning_tokens, cache_read_tokens, cache_write_tokens, retries
-) WHERE category = 'llm';
-CREATE INDEX spans_tool_by_session ON spans (
-  session_ref, duration_ms, start_ns, project_ref, tool_success
-) WHERE category = 'tool';
-CREATE INDEX spans_turn_by_session ON spans (session_ref, start_ns, project_ref)
-  WHERE category = 'turn';
+// Reports by time and by session read `usage_slots` (see usage-slots.ts), filled from what is
+// stored and kept up to date by every write. A session's title is read from `spans_title`
+// (its value is in the index), not from the span's JSON.
+const V4 = `${USAGE_SLOTS_TABLE}
 CREATE INDEX spans_title ON spans (
   session_ref, end_ns, json_extract(attributes, '$."session.title"')
 ) WHERE category = 'session';
-CREATE INDEX code_changes_by_session ON code_changes (
-  session_ref, time_ns, project_ref, added, removed, commits, pull_requests
-);
 `;
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -196,8 +183,11 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
-    description: "session-led report indexes",
-    up: (db) => db.exec(V4),
+    description: "usage per quarter hour, session and project; session titles by index",
+    up(db) {
+      db.exec(V4);
+      SlotWriter.rebuild(db);
+    },
   },
 ];
 

@@ -28,6 +28,7 @@ import type {
   SpanRow,
   StoredTable,
 } from "./types.js";
+import { SlotWriter, slotOf } from "./usage-slots.js";
 import { Writer } from "./write.js";
 
 export interface StoreOptions {
@@ -171,7 +172,7 @@ export class Store {
     return this.db.transaction(() => {
       // Lines changed are derived from log records (`lines_changed`): they go with them.
       this.db.prepare("DELETE FROM code_changes WHERE time_ns < ?").run(cutoff);
-      return {
+      const result = {
         // end <= start can't hold for a stored span, so the start bound only lets the index help.
         spans: this.db
           .prepare("DELETE FROM spans WHERE start_ns < ? AND end_ns < ?")
@@ -180,6 +181,10 @@ export class Store {
         metricPoints: this.db.prepare("DELETE FROM metric_points WHERE time_ns < ?").run(cutoff)
           .changes,
       };
+      // The usage slots up to the cutoff's are counted again from what is left: a span that
+      // started before the cutoff but ended after it stays, and so must its figures.
+      SlotWriter.rebuild(this.db, slotOf(cutoff) + 1);
+      return result;
     });
   }
 

@@ -41,7 +41,8 @@ export function renderTable<R>(input: TableInput<R>): RenderedTable {
   const all = input.rows.concat(input.total ? [input.total] : []);
   let columns = input.columns.map((column) => {
     const cells = all.map(column.cell);
-    const width = Math.max(column.header.length, ...cells.map((c) => c.length));
+    let width = column.header.length;
+    for (const cell of cells) if (cell.length > width) width = cell.length;
     return { column, cells, width };
   });
   const hidden: string[] = [];
