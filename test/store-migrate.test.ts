@@ -261,7 +261,8 @@ describe("migrations", () => {
         .get(),
     ).toEqual({ llm: 1, tools: 1, turns: 1, cost: 0.25, added: 4, commits: 1 });
     check.close();
-    const [row] = store.report({ group: "session" }).rows;
+    const rows = store.report({ group: "session" }).rows;
+    const [row] = rows;
     expect(row).toMatchObject({
       key: "ses_old",
       title: "Fix the build",
