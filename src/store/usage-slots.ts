@@ -131,17 +131,21 @@ const LLM_SUMS = [
  */
 export class SlotWriter {
   private pending = new Map<string, Slot>();
-  private readonly select: Statement;
+  private last: Slot | undefined;
   private readonly upsert: Statement;
 
   constructor(db: Database) {
-    this.select = db.prepare(
-      `SELECT ${COLUMNS.slice(3).join(", ")} FROM usage_slots
-       WHERE slot = ? AND session_ref = ? AND project_ref = ?`,
-    );
+    // Sums add up in place; durations are appended to the stored bytes (`||` joins blobs byte
+    // for byte; the cast keeps the result a blob).
+    const add = SUMS.map((name) => `${name} = ${name} + excluded.${name}`);
     this.upsert = db.prepare(
-      `INSERT OR REPLACE INTO usage_slots (${COLUMNS.join(", ")})
-       VALUES (${COLUMNS.map(() => "?").join(", ")})`,
+      `INSERT INTO usage_slots (${COLUMNS.join(", ")})
+       VALUES (${COLUMNS.map(() => "?").join(", ")})
+       ON CONFLICT (slot, session_ref, project_ref) DO UPDATE SET ${add.join(", ")},
+         tool_durations = CASE
+           WHEN excluded.tool_durations IS NULL THEN tool_durations
+           WHEN tool_durations IS NULL THEN excluded.tool_durations
+           ELSE CAST(tool_durations || excluded.tool_durations AS BLOB) END`,
     );
   }
 
@@ -178,18 +182,16 @@ export class SlotWriter {
   /** Adds everything collected to the stored slots; call inside the write transaction. */
   flush(): void {
     for (const { key, sums, durations } of this.pending.values()) {
-      const stored = this.select.get(...key);
-      const merged = SUMS.map((name, i) => (sums[i] ?? 0) + real(stored?.[name]));
-      const before = stored?.tool_durations;
-      const blob = durationsBlob(before instanceof Uint8Array ? before : undefined, durations);
-      this.upsert.run(...key, ...merged.slice(0, S.toolOk + 1), blob, ...merged.slice(S.added));
+      const blob = durationsBlob(durations);
+      this.upsert.run(...key, ...sums.slice(0, S.toolOk + 1), blob, ...sums.slice(S.added));
     }
-    this.pending = new Map();
+    this.reset();
   }
 
   /** Forgets what was collected (the transaction it belonged to was rolled back). */
   reset(): void {
     this.pending = new Map();
+    this.last = undefined;
   }
 
   private llm(
@@ -199,9 +201,7 @@ export class SlotWriter {
     values: readonly number[],
   ): void {
     const s = this.slot(slot, session, project).sums;
-    LLM_SUMS.forEach((target, i) => {
-      bump(s, target, values[i]);
-    });
+    for (let i = 0; i < LLM_SUMS.length; i++) bump(s, LLM_SUMS[i] ?? 0, values[i]);
     bump(s, S.llmCalls, 1);
   }
 
@@ -232,13 +232,18 @@ export class SlotWriter {
   }
 
   private slot(slot: number, session: number | null, project: number | null): Slot {
-    const key: Slot["key"] = [slot, session ?? 0, project ?? 0];
-    const id = key.join(":");
-    const known = this.pending.get(id);
-    if (known) return known;
-    const created: Slot = { key, sums: SUMS.map(() => 0), durations: [] };
-    this.pending.set(id, created);
-    return created;
+    const [s, p] = [session ?? 0, project ?? 0];
+    // Spans come in runs of one session's quarter hour: the last one is nearly always it.
+    const last = this.last;
+    if (last && last.key[0] === slot && last.key[1] === s && last.key[2] === p) return last;
+    const id = `${slot}:${s}:${p}`;
+    let found = this.pending.get(id);
+    if (!found) {
+      found = { key: [slot, s, p], sums: SUMS.map(() => 0), durations: [] };
+      this.pending.set(id, found);
+    }
+    this.last = found;
+    return found;
   }
 
   /**
@@ -311,18 +316,12 @@ export function eachSlot(
 // (s390x) of Node's, for which the bytes are swapped one value at a time.
 const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
 
-/** `before` (stored bytes) followed by `added`, as stored bytes; null when there are none. */
-function durationsBlob(
-  before: Uint8Array | undefined,
-  added: readonly number[],
-): Uint8Array | null {
-  const count = (before?.byteLength ?? 0) / 8 + added.length;
-  if (count === 0) return null;
-  const buffer = new ArrayBuffer(count * 8);
-  const values = new Float64Array(buffer);
+/** `durations` as stored bytes; null when there are none. */
+function durationsBlob(durations: readonly number[]): Uint8Array | null {
+  if (durations.length === 0) return null;
+  const buffer = new ArrayBuffer(durations.length * 8);
+  new Float64Array(buffer).set(durations);
   const bytes = new Uint8Array(buffer);
-  const offset = before ? readDurations(before, bytes, 0) : 0;
-  values.set(added, offset);
   return LITTLE_ENDIAN ? bytes : swapped(bytes);
 }
 
