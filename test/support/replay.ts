@@ -10,6 +10,8 @@ export interface ReplayOptions {
   readonly options?: unknown;
   readonly exporters?: ExporterOverrides;
   readonly logSink?: LogSink;
+  /** opencode's working directory (the project). */
+  readonly directory?: string;
   /** Call dispose at the end of each process segment even if the capture has none (serve). */
   readonly disposeAtEnd?: boolean;
   /** How long the plugin waits for a resumed session's history (ms). */
@@ -70,6 +72,7 @@ export async function replay(
       env: options.env ?? TEST_ENV,
       options: options.options,
       exporters: options.exporters,
+      ...(options.directory ? { directory: options.directory } : {}),
       logSink: options.logSink ?? (() => undefined),
       now: () => clock,
       ...(options.historyTimeoutMs === undefined
