@@ -131,7 +131,7 @@ function expectRows(actual: readonly ReportRow[], want: Map<string, Expected>): 
   expect(actual.map((row) => row.key).sort()).toEqual([...want.keys()].sort());
   for (const row of actual) {
     const e = want.get(row.key);
-    expect({ key: row.key, ...row }).toMatchObject({ key: row.key, ...e?.row() });
+    expect(row).toMatchObject({ key: row.key, ...e?.row() });
     expect(row.costUsd).toBeCloseTo(e?.cost ?? 0, 9);
   }
 }
