@@ -49,7 +49,12 @@ export function describeStoreError(error: StoreError, path: string): CliError {
 export async function openStore(
   db: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
-  options: { create: boolean; checkpointPages?: number },
+  options: {
+    create: boolean;
+    checkpointPages?: number;
+    /** Told how a store opened read-only was read, when something is missing or slow. */
+    note?: (message: string) => void;
+  },
 ): Promise<Store> {
   const path = storePathOf(db, env);
   try {
@@ -64,7 +69,9 @@ export async function openStore(
     // a backup mounted read-only): open it read-only instead.
     if (!options.create && error instanceof StoreError && readOnlyFailure(error)) {
       try {
-        return await Store.open(path, { mustExist: true, readOnly: true });
+        const store = await Store.open(path, { mustExist: true, readOnly: true });
+        for (const note of store.notes) options.note?.(note);
+        return store;
       } catch (second) {
         throw second instanceof StoreError ? describeStoreError(second, path) : second;
       }

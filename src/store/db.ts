@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { StoreError } from "./errors.js";
 
 /**
@@ -31,6 +31,11 @@ export interface Database {
   readonly path: string;
   /** True when opened read-only (a store the user may read but not write). */
   readonly readOnly: boolean;
+  /**
+   * What a reader should know about how the file was read (a write-ahead log that could not
+   * be read, an old schema counted in memory); empty when nothing is missing or slow.
+   */
+  readonly notes: string[];
   exec(sql: string): void;
   /** `bigints`: integer columns come back as `bigint` (needed to read nanosecond times). */
   prepare(sql: string, options?: { bigints?: boolean }): Statement;
@@ -135,6 +140,14 @@ async function openReadOnly(driver: Driver, path: string): Promise<Database> {
       db.exec(`PRAGMA busy_timeout=${BUSY_TIMEOUT_MS}`);
       // Opening is lazy: the first read is what finds out whether the file can be read.
       db.prepare("SELECT COUNT(*) AS n FROM sqlite_master").get();
+      const wal = mode === "immutable" ? walBytes(path) : 0;
+      // Read as immutable, the file misses whatever its log holds: said, never left silent.
+      if (wal > 0)
+        db.notes.push(
+          `the store's write-ahead log (${path}-wal, ${wal} bytes) cannot be read without ` +
+            "write access to its folder, so what was written since its last checkpoint is " +
+            "left out; run the command as a user who can write the folder for every row",
+        );
       return db;
     } catch (error) {
       db.close();
@@ -142,6 +155,14 @@ async function openReadOnly(driver: Driver, path: string): Promise<Database> {
     }
   }
   throw storeError(lastError);
+}
+
+function walBytes(path: string): number {
+  try {
+    return statSync(`${path}-wal`).size;
+  } catch {
+    return 0; // No log: the file holds everything.
+  }
 }
 
 /** The module's shape is declared above, not checked: these are the runtime's own modules. */
@@ -238,6 +259,7 @@ function adapt(
     driver,
     path,
     readOnly,
+    notes: [],
     exec: (sql) => wrap(() => raw.exec(sql)),
     prepare: (sql, options) => guarded(wrap(() => prepare(sql, options?.bigints ?? false))),
     transaction<T>(fn: () => T, options?: { readonly waitMs?: number }): T {

@@ -207,12 +207,16 @@ export class Queries {
   /** The latest title of each session in `refs` (the local store keeps opencode's titles). */
   titles(refs: readonly number[]): Map<number, string> {
     if (refs.length === 0) return new Map();
-    // The expression is written as in the `spans_title` index, which then holds its value.
+    // The expression is written as in the `spans_title` index, which then holds its value (a
+    // v3 store read without write access has no such index: its session spans are read).
+    const indexed = this.db
+      .prepare("SELECT 1 AS found FROM sqlite_master WHERE type = 'index' AND name = 'spans_title'")
+      .get();
     const titles = new Map<number, string>();
     this.db
       .prepare(
         `SELECT s.session_ref, json_extract(s.attributes, '$."session.title"')
-         FROM spans s INDEXED BY spans_title
+         FROM spans s ${indexed ? "INDEXED BY spans_title" : ""}
          WHERE s.category = 'session' AND s.session_ref IN (SELECT value FROM json_each(?))
          ORDER BY s.session_ref, s.end_ns`,
       )

@@ -28,7 +28,7 @@ import type {
   SpanRow,
   StoredTable,
 } from "./types.js";
-import { SlotWriter, slotOf } from "./usage-slots.js";
+import { countSlotsInMemory, SlotWriter, slotOf } from "./usage-slots.js";
 import { Writer } from "./write.js";
 
 export interface StoreOptions {
@@ -94,6 +94,11 @@ export class Store {
   /** True when opened read-only: every insert fails. */
   get readOnly(): boolean {
     return this.db.readOnly;
+  }
+
+  /** What a reader should be told about how the file was read (see `Database.notes`). */
+  get notes(): readonly string[] {
+    return this.db.notes;
   }
 
   get driver(): Driver {
@@ -228,10 +233,22 @@ function checkReadable(db: Database): void {
       `the telemetry store is at schema v${version}, newer than this opencode-otel understands ` +
         `(v${SCHEMA_VERSION})`,
     );
+  if (version === 3) {
+    // v4 added only what reports read faster (the usage slots, the titles' index): without
+    // write access they are counted into a temporary table of this connection instead.
+    countSlotsInMemory(db);
+    db.notes.push(
+      "the store is at schema v3: its usage was counted in memory for this command (an " +
+        "upgrade to v4, done by any opencode-otel command run by a user who can write the " +
+        "store, makes reports fast)",
+    );
+    return;
+  }
   throw new StoreError(
     "needs-upgrade",
     version === 0
-      ? "the file is not a telemetry store (no schema)"
+      ? // What the file lacks may be in a log this user cannot read.
+        (db.notes[0] ?? "the file is not a telemetry store (no schema)")
       : `the store is at schema v${version} and needs an upgrade to v${SCHEMA_VERSION}, which ` +
           "needs write access",
   );

@@ -286,6 +286,15 @@ export class SlotWriter {
   }
 }
 
+/**
+ * A store at schema v3 opened read-only has no `usage_slots`: a temporary one (this connection
+ * only; SQLite writes it outside the file) is filled from the spans and change events.
+ */
+export function countSlotsInMemory(db: Database): void {
+  db.exec(USAGE_SLOTS_TABLE.replace("CREATE TABLE usage_slots", "CREATE TEMP TABLE usage_slots"));
+  SlotWriter.rebuild(db);
+}
+
 const ref = (value: unknown): number | null => (value === null ? null : int(value));
 
 function bump(sums: number[], index: number, value: number | undefined): void {

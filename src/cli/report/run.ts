@@ -37,7 +37,10 @@ export function reportJson(value: unknown): string {
 
 export async function runReport(args: ParsedArgs, io: Io): Promise<number> {
   const query = reportQueryOf(args);
-  const store = await openStore(stringValue(args, "db"), io.env, { create: false });
+  const store = await openStore(stringValue(args, "db"), io.env, {
+    create: false,
+    note: (message) => io.err(`opencode-otel report: note: ${message}\n`),
+  });
   try {
     const report = withStore(store, () => store.report(query));
     io.out(args.values.json ? reportJson(report) : renderReport(report, io.columns));
