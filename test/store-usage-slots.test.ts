@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { changeColumns, spanColumns } from "../src/store/columns.js";
+import { openDatabase } from "../src/store/db.js";
 import { Store } from "../src/store/store.js";
 import type { LogRow, ReportQuery, ReportRow, SpanRow } from "../src/store/types.js";
 import { type YearRow, yearOfUse } from "./support/year-of-spans.js";
@@ -243,4 +244,24 @@ describe("reports from usage slots equal the figures of the spans themselves", (
     expect(week.total).toEqual(trickled.report({ group: "day" }).total);
     expect(week.rows.reduce((n, row) => n + row.toolCalls, 0)).toBe(week.total.toolCalls);
   });
+});
+
+test("a slot whose durations do not match its tool calls is reported as damage, not averaged over", async () => {
+  const path = join(dir, "damaged.db");
+  const store = await Store.open(path);
+  store.insertSpans(spans.slice(0, 2000));
+  const good = store.report({ group: "session" });
+  expect(good.total.toolCalls).toBeGreaterThan(0);
+  const db = await openDatabase(path);
+  db.prepare(
+    `UPDATE usage_slots SET tool_durations = substr(tool_durations, 1, length(tool_durations) - 8)
+     WHERE slot = (SELECT MIN(slot) FROM usage_slots WHERE tool_calls > 1)`,
+  ).run();
+  db.close();
+  for (const group of ["session", "day"] as const)
+    expect(() => store.report({ group })).toThrow(/tool durations for \d+ tool calls/);
+  expect(() => store.report({ group: "day" })).toThrow(
+    expect.objectContaining({ code: "corrupt" }),
+  );
+  store.close();
 });

@@ -339,10 +339,9 @@ function durationsBlob(durations: readonly number[]): Uint8Array | null {
  * `offset`; returns the next offset.
  */
 export function readDurations(blob: Uint8Array, target: Uint8Array, offset: number): number {
-  const count = Math.floor(blob.byteLength / 8);
-  // Stored blobs are whole values; only a damaged one needs cutting (a view costs more than
-  // the copy).
-  target.set(blob.byteLength === count * 8 ? blob : blob.subarray(0, count * 8), offset * 8);
+  // Stored blobs are whole values (`Usage` refuses a damaged one before this).
+  const count = blob.byteLength / 8;
+  target.set(blob, offset * 8);
   if (!LITTLE_ENDIAN) {
     const part = target.subarray(offset * 8, (offset + count) * 8);
     part.set(swapped(part));

@@ -1,10 +1,12 @@
 import type { Row } from "./db.js";
+import { StoreError } from "./errors.js";
 import { int, real } from "./read-row.js";
 import type { Changes } from "./report-queries.js";
 import { type Figures, ranks } from "./report-row.js";
 import { durationCount, readDurations, slotColumn } from "./usage-slots.js";
 
 const C = {
+  slot: slotColumn("slot"),
   session: slotColumn("session_ref"),
   cost: slotColumn("cost"),
   input: slotColumn("input_tokens"),
@@ -72,13 +74,22 @@ export class Usage {
     this.turns += turns;
     const session = int(row[C.session]);
     if (turns > 0 && session > 0) this.session(session);
-    this.toolCalls += int(row[C.toolCalls]);
+    const calls = int(row[C.toolCalls]);
+    this.toolCalls += calls;
     this.toolOk += int(row[C.toolOk]);
     const blob = row[C.durations];
+    // Every write adds a call and its duration together: anything else is damage, and
+    // percentiles from part of the durations would be wrong without a word.
+    if (durationCount(blob) !== calls || (blob instanceof Uint8Array && blob.byteLength % 8))
+      throw new StoreError(
+        "corrupt",
+        `usage_slots holds ${durationCount(blob)} tool durations for ${calls} tool calls ` +
+          `(slot ${int(row[C.slot])}, session ${int(row[C.session])})`,
+      );
     if (blob instanceof Uint8Array) {
       this.blobs ??= [];
       this.blobs.push(blob);
-      this.stored += durationCount(blob);
+      this.stored += calls;
     }
     this.added += real(row[C.added]);
     this.removed += real(row[C.removed]);
