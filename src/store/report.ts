@@ -68,7 +68,7 @@ export function buildReport(db: Database, query: ReportQuery): Report {
     }
     for (const edge of cut.edges) addRange(q, total, edge);
     total.addChanges(q.pointLines());
-    return { query, rows, total: reportRow("total", total.figures("ranked")) };
+    return { query, rows, total: reportRow("total", total.figures()) };
   });
 }
 
