@@ -48,13 +48,16 @@ export function num(value: unknown): number {
 export function int64(value: unknown): bigint {
   const long = longValue(value);
   if (long !== undefined) return long;
-  try {
-    if (typeof value === "string" && value !== "") return BigInt(value);
-    if (typeof value === "number" && Number.isFinite(value)) return BigInt(Math.trunc(value));
-  } catch {
-    // A malformed number in JSON: treat as unset rather than refusing the whole batch.
+  if (value === undefined || value === null || value === "") return 0n; // Unset, as OTLP says.
+  // A malformed number in JSON refuses the request (400), rather than a time of 1970 or an
+  // attribute of 0 stored without a word.
+  const bad = () => new InvalidValue(`${JSON.stringify(value)} is not an int64`);
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw bad();
+    return BigInt(Math.trunc(value));
   }
-  return 0n;
+  if (typeof value !== "string" || !/^-?\d+$/.test(value)) throw bad();
+  return BigInt(value);
 }
 
 /** Trace and span ids: bytes in protobuf, hex in OTLP/JSON. */
