@@ -101,11 +101,13 @@ describe("sizes and memory", () => {
     expect(new Set(statuses)).toEqual(new Set([413]));
     expect((await sendValid()).status).toBe(200);
     expect(peakMiB()).toBeLessThan(600);
-  });
+    // 480 MB over loopback: what is measured is memory; the time depends on the machine's load.
+  }, 30_000);
 
   test("large valid requests at once: each is served or told to retry, within the memory budget", async () => {
-    // About 14 MiB of real spans each: four fit in the 512 MiB budget at a time.
-    const [large] = traceBatches(await pluginSpans(), { count: 1, size: 24_000, seed: 77 });
+    // About 14 MiB of real spans each (the plugin's spans as it emits them now, GenAI
+    // attributes included): four fit in the 512 MiB budget at a time.
+    const [large] = traceBatches(await pluginSpans(), { count: 1, size: 20_000, seed: 77 });
     expect(large?.length ?? 0).toBeGreaterThan(12 * MIB);
     expect(large?.length ?? 0).toBeLessThan(16 * MIB);
     const answers = await Promise.all(
