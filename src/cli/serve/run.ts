@@ -82,6 +82,9 @@ export async function runServe(args: ParsedArgs, io: Io): Promise<number> {
       onBroken: (failure) => stopBroken(failure.message),
     });
     counts = receiver.counts;
+    // Listen for Ctrl-C and SIGTERM before telling anyone where to send: a signal sent as soon
+    // as the addresses are printed would otherwise end the process without closing the store.
+    const interrupted = io.interrupted;
     io.err(`opencode-otel serve: writing to ${store.path}\n`);
     io.err(`  OTLP/HTTP  ${receiver.httpUrl}  (/v1/traces, /v1/metrics, /v1/logs)\n`);
     if (receiver.grpcUrl) io.err(`  OTLP/gRPC  ${receiver.grpcUrl}\n`);
@@ -93,7 +96,7 @@ export async function runServe(args: ParsedArgs, io: Io): Promise<number> {
       );
     }
     io.err("Press Ctrl-C to stop.\n");
-    const reason = await Promise.race([io.interrupted.then(() => undefined), broken]);
+    const reason = await Promise.race([interrupted.then(() => undefined), broken]);
     status.stop();
     await receiver.close();
     const { traces, metrics, logs } = receiver.counts;
