@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { StoreError } from "./errors.js";
 
 /**
@@ -74,9 +73,10 @@ const BUSY_TIMEOUT_MS = 5000;
 /** Opens (creating unless `mustExist`) a database file with the store's connection settings. */
 export async function openDatabase(path: string, options: OpenOptions = {}): Promise<Database> {
   const driver = options.driver ?? (typeof Bun !== "undefined" ? "bun:sqlite" : "node:sqlite");
-  if (options.mustExist && !existsSync(path))
-    throw new StoreError("no-store", `no telemetry store at ${path}`);
-  const db = driver === "bun:sqlite" ? await openBun(path) : await openNode(path);
+  const mustExist = options.mustExist === true;
+  // bun:sqlite can refuse to create the file itself; node:sqlite cannot, so it is checked first.
+  if (mustExist && driver === "node:sqlite" && !(await exists(path))) throw noStore(path);
+  const db = driver === "bun:sqlite" ? await openBun(path, !mustExist) : await openNode(path);
   try {
     // busy_timeout first, so that switching a fresh file to WAL waits for a concurrent opener.
     db.exec(`PRAGMA busy_timeout=${BUSY_TIMEOUT_MS}`);
@@ -88,6 +88,17 @@ export async function openDatabase(path: string, options: OpenOptions = {}): Pro
     throw storeError(error);
   }
   return db;
+}
+
+// node:fs loads only when asked: the statusline opens the store on every prompt, under Bun
+// without it.
+async function exists(path: string): Promise<boolean> {
+  const { existsSync } = await import("node:fs");
+  return existsSync(path);
+}
+
+function noStore(path: string): StoreError {
+  return new StoreError("no-store", `no telemetry store at ${path}`);
 }
 
 /** The module's shape is declared above, not checked: these are the runtime's own modules. */
@@ -103,9 +114,15 @@ async function importModule<T>(specifier: string): Promise<T> {
   }
 }
 
-async function openBun(path: string): Promise<Database> {
+async function openBun(path: string, create: boolean): Promise<Database> {
   const sqlite = await importModule<BunSqlite>("bun:sqlite");
-  const raw = wrap(() => new sqlite.Database(path, { create: true, readwrite: true }));
+  let raw: BunDatabase;
+  try {
+    raw = new sqlite.Database(path, { create, readwrite: true });
+  } catch (error) {
+    if (!create && !(await exists(path))) throw noStore(path);
+    throw storeError(error);
+  }
   return adapt("bun:sqlite", path, raw, (sql, bigints) => {
     const statement = raw.prepare(sql);
     statement.safeIntegers(bigints);
