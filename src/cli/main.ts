@@ -15,7 +15,10 @@ process.on("warning", (warning) => {
 
 const argv = process.argv.slice(2);
 if (argv[0] === "statusline") {
-  const { statuslineMain } = await import("./statusline/main.js");
+  // A module of its own in `dist/` (scripts/build.mjs): the prompt's path is one file, not the
+  // chunks it shares with the other commands. The variable keeps the bundler from inlining it.
+  const entry = "./statusline/main.js";
+  const { statuslineMain }: typeof import("./statusline/main.js") = await import(entry);
   process.exitCode = await statuslineMain(argv.slice(1));
 } else {
   const [{ runCli }, { processIo }] = await Promise.all([import("./cli.js"), import("./io.js")]);

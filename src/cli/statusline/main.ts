@@ -7,8 +7,8 @@
 import type { Io } from "../io.js";
 import { runCommand } from "../run-command.js";
 import { unsupportedRuntime } from "../runtime.js";
-import { statuslineCommand } from "./command.js";
 import { runStatusline } from "./run.js";
+import { statuslineSpec } from "./spec.js";
 
 export async function statuslineMain(argv: readonly string[]): Promise<number> {
   const unsupported = unsupportedRuntime();
@@ -29,9 +29,10 @@ export async function statuslineMain(argv: readonly string[]): Promise<number> {
     env: process.env,
   };
   // Its work is imported here, not on demand as the dispatcher does: one module less to load.
-  const code = await runCommand({ ...statuslineCommand, run: runStatusline }, argv, io);
+  const code = await runCommand({ ...statuslineSpec, run: runStatusline }, argv, io);
   if (out === "") return code;
+  // Node's own stdout is cheap under Node, and writes to a file or pipe synchronously.
   if (typeof Bun !== "undefined") await Bun.write(Bun.stdout, out);
-  else (await import("../io.js")).processIo().out(out);
+  else process.stdout.write(out);
   return code;
 }

@@ -7,7 +7,7 @@ import { EXIT_OK, UsageError } from "../errors.js";
 import type { Io } from "../io.js";
 import { resolvePath } from "../plain-path.js";
 import type { BlockAnchors } from "../spend/block-anchor.js";
-import { budgetJson, budgetStatuses, budgetsPathOf, loadBudgets } from "../spend/budgets.js";
+import type { budgetJson } from "../spend/budgets.js";
 import { openSpend } from "../spend/open.js";
 import {
   BREAK_SEARCH_CALLS,
@@ -56,7 +56,12 @@ export async function runStatusline(args: ParsedArgs, io: Io): Promise<number> {
     if (remembered && snapshot.block)
       remembered.anchors.remember(remembered.store, remembered.first, snapshot.block.start);
     let statuses: BudgetStatus[] | undefined;
+    let budgets: ReturnType<typeof budgetJson>[] | undefined;
     if (json || showsBudget(format)) {
+      // Loaded only when shown: a prompt's line without {budget} never reads a budgets file.
+      const { budgetJson, budgetStatuses, budgetsPathOf, loadBudgets } = await import(
+        "../spend/budgets.js"
+      );
       const path = budgetsPathOf(stringValue(args, "budgets"), io.env);
       const parsed = await loadBudgets(path, io.env);
       // A statusline runs on every prompt: a bad file is said, not fatal.
@@ -67,10 +72,11 @@ export async function runStatusline(args: ParsedArgs, io: Io): Promise<number> {
           directory,
           sessionId: snapshot.session?.id,
         });
+      budgets = statuses?.map(budgetJson);
     }
     io.out(
       json
-        ? `${JSON.stringify(statuslineJson(snapshot, statuses), null, 2)}\n`
+        ? `${JSON.stringify(statuslineJson(snapshot, budgets), null, 2)}\n`
         : `${renderStatusline(format, snapshot, { budget: nearest(statuses) })}\n`,
     );
     return EXIT_OK;
@@ -95,7 +101,10 @@ function nearest(statuses: readonly BudgetStatus[] | undefined): string | undefi
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The `--json` object: every figure, with times as ISO strings. */
-export function statuslineJson(s: SpendSnapshot, statuses: readonly BudgetStatus[] | undefined) {
+export function statuslineJson(
+  s: SpendSnapshot,
+  budgets: readonly ReturnType<typeof budgetJson>[] | undefined,
+) {
   return {
     at: iso(s.at),
     project: s.project ?? null,
@@ -111,6 +120,6 @@ export function statuslineJson(s: SpendSnapshot, statuses: readonly BudgetStatus
       : null,
     recent: { since: iso(s.recent.from), until: iso(s.at), ...s.recent.spend },
     burnRate: s.burn,
-    budgets: statuses?.map(budgetJson) ?? null,
+    budgets: budgets ?? null,
   };
 }
