@@ -294,6 +294,33 @@ describe("statusline", () => {
     }
   });
 
+  test("the built CLI sends statusline to its own bundle: the same line, help and errors as the dispatcher's", async () => {
+    const built = (args: string[]) =>
+      Bun.spawnSync(
+        [process.execPath, join(import.meta.dir, "../dist/cli.js"), "statusline", ...args],
+        {
+          env: { ...process.env, HOME, XDG_CACHE_HOME: join(HOME, ".cache") },
+        },
+      );
+    const args = ["--at", AT, "--db", HISTORY, "--dir", PROJECT];
+    for (const extra of [[], ["--json"], ["--format", "{today_cost} {block_end} {burn}"]]) {
+      const run = built([...args, ...extra]);
+      expect(run.stderr.toString()).toBe("");
+      expect(run.stdout.toString()).toBe(await statusline(["--dir", PROJECT, ...extra]));
+    }
+    const help = built(["--help"]);
+    expect(help.stdout.toString()).toBe((await cli(["statusline", "--help"])).out);
+    for (const bad of [["--format", "{nope}"], ["--db", join(dir, "none.db")], ["--bogus"]]) {
+      const run = built(bad);
+      const expected = await cli(["statusline", ...bad]);
+      expect([run.exitCode, run.stderr.toString(), run.stdout.toString()]).toEqual([
+        expected.code,
+        expected.err,
+        "",
+      ]);
+    }
+  });
+
   test("{budget}: the limit nearest its limit; --json lists every budget", async () => {
     const file = join(dir, "statusline-budgets.json");
     writeFileSync(file, JSON.stringify({ daily: { usd: 1000 }, monthly: { tokens: 1e9 } }));
