@@ -63,6 +63,21 @@ try {
     "--banner=#!/usr/bin/env node",
     ...[...externals].map((name) => `--external=${name}`),
   ]);
+  // The statusline, run at every shell prompt: its own entry (`dist/statusline/main.js`, which
+  // `dist/cli.js` imports by name), so its path loads one module, not the chunks it would share
+  // with the other commands; what it needs rarely (a missing store, budgets) stays in chunks.
+  run("bun", [
+    "build",
+    "src/cli/statusline/main.ts",
+    "--target=node",
+    "--format=esm",
+    "--splitting",
+    "--sourcemap=linked",
+    "--outdir=dist/statusline",
+    "--entry-naming=main.[ext]",
+    "--chunk-naming=[hash].[ext]",
+    ...[...externals].map((name) => `--external=${name}`),
+  ]);
   chmodSync(join(root, "dist", "cli.js"), 0o755);
   run("tsc", ["-p", "tsconfig.build.json"]);
 } catch (error) {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { runCli } from "../src/cli/cli.js";
@@ -17,6 +17,8 @@ import { ENTER, LEAVE } from "../src/cli/report/live/terminal.js";
 import { BLOCK_MS } from "../src/store/blocks.js";
 import type { Report, ReportRow } from "../src/store/index.js";
 import { openSpendReader } from "../src/store/spend-reader.js";
+import { Store } from "../src/store/store.js";
+import type { SpanRow } from "../src/store/types.js";
 import { PROJECT_ROOT } from "./support/spend-history.js";
 import { fixtureProject, fixtureStore, historyStore } from "./support/spend-stores.js";
 
@@ -241,24 +243,81 @@ describe("statusline", () => {
     expect(rows.map((r) => r.key)).toContain(s.session?.id ?? "");
   });
 
-  test("the remembered block start: used when it holds, ignored when it does not, same block either way", async () => {
+  test("a prompt at work reads the store alone: the block starts after the night's break, no file is written", async () => {
+    const home = join(dir, "break-home");
+    const env = { HOME: home, XDG_CACHE_HOME: join(home, ".cache") };
+    const s = JSON.parse(await statusline(["--json"], env)) as StatuslineJson;
+    // The history's nights are breaks: the block holding the end started this working day.
+    const start = Date.parse(s.block?.start ?? "");
+    expect(start).toBeGreaterThan(END - BLOCK_MS);
+    expect(new Date(start).getDate()).toBe(new Date(END).getDate());
+    expect(existsSync(join(home, ".cache"))).toBe(false);
+  });
+
+  test("without a 5-hour break in the last 10,000 calls the block start is remembered: used when it holds, ignored when it does not, same block either way", async () => {
+    // A call every 20 minutes for 10,500 calls (146 days) from 06:10 UTC: blocks start every
+    // 5 hours from 06:00, each on the hour of its first call, 10 minutes after the last ended.
+    const path = join(dir, "continuous.db");
+    const t0 = Date.UTC(2025, 9, 1, 6);
+    const calls = 10_500;
+    const store = await Store.open(path);
+    store.insertSpans(
+      Array.from({ length: calls }, (_, i) => llmCall(t0 + 600_000 + i * 1_200_000, i)),
+    );
+    store.close();
+    // A minute after the last call, still in its block.
+    const at = t0 + 600_000 + (calls - 1) * 1_200_000 + 60_000;
+    const expected = t0 + Math.floor((at - t0) / BLOCK_MS) * BLOCK_MS;
     const home = join(dir, "anchor-home");
     const env = { HOME: home, XDG_CACHE_HOME: join(home, ".cache") };
     const file = join(home, ".cache/opencode-otel/blocks.json");
-    const first = JSON.parse(await statusline(["--json"], env)) as StatuslineJson;
+    const run = async () => {
+      const out = await cli(
+        ["statusline", "--json", "--at", new Date(at).toISOString(), "--db", path],
+        { env },
+      );
+      expect(out.err).toBe("");
+      return (JSON.parse(out.out) as StatuslineJson).block;
+    };
+    const first = await run();
+    expect(Date.parse(first?.start ?? "")).toBe(expected);
     const anchors = JSON.parse(readFileSync(file, "utf8")) as Record<string, { start: number }>;
-    expect(anchors[resolve(HISTORY)]?.start).toBe(Date.parse(first.block?.start ?? ""));
-    const again = JSON.parse(await statusline(["--json"], env)) as StatuslineJson;
-    expect(again.block).toEqual(first.block);
+    expect(anchors[resolve(path)]?.start).toBe(expected);
+    expect(await run()).toEqual(first);
     // A file from another store's history, or garbage: the walk starts over, same answer.
     for (const content of [
-      JSON.stringify({ [resolve(HISTORY)]: { first: 1, start: 2 } }),
+      JSON.stringify({ [resolve(path)]: { first: 1, start: 2 } }),
       "not json",
     ]) {
       writeFileSync(file, content);
-      expect((JSON.parse(await statusline(["--json"], env)) as StatuslineJson).block).toEqual(
-        first.block,
+      expect(await run()).toEqual(first);
+    }
+  });
+
+  test("the built CLI sends statusline to its own bundle: the same line, help and errors as the dispatcher's", async () => {
+    const built = (args: string[]) =>
+      Bun.spawnSync(
+        [process.execPath, join(import.meta.dir, "../dist/cli.js"), "statusline", ...args],
+        {
+          env: { ...process.env, HOME, XDG_CACHE_HOME: join(HOME, ".cache") },
+        },
       );
+    const args = ["--at", AT, "--db", HISTORY, "--dir", PROJECT];
+    for (const extra of [[], ["--json"], ["--format", "{today_cost} {block_end} {burn}"]]) {
+      const run = built([...args, ...extra]);
+      expect(run.stderr.toString()).toBe("");
+      expect(run.stdout.toString()).toBe(await statusline(["--dir", PROJECT, ...extra]));
+    }
+    const help = built(["--help"]);
+    expect(help.stdout.toString()).toBe((await cli(["statusline", "--help"])).out);
+    for (const bad of [["--format", "{nope}"], ["--db", join(dir, "none.db")], ["--bogus"]]) {
+      const run = built(bad);
+      const expected = await cli(["statusline", ...bad]);
+      expect([run.exitCode, run.stderr.toString(), run.stdout.toString()]).toEqual([
+        expected.code,
+        expected.err,
+        "",
+      ]);
     }
   });
 
@@ -560,3 +619,29 @@ describe("report extras through the CLI", () => {
     expect(wrong.code).toBe(2);
   });
 });
+
+/** One LLM call at `ms` (epoch ms), a second long. */
+function llmCall(ms: number, i: number): SpanRow {
+  return {
+    traceId: "cd".repeat(16),
+    spanId: (i + 1).toString(16).padStart(16, "0"),
+    parentSpanId: "",
+    name: "opencode.llm",
+    kind: 3,
+    startNs: BigInt(ms) * 1_000_000n,
+    endNs: BigInt(ms + 1000) * 1_000_000n,
+    statusCode: 0,
+    statusMessage: "",
+    serviceName: "opencode",
+    attributes: {
+      "openinference.span.kind": "LLM",
+      "session.id": `ses_${i % 3}`,
+      "gen_ai.request.model": "m",
+      "gen_ai.usage.input_tokens": 100,
+      "gen_ai.usage.output_tokens": 10,
+      "llm.cost.total": 0.001,
+    },
+    resource: { "service.name": "opencode" },
+    events: [],
+  };
+}

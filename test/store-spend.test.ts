@@ -411,3 +411,48 @@ function llmSpan(ms: number, i: number): SpanRow {
     events: [],
   };
 }
+
+describe("local midnight without JavaScript's time zone", () => {
+  test("SQLite's localtime gives the midnight Date gives, across clock changes, in a process started with TZ", async () => {
+    const path = join(dir, "midnight.db");
+    (await Store.open(path)).close();
+    // Instants around the 2026 clock changes of zones that change at 02:00 or 03:00 (not at
+    // midnight), a half-hour zone, and one east of UTC by more than half a day.
+    const instants = [
+      "2026-03-08T06:30:00Z",
+      "2026-03-08T07:30:00Z",
+      "2026-03-29T00:30:00Z",
+      "2026-03-29T01:30:00Z",
+      "2026-04-05T15:30:00Z",
+      "2026-10-04T15:30:00Z",
+      "2026-10-25T00:30:00Z",
+      "2026-10-25T23:30:00Z",
+      "2026-11-01T05:30:00Z",
+      "2026-11-01T06:30:00Z",
+      "2026-12-31T23:59:59Z",
+    ].map(Date.parse);
+    const script = `
+      const { openSpendReader } = await import(${JSON.stringify(join(import.meta.dir, "../src/store/spend-reader.ts"))});
+      const reader = await openSpendReader(${JSON.stringify(path)});
+      const rows = ${JSON.stringify(instants)}.map((at) => {
+        const d = new Date(at);
+        return [reader.queries.localDayStart(at), new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime()];
+      });
+      reader.close();
+      process.stdout.write(JSON.stringify(rows));`;
+    for (const zone of [
+      "America/New_York",
+      "Europe/Paris",
+      "Australia/Lord_Howe",
+      "Pacific/Kiritimati",
+    ]) {
+      const run = Bun.spawnSync([process.execPath, "-e", script], {
+        env: { ...process.env, TZ: zone },
+      });
+      expect(run.stderr.toString()).toBe("");
+      const rows = JSON.parse(run.stdout.toString()) as [number, number][];
+      expect(rows).toHaveLength(instants.length);
+      for (const [sqlite, js] of rows) expect({ zone, sqlite }).toEqual({ zone, sqlite: js });
+    }
+  });
+});

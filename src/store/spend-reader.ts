@@ -22,7 +22,7 @@ export async function openSpendReader(
   path: string,
   options: { readonly driver?: Driver } = {},
 ): Promise<SpendReader> {
-  const db = await openDatabase(path, { mustExist: true, ...options });
+  const db = await openDatabase(path, { mustExist: true, reader: true, ...options });
   try {
     // Spend reads need the v2 report columns. The migrations (and the hashing they load) are
     // imported only for an older file: a statusline runs on every prompt.
@@ -38,11 +38,13 @@ export async function openSpendReader(
 }
 
 function version(db: Database): number {
-  const table = db
-    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")
-    .get();
-  if (!table) return 0;
-  return int(db.prepare("SELECT MAX(version) AS version FROM schema_version").get()?.version);
+  // One statement; a file made before versions were kept has no such table: version 0.
+  try {
+    return int(db.prepare("SELECT MAX(version) AS version FROM schema_version").get()?.version);
+  } catch (error) {
+    if (error instanceof Error && /no such table/.test(error.message)) return 0;
+    throw error;
+  }
 }
 
 function reader(db: Database): SpendReader {

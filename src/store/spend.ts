@@ -1,5 +1,5 @@
 import type { Database, Row, SqlValue, Statement } from "./db.js";
-import { big, int, real, text } from "./read-row.js";
+import { int, real, text } from "./read-row.js";
 
 /**
  * Spend while working: narrow sums over recent LLM spans, for the statusline, the live view and
@@ -187,6 +187,21 @@ export class SpendQueries {
     return candidates.find((candidate) => found.has(candidate));
   }
 
+  /**
+   * Local midnight (epoch ms) starting the day that holds `at`, by SQLite's `localtime`, which is
+   * the C library's time zone (`TZ` as the process started, else `/etc/localtime`), read without
+   * starting JavaScript's: the first local-time call in JavaScript loads ICU's time zone, about
+   * 20 ms of CPU, too much for a prompt. A day whose midnight is skipped by a clock change (a few
+   * zones move their clocks at 00:00) may start an hour apart from `Date`'s choice.
+   */
+  localDayStart(at: number): number {
+    const row = this.statement(
+      `SELECT CAST(strftime('%s', ?, 'unixepoch', 'localtime', 'start of day', 'utc') AS INTEGER)
+         AS s`,
+    ).get(Math.floor(at / 1000));
+    return int(row?.s) * 1000;
+  }
+
   /** The start (epoch ms) of the first call at or after `from`, or undefined. */
   nextActivity(from: number): number | undefined {
     const row = this.statement(
@@ -209,25 +224,18 @@ export class SpendQueries {
    * A 5-hour break always ends a 5-hour block, so the block chain can start there.
    */
   afterLastBreak(to: number, gapMs: number, limit: number): number | undefined {
-    const gap = BigInt(gapMs) * 1_000_000n;
-    const page = this.statement(
-      `SELECT s.start_ns AS t FROM ${LLM_RANGE} ORDER BY s.start_ns DESC LIMIT 500`,
-      true,
-    );
-    let later: bigint | undefined;
-    let before = ns(to);
-    for (let seen = 0; seen < limit; ) {
-      const rows = page.all(0n, before);
-      for (const row of rows) {
-        const t = big(row.t);
-        if (later !== undefined && later - t >= gap) return Number(later / 1_000_000n);
-        later = t;
-      }
-      seen += rows.length;
-      if (rows.length < 500 || later === undefined) return undefined;
-      before = later;
-    }
-    return undefined;
+    // One statement, newest call first, stopping at the first one whose previous call is a gap
+    // or more before it: one index seek per call back to the break (a day's calls at most for a
+    // person's use), compared inside SQLite rather than read row by row into JavaScript.
+    const row = this.statement(
+      `SELECT c.t / 1000000 AS ms FROM (
+         SELECT s.start_ns AS t FROM ${LLM_RANGE} ORDER BY s.start_ns DESC LIMIT ?
+       ) c
+       WHERE c.t - (SELECT MAX(p.start_ns) FROM spans p INDEXED BY spans_llm
+                    WHERE p.category = 'llm' AND p.start_ns < c.t) >= ?
+       LIMIT 1`,
+    ).get(0n, ns(to), limit, BigInt(gapMs) * 1_000_000n);
+    return row === undefined ? undefined : int(row.ms);
   }
 
   /** Which of these spans the store holds (`traceId:spanId` keys). */

@@ -5,13 +5,18 @@
  */
 import { StoreError } from "../../store/errors.js";
 import { openSpendReader, type SpendReader } from "../../store/spend-reader.js";
-import { storePathOf } from "../store-path.js";
+import { isPlain } from "../plain-path.js";
 
 export async function openSpend(
   db: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<SpendReader> {
-  const path = storePathOf(db, env);
+  // A full path is used as it is; only the default (or a relative one) loads `node:path`.
+  const chosen = db ?? (env.OPENCODE_OTEL_STORE || undefined);
+  const path =
+    chosen !== undefined && isPlain(chosen)
+      ? chosen
+      : (await import("../store-path.js")).storePathOf(db, env);
   try {
     return await openSpendReader(path);
   } catch (error) {

@@ -49,7 +49,7 @@ export function takeSnapshot(q: SpendQueries, options: SnapshotOptions): SpendSn
           to: at,
           projects: q.projectRefs(project),
         }));
-  const day = bucketAt("day", at, options.timeZone);
+  const dayStart = todayStart(q, at, options.timeZone);
   const block = currentBlock(q, at, options.blockFrom);
   const recent = { from: at - RECENT_MS, spend: q.window({ from: at - RECENT_MS, to: at }) };
   return {
@@ -57,7 +57,7 @@ export function takeSnapshot(q: SpendQueries, options: SnapshotOptions): SpendSn
     project,
     session:
       sessionId === undefined ? undefined : { id: sessionId, spend: q.session(sessionId, at) },
-    today: { from: day.from, to: at, spend: q.window({ from: day.from, to: at }) },
+    today: { from: dayStart, to: at, spend: q.window({ from: dayStart, to: at }) },
     block: block && { ...block, spend: q.window({ from: block.start, to: at }) },
     recent,
     burn: {
@@ -67,8 +67,24 @@ export function takeSnapshot(q: SpendQueries, options: SnapshotOptions): SpendSn
   };
 }
 
+/**
+ * Midnight starting today, as `report` draws days. In local time it comes from the C library
+ * (`SpendQueries.localDayStart`) unless `TZ` is set in the environment: JavaScript follows
+ * `process.env.TZ` when it changes in the process (tests do), the C library does not, so then
+ * `Date` decides, except for UTC, which needs no time zone at all.
+ */
+function todayStart(q: SpendQueries, at: number, timeZone: "local" | "utc"): number {
+  const tz = process.env.TZ;
+  if (timeZone === "utc" || (tz !== undefined && UTC_NAMES.has(tz)))
+    return bucketAt("day", at, "utc").from;
+  if (tz !== undefined) return bucketAt("day", at, "local").from;
+  return q.localDayStart(at);
+}
+
+const UTC_NAMES = new Set(["UTC", "UTC0", "Etc/UTC", "GMT", "Etc/GMT", ":UTC", ":Etc/UTC"]);
+
 /** How far back a 5-hour break is looked for: about a week of heavy use. */
-const BREAK_SEARCH_CALLS = 10_000;
+export const BREAK_SEARCH_CALLS = 10_000;
 
 /**
  * The block holding `at`, walking the block chain from `from` (a block start remembered

@@ -1,15 +1,20 @@
-import { resolve } from "node:path";
 import { formatAmount, formatPercent } from "../../budget/format.js";
 import type { BudgetStatus } from "../../budget/types.js";
+import { BLOCK_MS, floorHour } from "../../store/blocks.js";
 import { type ParsedArgs, stringValue } from "../args.js";
 import { parseDate } from "../dates.js";
 import { EXIT_OK, UsageError } from "../errors.js";
 import type { Io } from "../io.js";
-import { anchorPath, BlockAnchors } from "../spend/block-anchor.js";
-import { budgetJson, budgetStatuses, budgetsPathOf, loadBudgets } from "../spend/budgets.js";
+import { resolvePath } from "../plain-path.js";
+import type { BlockAnchors } from "../spend/block-anchor.js";
+import type { budgetJson } from "../spend/budgets.js";
 import { openSpend } from "../spend/open.js";
-import { firstBlockStart, type SpendSnapshot, takeSnapshot } from "../spend/snapshot.js";
-import { storePathOf } from "../store-path.js";
+import {
+  BREAK_SEARCH_CALLS,
+  firstBlockStart,
+  type SpendSnapshot,
+  takeSnapshot,
+} from "../spend/snapshot.js";
 import { DEFAULT_FORMAT, renderStatusline, showsBudget, unknownPlaceholders } from "./format.js";
 
 export async function runStatusline(args: ParsedArgs, io: Io): Promise<number> {
@@ -22,25 +27,41 @@ export async function runStatusline(args: ParsedArgs, io: Io): Promise<number> {
   const atText = stringValue(args, "at");
   const at = atText === undefined ? Date.now() : parseDate(atText, "at");
   const json = args.values.json === true;
-  const directory = resolve(stringValue(args, "dir") ?? process.cwd());
+  const directory = await resolvePath(stringValue(args, "dir") ?? process.cwd());
   const db = stringValue(args, "db");
   const reader = await openSpend(db, io.env);
   try {
-    const anchors = new BlockAnchors(anchorPath(io.env));
-    const store = storePathOf(db, io.env);
-    const first = firstBlockStart(reader.queries);
+    const { queries } = reader;
+    // The block chain starts after the latest 5-hour break, found among recent calls. Only a
+    // history without one (days of continuous use) walks from a block start remembered in a
+    // file between runs, so a prompt at work reads no file but the store.
+    const afterBreak = queries.afterLastBreak(at, BLOCK_MS, BREAK_SEARCH_CALLS);
+    let blockFrom = afterBreak === undefined ? undefined : floorHour(afterBreak);
+    let remembered: { anchors: BlockAnchors; store: string; first: number } | undefined;
+    const first = blockFrom === undefined ? firstBlockStart(queries) : undefined;
+    if (first !== undefined) {
+      const { anchorPath, BlockAnchors } = await import("../spend/block-anchor.js");
+      remembered = { anchors: new BlockAnchors(anchorPath(io.env)), store: reader.path, first };
+      blockFrom = remembered.anchors.from(remembered.store, first, at) ?? first;
+    }
     const snapshot = reader.snapshot((q) =>
       takeSnapshot(q, {
         at,
         timeZone: args.values.utc ? "utc" : "local",
         sessionId: stringValue(args, "session"),
         directory,
-        blockFrom: first === undefined ? undefined : anchors.from(store, first, at),
+        blockFrom,
       }),
     );
-    if (first !== undefined && snapshot.block) anchors.remember(store, first, snapshot.block.start);
+    if (remembered && snapshot.block)
+      remembered.anchors.remember(remembered.store, remembered.first, snapshot.block.start);
     let statuses: BudgetStatus[] | undefined;
+    let budgets: ReturnType<typeof budgetJson>[] | undefined;
     if (json || showsBudget(format)) {
+      // Loaded only when shown: a prompt's line without {budget} never reads a budgets file.
+      const { budgetJson, budgetStatuses, budgetsPathOf, loadBudgets } = await import(
+        "../spend/budgets.js"
+      );
       const path = budgetsPathOf(stringValue(args, "budgets"), io.env);
       const parsed = await loadBudgets(path, io.env);
       // A statusline runs on every prompt: a bad file is said, not fatal.
@@ -51,10 +72,11 @@ export async function runStatusline(args: ParsedArgs, io: Io): Promise<number> {
           directory,
           sessionId: snapshot.session?.id,
         });
+      budgets = statuses?.map(budgetJson);
     }
     io.out(
       json
-        ? `${JSON.stringify(statuslineJson(snapshot, statuses), null, 2)}\n`
+        ? `${JSON.stringify(statuslineJson(snapshot, budgets), null, 2)}\n`
         : `${renderStatusline(format, snapshot, { budget: nearest(statuses) })}\n`,
     );
     return EXIT_OK;
@@ -79,7 +101,10 @@ function nearest(statuses: readonly BudgetStatus[] | undefined): string | undefi
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The `--json` object: every figure, with times as ISO strings. */
-export function statuslineJson(s: SpendSnapshot, statuses: readonly BudgetStatus[] | undefined) {
+export function statuslineJson(
+  s: SpendSnapshot,
+  budgets: readonly ReturnType<typeof budgetJson>[] | undefined,
+) {
   return {
     at: iso(s.at),
     project: s.project ?? null,
@@ -95,6 +120,6 @@ export function statuslineJson(s: SpendSnapshot, statuses: readonly BudgetStatus
       : null,
     recent: { since: iso(s.recent.from), until: iso(s.at), ...s.recent.spend },
     burnRate: s.burn,
-    budgets: statuses?.map(budgetJson) ?? null,
+    budgets: budgets ?? null,
   };
 }
