@@ -29,11 +29,13 @@ export interface Range {
   readonly to: bigint;
 }
 
-/** The report's statements, with its range and project filter bound. */
+/** The report's statements, with its range and filters (project, agent) bound. */
 export class Queries {
   private readonly range: Range;
-  private readonly project: string;
-  private readonly projectParams: readonly SqlValue[];
+  private readonly filter: string;
+  private readonly filterParams: readonly SqlValue[];
+  private readonly pointFilter: string;
+  private readonly pointFilterParams: readonly SqlValue[];
 
   constructor(
     private readonly db: Database,
@@ -43,10 +45,18 @@ export class Queries {
       from: query.since === undefined ? 0n : BigInt(Math.floor(query.since)) * 1_000_000n,
       to: query.until === undefined ? MAX_NS : BigInt(Math.floor(query.until)) * 1_000_000n,
     };
-    this.project = query.project
+    const project = query.project
       ? "AND s.project_ref IN (SELECT id FROM names WHERE instr(value, ?) > 0)"
       : "";
-    this.projectParams = query.project ? [query.project] : [];
+    const agent = query.agent ? "AND s.agent_ref IN (SELECT id FROM names WHERE value = ?)" : "";
+    this.filter = `${project} ${agent}`;
+    this.filterParams = [
+      ...(query.project ? [query.project] : []),
+      ...(query.agent ? [query.agent] : []),
+    ];
+    // Metric points name no agent: under an agent filter they add nothing.
+    this.pointFilter = query.agent ? "AND 0" : query.project ? "AND instr(m.project, ?) > 0" : "";
+    this.pointFilterParams = query.project && !query.agent ? [query.project] : [];
   }
 
   /** A bucket's range within the query's, or undefined when they do not meet. */
@@ -79,7 +89,7 @@ export class Queries {
 
   /** Lines added and removed: points carry no model, agent or tool (those rows show 0). */
   lines(range = this.range): Row | undefined {
-    return this.statement(`SELECT ${LINES} FROM ${this.points()}`).get(...this.params(range));
+    return this.statement(`SELECT ${LINES} FROM ${this.points()}`).get(...this.pointParams(range));
   }
 
   /** Per session, when points carry `session.id` (only with `includeSessionId`). */
@@ -87,25 +97,28 @@ export class Queries {
     const rows = this.statement(
       `SELECT m.session_id AS key, ${LINES} FROM ${this.points()}
        AND m.session_id IS NOT NULL GROUP BY m.session_id`,
-    ).all(...this.params(this.range));
+    ).all(...this.pointParams(this.range));
     return new Map(rows.map((row) => [text(row.key), row]));
   }
 
   private from(kind: Kind): string {
     // The category term must appear as written for SQLite to use the partial index.
     return `spans s INDEXED BY spans_${kind}
-      WHERE s.category = '${kind}' AND s.start_ns >= ? AND s.start_ns < ? ${this.project}`;
+      WHERE s.category = '${kind}' AND s.start_ns >= ? AND s.start_ns < ? ${this.filter}`;
   }
 
   private points(): string {
-    const project = this.project ? "AND instr(m.project, ?) > 0" : "";
     return `metric_points m INDEXED BY metric_points_time
-      WHERE m.time_ns >= ? AND m.time_ns < ? ${project}
+      WHERE m.time_ns >= ? AND m.time_ns < ? ${this.pointFilter}
         AND m.name GLOB '*lines_of_code.count'`;
   }
 
   private params(range: Range): SqlValue[] {
-    return [range.from, range.to, ...this.projectParams];
+    return [range.from, range.to, ...this.filterParams];
+  }
+
+  private pointParams(range: Range): SqlValue[] {
+    return [range.from, range.to, ...this.pointFilterParams];
   }
 
   private readonly cache = new Map<string, Statement>();

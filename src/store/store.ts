@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { lastRowIds, recentSpans } from "./changes.js";
 import { type Database, type Driver, openDatabase } from "./db.js";
 import { defaultStorePath } from "./paths.js";
 import {
@@ -7,11 +8,13 @@ import {
   pageMetricPoints,
   pageSpans,
   readSessions,
+  readSpan,
   readSpanTree,
   readTrace,
 } from "./read.js";
 import { buildReport } from "./report.js";
 import { migrate, schemaVersion } from "./schema.js";
+import { SessionIndex } from "./session-index.js";
 import type {
   LogRow,
   MetricPointRow,
@@ -25,6 +28,9 @@ import type {
   SpanRow,
   StoredTable,
 } from "./types.js";
+import { buildUsage } from "./usage.js";
+import type { RecentSpan, RowIds, Usage, UsageQuery, Waterfall } from "./viewer-types.js";
+import { readWaterfall } from "./waterfall.js";
 import { Writer } from "./write.js";
 
 export interface StoreOptions {
@@ -104,6 +110,36 @@ export class Store {
   /** Sessions with a span in the range, newest first. */
   sessions(query: SessionQuery = {}): SessionSummary[] {
     return readSessions(this.db, query);
+  }
+
+  /** One span with its attributes, events and resource. */
+  span(traceId: string, spanId: string): SpanRow | undefined {
+    return readSpan(this.db, traceId, spanId);
+  }
+
+  /** A session's spans for the viewer's waterfall (see `readWaterfall`); undefined if unknown. */
+  waterfall(sessionId: string): Waterfall | undefined {
+    return readWaterfall(this.db, sessionId);
+  }
+
+  /** The viewer's usage page: reports by time, model, tool and agent. */
+  usage(query: UsageQuery = {}): Usage {
+    return buildUsage(this.db, query);
+  }
+
+  /** Every session's figures in memory, for the viewer; call `load()` before use. */
+  sessionIndex(): SessionIndex {
+    return new SessionIndex(this.db);
+  }
+
+  /** The newest span and metric point row ids (cheap: the viewer polls them). */
+  lastRowIds(): RowIds {
+    return lastRowIds(this.db);
+  }
+
+  /** The last spans stored, newest first. */
+  recentSpans(limit = 100): RecentSpan[] {
+    return recentSpans(this.db, limit);
   }
 
   /** Rows stored after `afterId`, in insertion order: `export` resumes from the last id. */

@@ -76,6 +76,11 @@ export interface ReportQuery {
    * `opencode.project.directory`, else the resource attribute of that name.
    */
   readonly project?: string;
+  /**
+   * Only this agent's spans (exact name). Tool and turn spans count under their session's agent;
+   * metric points name no agent, so lines changed are 0 under this filter.
+   */
+  readonly agent?: string;
   /** Day, week (starting Monday) and month boundaries: the process's local time by default. */
   readonly timeZone?: "local" | "utc";
 }

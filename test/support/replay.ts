@@ -10,6 +10,8 @@ export interface ReplayOptions {
   readonly options?: unknown;
   readonly exporters?: ExporterOverrides;
   readonly logSink?: LogSink;
+  /** opencode's working directory (the store's project). */
+  readonly directory?: string;
   /** Call dispose at the end of each process segment even if the capture has none (serve). */
   readonly disposeAtEnd?: boolean;
 }
@@ -31,6 +33,7 @@ export async function replay(
       options: options.options,
       exporters: options.exporters,
       logSink: options.logSink ?? (() => undefined),
+      ...(options.directory ? { directory: options.directory } : {}),
       now: () => clock,
     });
     instances.push(instance);

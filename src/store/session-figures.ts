@@ -1,0 +1,230 @@
+import type { Database, Row, SqlValue } from "./db.js";
+import { int, real, text } from "./read-row.js";
+import { nameValues, Queries } from "./report-queries.js";
+import type { SessionListRow } from "./viewer-types.js";
+
+/**
+ * Whole-session figures for the viewer's session list, read per kind of span: LLM, tool and
+ * turn spans through their covering indexes (the same columns the report sums) and session spans
+ * through `spans_root`, for titles and parents. `refs` limits the reads to some sessions (the
+ * ones new rows touched), which the planner serves from `spans_session` instead.
+ */
+
+const SESSION_TITLE = "session.title";
+const SESSION_PARENT_ID = "session.parent_id";
+
+interface Parts {
+  llm: Row[];
+  tool: Row[];
+  turn: Row[];
+  session: Row[];
+}
+
+export type SessionLines = ReadonlyMap<string, Row>;
+
+/**
+ * Lines changed per session id, from the `lines_of_code.count` points that carry one (as the
+ * report's per-session rows count them).
+ */
+export function readSessionLines(db: Database): SessionLines {
+  return new Queries(db, { group: "session" }).linesBySession();
+}
+
+/** Lines added and removed of a session, from `readSessionLines`. */
+export function linesOf(lines: SessionLines, sessionId: string): [number, number] {
+  const row = lines.get(sessionId);
+  return [real(row?.added), real(row?.removed)];
+}
+
+/** Every session's figures, or those of the sessions in `refs` (interned session ids). */
+export function readSessionFigures(
+  db: Database,
+  lines: SessionLines,
+  refs?: readonly number[],
+): SessionListRow[] {
+  const parts = readParts(db, refs);
+  const builders = new Map<number, Builder>();
+  const builderOf = (ref: unknown): Builder => {
+    const key = int(ref);
+    let builder = builders.get(key);
+    if (!builder) {
+      builder = new Builder();
+      builders.set(key, builder);
+    }
+    return builder;
+  };
+  for (const row of parts.llm) builderOf(row.ref).addLlm(row);
+  for (const row of parts.tool) builderOf(row.ref).addTool(row);
+  for (const row of parts.turn) builderOf(row.ref).addTurn(row);
+  for (const row of parts.session) builderOf(row.ref).addSession(row);
+  const names = nameValues(db, [
+    ...builders.keys(),
+    ...[...builders.values()].flatMap((b) => b.nameRefs()),
+  ]);
+  const rows: SessionListRow[] = [];
+  for (const [ref, builder] of builders) {
+    const sessionId = names.get(ref);
+    if (sessionId === undefined) continue;
+    rows.push(builder.build(sessionId, names, linesOf(lines, sessionId)));
+  }
+  return rows;
+}
+
+function readParts(db: Database, refs: readonly number[] | undefined): Parts {
+  // One filter, two plans: all sessions scan the partial covering indexes; a few sessions are
+  // looked up by `spans_session` (the planner's choice once the IN list is there).
+  const only = refs ? "AND s.session_ref IN (SELECT value FROM json_each(?))" : "";
+  const params: SqlValue[] = refs ? [JSON.stringify(refs)] : [];
+  const index = (name: string) => (refs ? "" : `INDEXED BY ${name}`);
+  const all = (sql: string) => db.prepare(sql).all(...params);
+  return {
+    llm: all(
+      `SELECT s.session_ref AS ref, s.model_ref AS model, TOTAL(s.cost) AS cost,
+         TOTAL(s.input_tokens) AS input, TOTAL(s.output_tokens) AS output,
+         TOTAL(s.reasoning_tokens) AS reasoning, TOTAL(s.cache_read_tokens) AS cache_read,
+         TOTAL(s.cache_write_tokens) AS cache_write, COUNT(*) AS calls,
+         SUM(s.status_code = 2) AS errors, TOTAL(s.retries) AS retries,
+         MIN(s.start_ns) / 1000000 AS lo, MIN(s.agent_ref) AS agent, MAX(s.project_ref) AS project
+       FROM spans s ${index("spans_llm")}
+       WHERE s.category = 'llm' AND s.session_ref IS NOT NULL ${only}
+       GROUP BY s.session_ref, s.model_ref`,
+    ),
+    tool: all(
+      `SELECT s.session_ref AS ref, COUNT(*) AS calls, SUM(s.tool_success = 1) AS ok
+       FROM spans s ${index("spans_tool")}
+       WHERE s.category = 'tool' AND s.session_ref IS NOT NULL ${only}
+       GROUP BY s.session_ref`,
+    ),
+    turn: all(
+      `SELECT s.session_ref AS ref, COUNT(*) AS turns, MIN(s.start_ns) / 1000000 AS lo,
+         MAX(s.end_ns) / 1000000 AS hi, MIN(s.agent_ref) AS agent, MAX(s.project_ref) AS project
+       FROM spans s ${index("spans_turn")}
+       WHERE s.category = 'turn' AND s.session_ref IS NOT NULL ${only}
+       GROUP BY s.session_ref`,
+    ),
+    // One row per process segment; the latest one's title wins.
+    session: all(
+      `SELECT s.session_ref AS ref, s.start_ns / 1000000 AS lo, s.end_ns / 1000000 AS hi,
+         s.agent_ref AS agent, s.project_ref AS project,
+         json_extract(s.attributes, '$."${SESSION_TITLE}"') AS title,
+         json_extract(s.attributes, '$."${SESSION_PARENT_ID}"') AS parent
+       FROM spans s ${index("spans_root")}
+       WHERE s.category = 'session' AND s.session_ref IS NOT NULL ${only}
+       ORDER BY s.session_ref, s.start_ns`,
+    ),
+  };
+}
+
+/** Adds up one session's parts. */
+class Builder {
+  private readonly modelCosts = new Map<number | null, number>();
+  private cost = 0;
+  private input = 0;
+  private output = 0;
+  private reasoning = 0;
+  private cacheRead = 0;
+  private cacheWrite = 0;
+  private llmCalls = 0;
+  private errors = 0;
+  private retries = 0;
+  private toolCalls = 0;
+  private toolOk = 0;
+  private turns = 0;
+  private lo = Number.POSITIVE_INFINITY;
+  private hi = Number.NEGATIVE_INFINITY;
+  private agent: number | null = null;
+  private project: number | null = null;
+  private title = "";
+  private parent = "";
+
+  addLlm(row: Row): void {
+    const model = row.model === null || row.model === undefined ? null : int(row.model);
+    this.modelCosts.set(model, (this.modelCosts.get(model) ?? 0) + real(row.cost));
+    this.cost += real(row.cost);
+    this.input += real(row.input);
+    this.output += real(row.output);
+    this.reasoning += real(row.reasoning);
+    this.cacheRead += real(row.cache_read);
+    this.cacheWrite += real(row.cache_write);
+    this.llmCalls += int(row.calls);
+    this.errors += int(row.errors);
+    this.retries += real(row.retries);
+    this.span(row.lo, undefined);
+    this.names(row);
+  }
+
+  addTool(row: Row): void {
+    this.toolCalls += int(row.calls);
+    this.toolOk += int(row.ok);
+  }
+
+  addTurn(row: Row): void {
+    this.turns += int(row.turns);
+    this.span(row.lo, row.hi);
+    this.names(row);
+  }
+
+  addSession(row: Row): void {
+    this.span(row.lo, row.hi);
+    // Session spans name the session's own agent; they decide over its calls'.
+    if (row.agent !== null && row.agent !== undefined) this.agent = int(row.agent);
+    if (row.project !== null && row.project !== undefined) this.project = int(row.project);
+    if (text(row.title)) this.title = text(row.title);
+    if (text(row.parent)) this.parent = text(row.parent);
+  }
+
+  nameRefs(): (number | null)[] {
+    return [this.agent, this.project, ...this.modelCosts.keys()];
+  }
+
+  build(
+    sessionId: string,
+    names: Map<number, string>,
+    [linesAdded, linesRemoved]: [number, number],
+  ): SessionListRow {
+    const nameOf = (ref: number | null) => (ref === null ? "" : (names.get(ref) ?? ""));
+    const prompt = this.input + this.cacheRead + this.cacheWrite;
+    const startMs = Number.isFinite(this.lo) ? this.lo : 0;
+    return {
+      sessionId,
+      title: this.title,
+      parentSessionId: this.parent,
+      agent: nameOf(this.agent),
+      project: nameOf(this.project),
+      models: [...this.modelCosts]
+        .filter(([ref]) => ref !== null)
+        .sort((a, b) => b[1] - a[1])
+        .map(([ref]) => nameOf(ref)),
+      startMs,
+      endMs: Number.isFinite(this.hi) ? Math.max(this.hi, startMs) : startMs,
+      turns: this.turns,
+      llmCalls: this.llmCalls,
+      toolCalls: this.toolCalls,
+      toolFailures: this.toolCalls - this.toolOk,
+      errors: this.errors,
+      retries: this.retries,
+      costUsd: this.cost,
+      inputTokens: this.input,
+      outputTokens: this.output,
+      reasoningTokens: this.reasoning,
+      cacheReadTokens: this.cacheRead,
+      cacheWriteTokens: this.cacheWrite,
+      tokens: prompt + this.output + this.reasoning,
+      cacheReadShare: prompt > 0 ? this.cacheRead / prompt : 0,
+      linesAdded,
+      linesRemoved,
+    };
+  }
+
+  private span(lo: unknown, hi: unknown): void {
+    if (lo !== null && lo !== undefined) this.lo = Math.min(this.lo, int(lo));
+    if (hi !== null && hi !== undefined) this.hi = Math.max(this.hi, int(hi));
+  }
+
+  private names(row: Row): void {
+    if (this.agent === null && row.agent !== null && row.agent !== undefined)
+      this.agent = int(row.agent);
+    if (this.project === null && row.project !== null && row.project !== undefined)
+      this.project = int(row.project);
+  }
+}

@@ -1,0 +1,178 @@
+import { lastRowIds, touchedSince } from "./changes.js";
+import type { Database } from "./db.js";
+import {
+  linesOf,
+  readSessionFigures,
+  readSessionLines,
+  type SessionLines,
+} from "./session-figures.js";
+import type {
+  Changes,
+  Facet,
+  RowIds,
+  SessionFacets,
+  SessionListPage,
+  SessionListQuery,
+  SessionListRow,
+  SessionSort,
+} from "./viewer-types.js";
+
+/** Beyond this many sessions touched at once (an import), everything is read again. */
+const MAX_TOUCHED = 2000;
+const MAX_PAGE = 500;
+
+/**
+ * Every session's figures, held by the viewer and kept current from the rows other processes
+ * add. Sorting a year of sessions by cost needs every session's sums; reading them takes about a
+ * second on a 1,000,000-span store, so it is done once, and each poll then re-reads only the
+ * sessions that new rows (found by row id) touched. A page is then a filter and a sort in memory:
+ * milliseconds for any order or filter.
+ *
+ * Rows deleted by retention stay listed until the next full read (a restart of the viewer).
+ */
+export class SessionIndex {
+  private readonly db: Database;
+  private sessions = new Map<string, SessionListRow>();
+  private ids: RowIds = { spans: 0, metricPoints: 0 };
+  private lines: SessionLines = new Map();
+
+  constructor(db: Database) {
+    this.db = db;
+  }
+
+  /** Reads every session. */
+  load(): void {
+    const ids = lastRowIds(this.db);
+    this.lines = readSessionLines(this.db);
+    const rows = readSessionFigures(this.db, this.lines);
+    this.sessions = new Map(rows.map((row) => [row.sessionId, row]));
+    this.ids = ids;
+  }
+
+  /** Applies what was stored since the last look; undefined when nothing was. */
+  update(): Changes | undefined {
+    const ids = lastRowIds(this.db);
+    if (ids.spans === this.ids.spans && ids.metricPoints === this.ids.metricPoints) return;
+    if (ids.spans < this.ids.spans || ids.metricPoints < this.ids.metricPoints) {
+      // The file was replaced or emptied: start again.
+      this.load();
+      return { ids: this.ids, sessions: [...this.sessions.keys()], traces: [] };
+    }
+    const touched = touchedSince(this.db, this.ids.spans, MAX_TOUCHED);
+    if (touched.more) {
+      this.load();
+      return { ids: this.ids, sessions: [...this.sessions.keys()], traces: touched.traces };
+    }
+    const sessions = new Set(touched.sessions);
+    if (ids.metricPoints !== this.ids.metricPoints) {
+      // Lines come from metric points, which may name a session.
+      this.lines = readSessionLines(this.db);
+      for (const [id, row] of this.sessions) {
+        const [linesAdded, linesRemoved] = linesOf(this.lines, id);
+        if (linesAdded === row.linesAdded && linesRemoved === row.linesRemoved) continue;
+        this.sessions.set(id, { ...row, linesAdded, linesRemoved });
+        sessions.add(id);
+      }
+    }
+    if (touched.refs.length > 0)
+      for (const row of readSessionFigures(this.db, this.lines, touched.refs))
+        this.sessions.set(row.sessionId, row);
+    this.ids = ids;
+    return { ids, sessions: [...sessions], traces: touched.traces };
+  }
+
+  get rowIds(): RowIds {
+    return this.ids;
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  session(sessionId: string): SessionListRow | undefined {
+    return this.sessions.get(sessionId);
+  }
+
+  page(query: SessionListQuery): SessionListPage {
+    const matches = [...this.sessions.values()].filter(matcher(query));
+    const compare = comparator(query.sort ?? "start");
+    const sign = (query.descending ?? true) ? -1 : 1;
+    matches.sort((a, b) => sign * compare(a, b) || b.startMs - a.startMs || order(a, b));
+    const offset = Math.max(0, Math.floor(query.offset ?? 0));
+    const limit = Math.min(MAX_PAGE, Math.max(1, Math.floor(query.limit ?? 50)));
+    return { total: matches.length, offset, rows: matches.slice(offset, offset + limit) };
+  }
+
+  facets(): SessionFacets {
+    const count = (values: (row: SessionListRow) => readonly string[]): Facet[] => {
+      const counts = new Map<string, number>();
+      for (const row of this.sessions.values())
+        for (const value of values(row)) if (value) counts.set(value, (counts.get(value) ?? 0) + 1);
+      return [...counts]
+        .map(([value, sessions]) => ({ value, sessions }))
+        .sort((a, b) => b.sessions - a.sessions || (a.value < b.value ? -1 : 1));
+    };
+    return {
+      projects: count((row) => [row.project]),
+      models: count((row) => row.models),
+      agents: count((row) => [row.agent]),
+    };
+  }
+}
+
+function matcher(query: SessionListQuery): (row: SessionListRow) => boolean {
+  const text = query.text?.trim().toLowerCase();
+  return (row) =>
+    (query.since === undefined || row.endMs >= query.since) &&
+    (query.until === undefined || row.startMs < query.until) &&
+    (!query.project || row.project.includes(query.project)) &&
+    (!query.model || row.models.includes(query.model)) &&
+    (!query.agent || row.agent === query.agent) &&
+    (!text || row.title.toLowerCase().includes(text) || row.sessionId.toLowerCase().includes(text));
+}
+
+function order(a: SessionListRow, b: SessionListRow): number {
+  return a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0;
+}
+
+const byText =
+  (value: (row: SessionListRow) => string) => (a: SessionListRow, b: SessionListRow) => {
+    const x = value(a).toLowerCase();
+    const y = value(b).toLowerCase();
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+
+const byNumber =
+  (value: (row: SessionListRow) => number) => (a: SessionListRow, b: SessionListRow) =>
+    value(a) - value(b);
+
+function comparator(sort: SessionSort): (a: SessionListRow, b: SessionListRow) => number {
+  switch (sort) {
+    case "start":
+      return byNumber((r) => r.startMs);
+    case "duration":
+      return byNumber((r) => r.endMs - r.startMs);
+    case "title":
+      return byText((r) => r.title || r.sessionId);
+    case "project":
+      return byText((r) => r.project);
+    case "agent":
+      return byText((r) => r.agent);
+    case "turns":
+      return byNumber((r) => r.turns);
+    case "llmCalls":
+      return byNumber((r) => r.llmCalls);
+    case "toolCalls":
+      return byNumber((r) => r.toolCalls);
+    case "errors":
+      return byNumber((r) => r.errors);
+    case "cost":
+      return byNumber((r) => r.costUsd);
+    case "tokens":
+      return byNumber((r) => r.tokens);
+    case "cacheReadShare":
+      return byNumber((r) => r.cacheReadShare);
+    case "lines":
+      return byNumber((r) => r.linesAdded + r.linesRemoved);
+  }
+}
