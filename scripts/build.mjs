@@ -2,7 +2,7 @@
 // Builds the published package with Node 20: `dist/index.js` (one ESM bundle made by the
 // installed bun) and `dist/*.d.ts` (tsc, declarations only). Run as `node scripts/build.mjs`.
 import { spawnSync } from "node:child_process";
-import { chmodSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -64,6 +64,22 @@ try {
     ...[...externals].map((name) => `--external=${name}`),
   ]);
   chmodSync(join(root, "dist", "cli.js"), 0o755);
+  // The viewer's browser code (`opencode-otel ui`): one script and one style sheet with Preact,
+  // uPlot and @tanstack/virtual-core inside, and the page that loads them. The CLI serves these
+  // files and nothing else, so the viewer works offline and under a strict CSP.
+  run("bun", [
+    "build",
+    "src/ui/main.tsx",
+    "--target=browser",
+    "--format=esm",
+    "--minify",
+    "--sourcemap=linked",
+    "--outdir=dist/ui/assets",
+    "--entry-naming=[name].[ext]",
+    "--asset-naming=[name].[ext]",
+  ]);
+  mkdirSync(join(root, "dist", "ui"), { recursive: true });
+  copyFileSync(join(root, "src", "ui", "index.html"), join(root, "dist", "ui", "index.html"));
   run("tsc", ["-p", "tsconfig.build.json"]);
 } catch (error) {
   process.stderr.write(`build failed: ${error instanceof Error ? error.message : error}\n`);

@@ -13,12 +13,14 @@ import type { Io } from "./io.js";
 import { reportCommand } from "./report/command.js";
 import { unsupportedRuntime } from "./runtime.js";
 import { serveCommand } from "./serve/command.js";
+import { uiCommand } from "./ui/command.js";
 
 export const VERSION = "0.1.0";
 
 export const COMMANDS: readonly Command[] = [
   reportCommand,
   serveCommand,
+  uiCommand,
   exportCommand,
   demoCommand,
 ];

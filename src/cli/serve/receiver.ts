@@ -37,7 +37,8 @@ function portInUse(kind: string, host: string, port: number, flag: string): CliE
   );
 }
 
-function listenHttp(server: HttpServer, host: string, port: number): Promise<number> {
+/** Listens, turning a port in use or a missing address into a one-line `CliError`. */
+export function listenHttp(server: HttpServer, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
       if (error.code === "EADDRINUSE") reject(portInUse("HTTP", host, port, "--port"));

@@ -1,0 +1,65 @@
+/** The viewer's JSON API, typed by the store's own result types. */
+import type {
+  RecentSpan,
+  SessionFacets,
+  SessionListPage,
+  SessionListRow,
+  SpanRow,
+  Usage,
+  Waterfall,
+} from "../store/viewer-api-types.js";
+
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+async function get<T>(path: string, params?: URLSearchParams): Promise<T> {
+  const query = params?.toString();
+  const response = await fetch(query ? `${path}?${query}` : path, {
+    credentials: "same-origin",
+    headers: { accept: "application/json" },
+  });
+  if (!response.ok) {
+    const text = await response.text();
+    let message = text.trim() || response.statusText;
+    try {
+      const body: unknown = JSON.parse(text);
+      if (typeof body === "object" && body !== null && "error" in body)
+        message = String(body.error);
+    } catch {
+      // Not JSON: the text itself (a 401 says which URL to open).
+    }
+    throw new ApiError(message, response.status);
+  }
+  return (await response.json()) as T;
+}
+
+/** A span as JSON: its nanosecond times are strings. */
+export type SpanJson = Omit<SpanRow, "startNs" | "endNs" | "events"> & {
+  readonly startNs: string;
+  readonly endNs: string;
+  readonly events: readonly {
+    name: string;
+    timeNs: string;
+    attributes: Readonly<Record<string, unknown>>;
+  }[];
+};
+
+export const api = {
+  sessions: (params: URLSearchParams) => get<SessionListPage>("/api/sessions", params),
+  facets: () => get<SessionFacets>("/api/facets"),
+  session: (id: string) =>
+    get<{ session: SessionListRow | null; waterfall: Waterfall }>(
+      `/api/sessions/${encodeURIComponent(id)}`,
+    ),
+  span: (traceId: string, spanId: string) =>
+    get<SpanJson>(`/api/spans/${encodeURIComponent(traceId)}/${encodeURIComponent(spanId)}`),
+  usage: (params: URLSearchParams) => get<Usage>("/api/usage", params),
+  recent: () => get<{ sessions: SessionListRow[]; spans: RecentSpan[] }>("/api/recent"),
+  info: () => get<{ store: string; sessions: number }>("/api/info"),
+};

@@ -1,0 +1,11 @@
+/**
+ * The viewer's browser code, bundled by `scripts/build.mjs` into `dist/ui/assets/main.js` (with
+ * Preact, uPlot and @tanstack/virtual-core inside; nothing is loaded from elsewhere).
+ */
+import "uplot/dist/uPlot.min.css";
+import "./styles.css";
+import { render } from "preact";
+import { App } from "./app.js";
+
+const root = document.getElementById("app");
+if (root) render(<App />, root);

@@ -1,0 +1,159 @@
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { formatDuration, formatMoney, formatTokens } from "../format.js";
+import { colorOf } from "./colors.js";
+import { Minimap } from "./minimap.js";
+import { type Forest, labelOf, type Row } from "./tree.js";
+import { useVirtualizer } from "./virtual.js";
+
+const ROW_HEIGHT = 26;
+/** Above this many rows the minimap appears. */
+const MINIMAP_ROWS = 40;
+
+interface Props {
+  readonly forest: Forest;
+  readonly rows: readonly Row[];
+  readonly selected: string | undefined;
+  readonly onSelect: (key: string) => void;
+  readonly onToggle: (key: string) => void;
+}
+
+/**
+ * The session as a waterfall: one row per span (label on the left, bar on a shared time axis on
+ * the right), virtualized, with a minimap for long sessions.
+ */
+export function Waterfall({ forest, rows, selected, onSelect, onToggle }: Props) {
+  const body = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => body.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+  });
+  const items = virtualizer.getVirtualItems();
+  const first = items[0]?.index ?? 0;
+  const last = (items.at(-1)?.index ?? 0) + 1;
+  const selectedIndex = useMemo(
+    () => rows.findIndex((row) => row.node.key === selected),
+    [rows, selected],
+  );
+  // A deep link (or a selection from the minimap) scrolls its row into view once.
+  const [scrolledTo, setScrolledTo] = useState<string | undefined>(undefined);
+  useEffect(() => {
+    if (selected && selectedIndex >= 0 && scrolledTo !== selected) {
+      virtualizer.scrollToIndex(selectedIndex, { align: "center" });
+      setScrolledTo(selected);
+    }
+  }, [selected, selectedIndex, scrolledTo, virtualizer]);
+
+  const span = Math.max(1, forest.end - forest.start);
+  const at = (ms: number) => ((ms - forest.start) / span) * 100;
+  return (
+    <div class="waterfall">
+      {rows.length > MINIMAP_ROWS ? (
+        <Minimap
+          rows={rows}
+          start={forest.start}
+          end={forest.end}
+          view={[first, last]}
+          onJump={(index) => virtualizer.scrollToIndex(index, { align: "center" })}
+        />
+      ) : null}
+      <div class="wf-head">
+        <div class="wf-label">Span</div>
+        <div class="wf-axis">
+          {[0, 0.25, 0.5, 0.75, 1].map((f) => (
+            <span key={f} style={{ left: `${f * 100}%` }}>
+              {formatDuration(f * span)}
+            </span>
+          ))}
+        </div>
+      </div>
+      <div class="wf-body" ref={body} data-testid="waterfall" data-rows={rows.length}>
+        <div style={{ height: `${virtualizer.getTotalSize()}px` }} class="wf-inner">
+          {items.map((item) => {
+            const row = rows[item.index];
+            if (!row) return null;
+            const { node } = row;
+            const s = node.span;
+            const left = at(s.startMs);
+            const width = Math.max(0.15, at(s.endMs) - left);
+            const failed = s.status === 2;
+            return (
+              <div
+                key={node.key}
+                class={`wf-row cat-${s.category}${failed ? " failed" : ""}${node.key === selected ? " selected" : ""}`}
+                style={{ transform: `translateY(${item.start}px)`, height: `${ROW_HEIGHT}px` }}
+                data-span={s.spanId}
+                data-category={s.category}
+                data-session={s.sessionId}
+                data-depth={node.depth}
+              >
+                <div class="wf-label" style={{ paddingLeft: `${node.depth * 14 + 4}px` }}>
+                  {node.children.length > 0 ? (
+                    <button
+                      type="button"
+                      class="twisty"
+                      aria-expanded={!row.collapsed}
+                      aria-label={row.collapsed ? "Expand" : "Collapse"}
+                      onClick={() => onToggle(node.key)}
+                    >
+                      {row.collapsed ? "▸" : "▾"}
+                    </button>
+                  ) : (
+                    <span class="twisty-space" />
+                  )}
+                  <button type="button" class="wf-name" onClick={() => onSelect(node.key)}>
+                    {labelOf(s)}
+                  </button>
+                  {failed ? (
+                    <span class="badge bad" title={s.statusMessage || "error"}>
+                      ✕ error
+                    </span>
+                  ) : null}
+                  {s.retries > 0 ? (
+                    <span class="badge warn" title={`${s.retries} retries`}>
+                      ↻ {s.retries}
+                    </span>
+                  ) : null}
+                  {row.collapsed && node.errorsBelow > 0 ? (
+                    <span class="badge bad">{node.errorsBelow} ✕ inside</span>
+                  ) : null}
+                  {(s.category === "turn" || s.category === "session") && node.cost > 0 ? (
+                    <span class="wf-figures">
+                      {formatMoney(node.cost)} · {formatTokens(node.tokens)} tok
+                    </span>
+                  ) : null}
+                </div>
+                <button
+                  type="button"
+                  class="wf-track"
+                  onClick={() => onSelect(node.key)}
+                  aria-label={`${labelOf(s)}, ${formatDuration(s.endMs - s.startMs)}`}
+                >
+                  <span
+                    class="wf-bar"
+                    style={{
+                      left: `${left}%`,
+                      width: `${width}%`,
+                      background: colorOf(s),
+                    }}
+                  />
+                  <span
+                    class="wf-duration"
+                    style={
+                      left > 60
+                        ? { right: `${100 - left + 0.5}%` }
+                        : { left: `${left + width + 0.5}%` }
+                    }
+                  >
+                    {formatDuration(s.endMs - s.startMs)}
+                  </span>
+                </button>
+              </div>
+            );
+          })}
+        </div>
+      </div>
+    </div>
+  );
+}
