@@ -21,6 +21,8 @@ export interface HttpContext {
   readonly onRows: (signal: Signal, rows: number) => void;
   /** Called with a one-line reason for every rejected or failed request. */
   readonly onProblem: (message: string) => void;
+  /** Answers the paths outside `/v1/` (the viewer); 404 without one. */
+  readonly fallback?: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
 }
 
 /** Reads the body, stopping at the size limit so one huge request cannot exhaust memory. */
@@ -39,7 +41,10 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 export async function handleHttp(ctx: HttpContext, req: IncomingMessage, res: ServerResponse) {
   const path = (req.url ?? "").split("?")[0];
   const signal = SIGNALS.find((s) => path === `/v1/${s}`);
-  if (!signal) return void res.writeHead(404).end();
+  if (!signal) {
+    if (ctx.fallback && !path?.startsWith("/v1/")) return ctx.fallback(req, res);
+    return void res.writeHead(404).end();
+  }
   if (req.method !== "POST") return void res.writeHead(405, { allow: "POST" }).end();
   if (!authorized(ctx.token, req.headers.authorization)) {
     ctx.onProblem(`${signal}: refused a request without the right bearer token`);

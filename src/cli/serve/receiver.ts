@@ -20,6 +20,8 @@ export interface ReceiverOptions {
   readonly token?: string;
   readonly onProblem?: (message: string) => void;
   readonly onRows?: (signal: Signal, rows: number) => void;
+  /** Answers the HTTP paths outside `/v1/` (the viewer). */
+  readonly fallback?: HttpContext["fallback"];
 }
 
 export interface RunningReceiver {
@@ -63,6 +65,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
       options.onRows?.(signal, rows);
     },
     onProblem: options.onProblem ?? (() => undefined),
+    fallback: options.fallback,
   };
   const http = createServer((req, res) => {
     handleHttp(ctx, req, res).catch((error: unknown) => {

@@ -4,6 +4,7 @@ import type { Io } from "../io.js";
 import { openStore } from "../store.js";
 import { isLoopback } from "./host.js";
 import { startReceiver } from "./receiver.js";
+import { mountViewer } from "./viewer.js";
 
 /** How often the status line is rewritten at most, so a busy receiver does not flood stderr. */
 const STATUS_INTERVAL_MS = 1000;
@@ -17,6 +18,7 @@ export async function runServe(args: ParsedArgs, io: Io): Promise<number> {
   const store = await openStore(stringValue(args, "db"), io.env, { create: true });
   let counts = { traces: 0, metrics: 0, logs: 0 };
   const status = statusLine(io, () => counts);
+  const viewer = mountViewer(store, (message) => io.err(`serve: ${message}\n`));
   try {
     const receiver = await startReceiver({
       sink: store,
@@ -26,11 +28,14 @@ export async function runServe(args: ParsedArgs, io: Io): Promise<number> {
       token,
       onProblem: (message) => io.err(`serve: ${message}\n`),
       onRows: () => status.touch(),
+      fallback: viewer.handle,
     });
     counts = receiver.counts;
+    const viewerUrl = viewer.start({ host, origin: receiver.httpUrl });
     io.err(`opencode-otel serve: writing to ${store.path}\n`);
     io.err(`  OTLP/HTTP  ${receiver.httpUrl}  (/v1/traces, /v1/metrics, /v1/logs)\n`);
     if (receiver.grpcUrl) io.err(`  OTLP/gRPC  ${receiver.grpcUrl}\n`);
+    if (viewerUrl) io.err(`  Viewer     ${viewerUrl}\n`);
     if (!isLoopback(host)) {
       io.err(
         `  warning: listening on ${host}, reachable from other machines` +
@@ -40,6 +45,7 @@ export async function runServe(args: ParsedArgs, io: Io): Promise<number> {
     io.err("Press Ctrl-C to stop.\n");
     await io.interrupted;
     status.stop();
+    viewer.close();
     await receiver.close();
     const { traces, metrics, logs } = receiver.counts;
     io.err(`\nstopped; received ${traces} spans, ${metrics} metric points, ${logs} log records\n`);

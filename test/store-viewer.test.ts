@@ -1,0 +1,230 @@
+/**
+ * The store's reads for the viewer, over a store filled by replaying every capture through the
+ * real plugin and its local exporter: session figures equal the report's and opencode's own
+ * sums, the index stays equal to a fresh read as rows arrive, waterfalls nest subagents and
+ * resumed processes, and usage is made of reports.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { SessionListRow, SpanRow } from "../src/store/index.js";
+import { Store } from "../src/store/index.js";
+import { expectedTotals, FIXTURES, loadFixture } from "./support/fixtures.js";
+import { fillStore } from "./support/store-fill.js";
+
+const dir = mkdtempSync(join(tmpdir(), "opencode-otel-store-viewer-"));
+const path = join(dir, "telemetry.db");
+let store: Store;
+
+beforeAll(async () => {
+  await fillStore(path);
+  store = await Store.open(path);
+});
+
+afterAll(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function allSessions(): SessionListRow[] {
+  const index = store.sessionIndex();
+  index.load();
+  return [...index.page({ limit: 500 }).rows];
+}
+
+describe("the session index", () => {
+  test("lists every captured session with opencode's own cost and tokens", () => {
+    const rows = allSessions();
+    const expected = new Map<string, { tokens: number; cost: number }>();
+    for (const name of FIXTURES)
+      for (const [id, totals] of expectedTotals(loadFixture(name))) expected.set(id, totals);
+    expect(rows.map((row) => row.sessionId).sort()).toEqual([...expected.keys()].sort());
+    for (const row of rows) {
+      const want = expected.get(row.sessionId);
+      expect(row.costUsd).toBeCloseTo(want?.cost ?? -1, 10);
+      expect(row.tokens).toBe(want?.tokens ?? -1);
+    }
+  });
+
+  test("equals the report per session, figure by figure", () => {
+    const report = new Map(store.report({ group: "session" }).rows.map((row) => [row.key, row]));
+    for (const row of allSessions()) {
+      const want = report.get(row.sessionId);
+      expect(want).toBeDefined();
+      expect(row.costUsd).toBeCloseTo(want?.costUsd ?? -1, 12);
+      expect(row.llmCalls).toBe(want?.llmCalls ?? -1);
+      expect(row.turns).toBe(want?.turns ?? -1);
+      expect(row.errors).toBe(want?.errors ?? -1);
+      expect(row.toolCalls).toBe(want?.toolCalls ?? -1);
+      expect(row.cacheReadShare).toBeCloseTo(want?.cacheReadShare ?? -1, 12);
+      expect(row.inputTokens).toBe(want?.inputTokens ?? -1);
+    }
+  });
+
+  test("knows subagents, agents, models and projects", () => {
+    const rows = allSessions();
+    const child = rows.find((row) => row.parentSessionId !== "");
+    expect(child?.agent).toBe("general");
+    expect(rows.some((row) => row.sessionId === child?.parentSessionId)).toBe(true);
+    for (const row of rows) {
+      expect(row.models).toEqual(["mock-model"]);
+      expect(row.project).toStartWith("/home/dev/projects/");
+      expect(row.endMs).toBeGreaterThan(row.startMs);
+    }
+  });
+
+  test("filters, sorts and pages", () => {
+    const index = store.sessionIndex();
+    index.load();
+    const all = index.page({ limit: 500 });
+    expect(all.total).toBe(7);
+    const byCost = index.page({ sort: "cost", descending: true, limit: 3 });
+    expect(byCost.rows.map((row) => row.costUsd)).toEqual(
+      [...all.rows]
+        .map((row) => row.costUsd)
+        .sort((a, b) => b - a)
+        .slice(0, 3),
+    );
+    const second = index.page({ sort: "cost", descending: true, offset: 3, limit: 3 });
+    expect(second.total).toBe(7);
+    expect(second.rows[0]?.costUsd).toBeLessThanOrEqual(byCost.rows[2]?.costUsd ?? 0);
+    expect(index.page({ project: "subagent" }).total).toBe(2);
+    expect(index.page({ agent: "general" }).total).toBe(1);
+    expect(index.page({ model: "mock-model" }).total).toBe(7);
+    expect(index.page({ model: "other-model" }).total).toBe(0);
+    const one = all.rows[0];
+    expect(index.page({ text: one?.sessionId.slice(-6).toUpperCase() }).rows[0]?.sessionId).toBe(
+      one?.sessionId ?? "",
+    );
+    // Sessions active in the range: the first one alone before its end, all but it after.
+    const first = [...all.rows].sort((a, b) => a.startMs - b.startMs)[0];
+    expect(index.page({ until: (first?.startMs ?? 0) + 1 }).total).toBe(1);
+    expect(index.page({ since: (first?.endMs ?? 0) + 1 }).total).toBe(6);
+    const facets = index.facets();
+    expect(facets.agents.map((facet) => facet.value).sort()).toEqual(["build", "general"]);
+    expect(facets.models).toEqual([{ value: "mock-model", sessions: 7 }]);
+    expect(facets.projects).toHaveLength(6);
+  });
+
+  test("updates from new rows by row id and then equals a fresh read", async () => {
+    const copy = join(dir, "growing.db");
+    await fillStore(copy, ["a_single"]);
+    const growing = await Store.open(copy);
+    try {
+      const index = growing.sessionIndex();
+      index.load();
+      expect(index.update()).toBeUndefined();
+      const before = index.page({}).rows[0];
+      // Another process writes: the next capture, then a span of the first session.
+      await fillStore(copy, ["d_subagent_serve"]);
+      const changes = index.update();
+      expect(changes?.sessions).toHaveLength(2);
+      expect(index.size).toBe(3);
+      const llm = growing
+        .trace(growing.sessions()[2]?.traceId ?? "")
+        .find((s) => s.name === "opencode.llm");
+      if (!llm || !before) throw new Error("no LLM span in the capture");
+      const extra: SpanRow = {
+        ...llm,
+        spanId: "00000000000000ff",
+        startNs: llm.endNs,
+        endNs: llm.endNs + 1_000_000n,
+      };
+      growing.insertSpans([extra]);
+      expect(index.update()?.sessions).toEqual([before.sessionId]);
+      const after = index.session(before.sessionId);
+      expect(after?.llmCalls).toBe(before.llmCalls + 1);
+      const fresh = growing.sessionIndex();
+      fresh.load();
+      expect(index.page({ limit: 500 })).toEqual(fresh.page({ limit: 500 }));
+    } finally {
+      growing.close();
+    }
+  });
+});
+
+describe("waterfalls", () => {
+  test("nest the subagent session under its task call", () => {
+    const child = allSessions().find((row) => row.parentSessionId !== "");
+    const waterfall = store.waterfall(child?.parentSessionId ?? "");
+    const spans = waterfall?.spans ?? [];
+    const task = spans.find((span) => span.tool === "task");
+    expect(task?.childSessionId).toBe(child?.sessionId ?? "");
+    const childRoot = spans.find(
+      (span) => span.category === "session" && span.sessionId === child?.sessionId,
+    );
+    expect(childRoot?.parentSpanId).toBe(task?.spanId ?? "");
+    // Parents come before children.
+    const order = new Map(spans.map((span, i) => [span.spanId, i]));
+    for (const span of spans)
+      if (order.has(span.parentSpanId))
+        expect(order.get(span.parentSpanId) ?? -1).toBeLessThan(order.get(span.spanId) ?? -1);
+    expect(spans.filter((span) => span.sessionId === child?.sessionId).length).toBeGreaterThan(3);
+    // The subagent alone: its own tree, without its parent's spans.
+    const own = store.waterfall(child?.sessionId ?? "")?.spans ?? [];
+    expect(own[0]?.spanId).toBe(childRoot?.spanId ?? "");
+    expect(own.every((span) => span.sessionId === child?.sessionId)).toBe(true);
+  });
+
+  test("put the processes of a resumed session in one timeline", () => {
+    const [[id]] = [[...expectedTotals(loadFixture("b1_multiturn_run")).keys()]];
+    const spans = store.waterfall(id ?? "")?.spans ?? [];
+    const segments = spans.filter((span) => span.category === "session");
+    expect(segments).toHaveLength(3);
+    expect(new Set(spans.map((span) => span.traceId)).size).toBe(1);
+    expect(spans.filter((span) => span.category === "turn")).toHaveLength(3);
+  });
+
+  test("mark errors and retries, and show a span's attributes and events", () => {
+    const [[id]] = [[...expectedTotals(loadFixture("c2_errors_serve")).keys()]];
+    const spans = store.waterfall(id ?? "")?.spans ?? [];
+    expect(spans.some((span) => span.category === "llm" && span.status === 2)).toBe(true);
+    const retried = spans.find((span) => span.retries > 0);
+    expect(retried?.events).toBeGreaterThan(0);
+    const full = store.span(retried?.traceId ?? "", retried?.spanId ?? "");
+    expect(full?.events.some((event) => event.name === "retry")).toBe(true);
+    expect(full?.attributes["llm.retries"]).toBe(retried?.retries ?? -1);
+  });
+
+  test("are undefined for an unknown session", () => {
+    expect(store.waterfall("ses_nope")).toBeUndefined();
+  });
+});
+
+describe("usage", () => {
+  test("is the report of the same filter, by time, model, tool and agent", () => {
+    const usage = store.usage({ project: "serve" });
+    expect(usage.group).toBe("day");
+    const report = store.report({ group: "day", project: "serve" });
+    expect(usage.byTime).toEqual(report);
+    expect(usage.byModel).toEqual(store.report({ group: "model", project: "serve" }).rows);
+    expect(usage.byTool).toEqual(store.report({ group: "tool", project: "serve" }).rows);
+    const costs = usage.modelCosts.reduce(
+      (sum, bucket) => sum + (bucket.costs["mock-model"] ?? 0),
+      0,
+    );
+    expect(costs).toBeCloseTo(report.total.costUsd, 12);
+  });
+
+  test("an agent filter keeps that agent's calls, tools and turns", () => {
+    const general = store.report({ group: "day", agent: "general" }).total;
+    const byAgent = store.report({ group: "agent" }).rows.find((row) => row.key === "general");
+    expect(general.llmCalls).toBe(byAgent?.llmCalls ?? -1);
+    expect(general.toolCalls).toBe(byAgent?.toolCalls ?? -1);
+    expect(general.turns).toBe(byAgent?.turns ?? -1);
+    expect(general.costUsd).toBeCloseTo(byAgent?.costUsd ?? -1, 12);
+    expect(store.report({ group: "day", agent: "nobody" }).total.llmCalls).toBe(0);
+  });
+});
+
+describe("live reads", () => {
+  test("the newest row ids and the latest spans", () => {
+    const ids = store.lastRowIds();
+    expect(ids.spans).toBe(store.count("spans"));
+    const recent = store.recentSpans(5);
+    expect(recent).toHaveLength(5);
+    expect(recent[0]?.id).toBe(ids.spans);
+    expect(recent[0]?.id ?? 0).toBeGreaterThan(recent[1]?.id ?? 0);
+  });
+});
