@@ -21,11 +21,13 @@ export function reportQueryOf(args: ParsedArgs, now = new Date()): ReportQuery {
     throw new UsageError(`--since (${sinceText}) must be before --until (${untilText})`);
   }
   const project = stringValue(args, "project");
+  const agent = stringValue(args, "agent");
   return {
     group: by,
     ...(since !== undefined ? { since } : {}),
     ...(until !== undefined ? { until } : {}),
     ...(project ? { project } : {}),
+    ...(agent ? { agent } : {}),
     ...(args.values.utc ? { timeZone: "utc" as const } : {}),
   };
 }

@@ -1,0 +1,270 @@
+/**
+ * The viewer in a real browser (Debian's headless Chromium driven by playwright-core), served by
+ * the real `opencode-otel ui` server from a store filled by replaying the captures through the
+ * plugin's local exporter. What a person sees is checked against opencode's own figures and
+ * against `opencode-otel report --json` run as a process.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { type RunningViewer, startViewer } from "../src/cli/ui/server.js";
+import { Store } from "../src/store/index.js";
+import { launchChromium } from "./support/browser.js";
+import { expectedTotals, loadFixture } from "./support/fixtures.js";
+import { fillStore } from "./support/store-fill.js";
+
+// Chromium pages and child processes take seconds on a shared 2-core machine.
+
+const ROOT = join(import.meta.dir, "..");
+const BUN = join(ROOT, "node_modules", ".bin", "bun");
+const dir = mkdtempSync(join(tmpdir(), "opencode-otel-ui-browser-"));
+const path = join(dir, "telemetry.db");
+// Written while the pages are open, by another process.
+const LATE = "e_abort_serve";
+const EARLY = [
+  "a_single",
+  "b1_multiturn_run",
+  "b2_multiturn_serve",
+  "c2_errors_serve",
+  "d_subagent_serve",
+];
+
+let store: Store;
+let viewer: RunningViewer;
+let browser: Browser;
+let context: BrowserContext;
+const problems: string[] = [];
+
+beforeAll(async () => {
+  await fillStore(path, EARLY);
+  store = await Store.open(path);
+  viewer = await startViewer({ store, host: "127.0.0.1", port: 0 });
+  browser = await launchChromium();
+  context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  // Logs in: the token URL sets the cookie and redirects to a clean address.
+  const page = await context.newPage();
+  const response = await page.goto(viewer.url);
+  expect(response?.status()).toBe(200);
+  expect(page.url()).toBe(`${viewer.origin}/`);
+  await page.close();
+}, 60_000);
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await viewer?.close();
+  store?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A page that records console errors (a CSP violation is one) and failed requests. */
+async function open(url: string): Promise<Page> {
+  const page = await context.newPage();
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.push(`${url}: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`${url}: ${error.message}`));
+  page.on("requestfailed", (request) => problems.push(`${url}: failed ${request.url()}`));
+  await page.goto(`${viewer.origin}${url}`);
+  return page;
+}
+
+describe("the viewer in Chromium", () => {
+  test("the sessions page lists every session with its cost", async () => {
+    const page = await open("/sessions");
+    await page.waitForSelector("[data-session-row]");
+    const shown = await page.$$eval("[data-cost]", (cells) =>
+      cells.map((cell) => [
+        cell.getAttribute("data-session"),
+        Number(cell.getAttribute("data-cost")),
+      ]),
+    );
+    const expected = new Map<string, number>();
+    for (const name of EARLY)
+      for (const [id, totals] of expectedTotals(loadFixture(name))) expected.set(id, totals.cost);
+    expect(shown.map(([id]) => id).sort()).toEqual([...expected.keys()].sort());
+    for (const [id, cost] of shown) expect(cost).toBeCloseTo(expected.get(String(id)) ?? -1, 10);
+    // The text a person reads is the same money, rounded.
+    const first = await page.textContent(`[data-cost]`);
+    expect(first).toMatch(/^\$\d+\.\d{4}$/);
+    // Sorting by cost puts the most expensive first.
+    await page.click("button.sort:has-text('Cost')");
+    await page.waitForURL(/sort=cost/);
+    await page.waitForFunction(() => {
+      const costs = [...document.querySelectorAll("[data-cost]")].map((cell) =>
+        Number(cell.getAttribute("data-cost")),
+      );
+      return costs.length > 1 && costs.every((cost, i) => i === 0 || cost <= (costs[i - 1] ?? 0));
+    });
+    await page.close();
+  }, 60_000);
+
+  test("the waterfall of the subagent capture shows the child session under its task call", async () => {
+    const [parent] = [...expectedTotals(loadFixture("d_subagent_serve")).keys()];
+    const child = store.sessionIndex();
+    child.load();
+    const childRow = child.page({ agent: "general" }).rows[0];
+    expect(childRow?.parentSessionId).toBe(parent ?? "");
+    const page = await open(`/session/${parent}`);
+    await page.waitForSelector(".wf-row");
+    const rows = await page.$$eval(".wf-row", (elements) =>
+      elements
+        .map((row) => ({
+          y: new DOMMatrix(getComputedStyle(row).transform).m42,
+          category: row.getAttribute("data-category"),
+          session: row.getAttribute("data-session"),
+          depth: Number(row.getAttribute("data-depth")),
+          label: row.querySelector(".wf-name")?.textContent ?? "",
+        }))
+        .sort((a, b) => a.y - b.y),
+    );
+    const task = rows.findIndex((row) => row.category === "tool" && row.label.startsWith("task"));
+    expect(task).toBeGreaterThan(0);
+    const under = rows[task + 1];
+    expect(under?.category).toBe("session");
+    expect(under?.session).toBe(childRow?.sessionId ?? "");
+    expect(under?.depth).toBe((rows[task]?.depth ?? -9) + 1);
+    // The child's own turn and calls are deeper still.
+    expect(
+      rows.filter((row) => row.session === childRow?.sessionId && row.depth > (under?.depth ?? 9))
+        .length,
+    ).toBeGreaterThan(2);
+
+    // Collapsing the task call hides the subagent.
+    const count = rows.length;
+    await page.click(`.wf-row[data-category=tool]:has-text('task') .twisty`);
+    await page.waitForFunction((n) => document.querySelectorAll(".wf-row").length < n, count);
+    // Selecting a span shows its attributes and content, under a link of its own.
+    await page.click(`.wf-row[data-category=tool]:has-text('task') .wf-name`);
+    await page.waitForSelector("[data-testid=span-details] .attributes");
+    const details = (await page.textContent("[data-testid=span-details]")) ?? "";
+    expect(details).toContain("tool.child_session_id");
+    expect(details).toContain("Content");
+    expect(page.url()).toMatch(/\/session\/ses_[^/]+\/span\/[0-9a-f]{32}\/[0-9a-f]{16}$/);
+    await page.close();
+  }, 60_000);
+
+  test("a span link opens that span, expanded and selected", async () => {
+    const [id] = [...expectedTotals(loadFixture("c2_errors_serve")).keys()];
+    const retried = store.waterfall(id ?? "")?.spans.find((span) => span.retries > 0);
+    const page = await open(`/session/${id}/span/${retried?.traceId}/${retried?.spanId}`);
+    await page.waitForSelector(`.wf-row.selected[data-span="${retried?.spanId}"]`);
+    await page.waitForSelector("[data-testid=span-details] .event");
+    const details = (await page.textContent("[data-testid=span-details]")) ?? "";
+    expect(details).toContain("retry");
+    expect(await page.locator(".wf-row .badge.bad").count()).toBeGreaterThan(0);
+    expect(await page.locator(".wf-row .badge.warn").count()).toBeGreaterThan(0);
+    await page.close();
+  }, 60_000);
+
+  test("the usage page's totals equal `report --json`, with and without a filter", async () => {
+    for (const filter of ["", "project=serve", "agent=general"]) {
+      const page = await open(`/usage${filter ? `?${filter}` : ""}`);
+      await page.waitForSelector("[data-testid=total-cost]");
+      const args = filter ? [`--${filter.split("=")[0]}`, filter.split("=")[1] ?? ""] : [];
+      const cli = spawnSync(
+        BUN,
+        [join(ROOT, "dist", "cli.js"), "report", "--json", "--db", path, ...args],
+        {
+          encoding: "utf8",
+        },
+      );
+      expect(cli.status).toBe(0);
+      const total = JSON.parse(cli.stdout).total;
+      const shown = async (id: string) =>
+        Number(await page.getAttribute(`[data-testid=${id}]`, "data-value"));
+      expect(await shown("total-cost")).toBe(total.costUsd);
+      expect(await shown("total-llm-calls")).toBe(total.llmCalls);
+      expect(await shown("total-turns")).toBe(total.turns);
+      expect(await shown("total-sessions")).toBe(total.sessions);
+      expect(await shown("total-errors")).toBe(total.errors);
+      expect(await shown("total-tool-calls")).toBe(total.toolCalls);
+      expect(await shown("total-tool-success")).toBe(total.toolSuccessRate);
+      expect(await shown("total-cache")).toBe(total.cacheReadShare);
+      expect(await shown("total-tokens")).toBe(
+        total.inputTokens +
+          total.outputTokens +
+          total.reasoningTokens +
+          total.cacheReadTokens +
+          total.cacheWriteTokens,
+      );
+      await page.waitForSelector("[data-testid=chart-cost] canvas");
+      await page.close();
+    }
+  }, 60_000);
+
+  test("a session written while the pages are open appears and grows without a reload", async () => {
+    const sessions = await open("/sessions");
+    const live = await open("/live");
+    await sessions.waitForSelector("[data-session-row]");
+    await sessions.waitForSelector("[data-testid=live-status][data-live=on]");
+    await live.waitForSelector("[data-testid=live-status][data-live=on]");
+    const [late] = [...expectedTotals(loadFixture(LATE)).keys()];
+    const child = spawnSync(
+      BUN,
+      [join(import.meta.dir, "support", "store-write-child.ts"), path, LATE],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(child.stdout).toContain("done");
+    const written = Date.now();
+    await sessions.waitForSelector(`[data-session-row="${late}"]`, { timeout: 2000 });
+    const appeared = Date.now() - written;
+    expect(appeared).toBeLessThan(2000);
+    await live.waitForSelector(`[data-testid=live-feed] a[href^="/session/${late}"]`, {
+      timeout: 2000,
+    });
+
+    // The session's waterfall grows as another span of it is stored.
+    const page = await open(`/session/${late}`);
+    await page.waitForSelector(".wf-row");
+    const before = Number(await page.getAttribute("[data-testid=waterfall]", "data-rows"));
+    const writer = await Store.open(path);
+    const llm = writer
+      .trace(store.waterfall(late ?? "")?.spans[0]?.traceId ?? "")
+      .find((span) => span.name === "opencode.llm");
+    if (!llm) throw new Error("no LLM span in the late session");
+    writer.insertSpans([
+      { ...llm, spanId: "00000000000000aa", startNs: llm.endNs, endNs: llm.endNs + 5_000_000n },
+    ]);
+    writer.close();
+    const grown = Date.now();
+    await page.waitForSelector(`.wf-row[data-span="00000000000000aa"]`, { timeout: 2000 });
+    expect(Date.now() - grown).toBeLessThan(2000);
+    expect(Number(await page.getAttribute("[data-testid=waterfall]", "data-rows"))).toBe(
+      before + 1,
+    );
+    await Promise.all([sessions.close(), live.close(), page.close()]);
+  }, 60_000);
+
+  test("a wrong token gets nothing", async () => {
+    const stranger = await browser.newContext();
+    const page = await stranger.newPage();
+    const wrong = await page.goto(`${viewer.origin}/?token=not-the-token`);
+    expect(wrong?.status()).toBe(401);
+    const body = (await page.content()) ?? "";
+    expect(body).not.toContain("ses_");
+    expect(await page.locator("[data-session-row]").count()).toBe(0);
+    for (const url of [
+      "/",
+      "/sessions",
+      "/api/sessions",
+      "/api/usage",
+      "/api/events",
+      "/assets/main.js",
+    ]) {
+      const response = await page.request.get(`${viewer.origin}${url}`);
+      expect(response.status()).toBe(401);
+      expect(await response.text()).not.toContain("ses_");
+    }
+    await stranger.close();
+  }, 60_000);
+
+  test("nothing was blocked or failed on any page (strict CSP, no outside requests)", () => {
+    expect(problems).toEqual([]);
+  });
+});
