@@ -60,6 +60,15 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Polls `check` until it holds (or fails after `ms`). */
+async function until(check: () => Promise<boolean>, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not true within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** A page that records console errors (a CSP violation is one) and failed requests. */
 async function open(url: string): Promise<Page> {
   const page = await context.newPage();
@@ -93,9 +102,9 @@ describe("the viewer in Chromium", () => {
     // Sorting by cost puts the most expensive first.
     await page.click("button.sort:has-text('Cost')");
     await page.waitForURL(/sort=cost/);
-    await page.waitForFunction(() => {
-      const costs = [...document.querySelectorAll("[data-cost]")].map((cell) =>
-        Number(cell.getAttribute("data-cost")),
+    await until(async () => {
+      const costs = await page.$$eval("[data-cost]", (cells) =>
+        cells.map((cell) => Number(cell.getAttribute("data-cost"))),
       );
       return costs.length > 1 && costs.every((cost, i) => i === 0 || cost <= (costs[i - 1] ?? 0));
     });
@@ -113,7 +122,7 @@ describe("the viewer in Chromium", () => {
     const rows = await page.$$eval(".wf-row", (elements) =>
       elements
         .map((row) => ({
-          y: new DOMMatrix(getComputedStyle(row).transform).m42,
+          y: row.getBoundingClientRect().top,
           category: row.getAttribute("data-category"),
           session: row.getAttribute("data-session"),
           depth: Number(row.getAttribute("data-depth")),
@@ -136,7 +145,7 @@ describe("the viewer in Chromium", () => {
     // Collapsing the task call hides the subagent.
     const count = rows.length;
     await page.click(`.wf-row[data-category=tool]:has-text('task') .twisty`);
-    await page.waitForFunction((n) => document.querySelectorAll(".wf-row").length < n, count);
+    await until(async () => (await page.locator(".wf-row").count()) < count);
     // Selecting a span shows its attributes and content, under a link of its own.
     await page.click(`.wf-row[data-category=tool]:has-text('task') .wf-name`);
     await page.waitForSelector("[data-testid=span-details] .attributes");

@@ -1,0 +1,230 @@
+/**
+ * `opencode-otel ui` and the viewer on `serve`, as real processes over HTTP: the token in the
+ * printed URL becomes a cookie, anything without it gets 401 and no data, every answer carries
+ * a strict Content-Security-Policy, and open pages hear about other processes' writes.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { Store } from "../src/store/index.js";
+import { fillStore } from "./support/store-fill.js";
+
+const ROOT = join(import.meta.dir, "..");
+const BUN = join(ROOT, "node_modules", ".bin", "bun");
+const CLI = join(ROOT, "dist", "cli.js");
+const dir = mkdtempSync(join(tmpdir(), "opencode-otel-ui-server-"));
+const path = join(dir, "telemetry.db");
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  await fillStore(path, ["a_single", "d_subagent_serve"]);
+}, 30_000);
+
+afterAll(() => {
+  for (const child of children) child.kill("SIGKILL");
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Starts the CLI and resolves with the first line matching `pattern` (stdout or stderr). */
+function startCli(
+  args: string[],
+  pattern: RegExp,
+): Promise<{ child: ChildProcess; match: string }> {
+  const child = spawn(BUN, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no line matching ${pattern}`)), 20_000);
+    for (const stream of [child.stdout, child.stderr]) {
+      if (!stream) continue;
+      createInterface({ input: stream }).on("line", (line) => {
+        const match = pattern.exec(line)?.[0];
+        if (!match) return;
+        clearTimeout(timer);
+        resolve({ child, match });
+      });
+    }
+    child.on("exit", (code) => reject(new Error(`exited with ${code} before printing ${pattern}`)));
+  });
+}
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** A raw GET (fetch cannot set Host), with a deadline. */
+function get(url: string, headers: Record<string, string> = {}, method = "GET"): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers, timeout: 5000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk) => {
+        body += chunk;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on("error", reject);
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.end();
+  });
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+
+describe("opencode-otel ui", () => {
+  let url: URL;
+  let child: ChildProcess;
+  let cookie = "";
+
+  beforeAll(async () => {
+    const started = await startCli(
+      ["ui", "--db", path],
+      /^http:\/\/127\.0\.0\.1:\d+\/\?token=\S+$/,
+    );
+    url = new URL(started.match);
+    child = started.child;
+  }, 30_000);
+
+  test("prints a loopback URL whose token logs in and is then dropped from the address", async () => {
+    expect(url.searchParams.get("token")?.length).toBeGreaterThanOrEqual(24);
+    const login = await get(url.href);
+    expect(login.status).toBe(303);
+    expect(login.headers.location).toBe("/");
+    const set = String(login.headers["set-cookie"]);
+    expect(set).toContain("HttpOnly");
+    expect(set).toContain("SameSite=Strict");
+    cookie = set.split(";")[0] ?? "";
+    const page = await get(`${url.origin}/sessions`, { cookie });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<script type="module" src="/assets/main.js">');
+    // A deep link works with the cookie, and the token works on it too.
+    const deep = await get(`${url.origin}/session/ses_x?token=${url.searchParams.get("token")}`);
+    expect(deep.status).toBe(303);
+    expect(deep.headers.location).toBe("/session/ses_x");
+  });
+
+  test("serves data only with the token: cookie or bearer", async () => {
+    const ok = await get(`${url.origin}/api/sessions`, { cookie });
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.body).total).toBe(3);
+    const bearer = await get(`${url.origin}/api/facets`, {
+      authorization: `Bearer ${url.searchParams.get("token")}`,
+    });
+    expect(bearer.status).toBe(200);
+    const wrong: Record<string, string>[] = [
+      {},
+      { cookie: `${cookie.split("=")[0]}=wrong-token-value` },
+      { authorization: "Bearer wrong" },
+    ];
+    for (const headers of wrong) {
+      for (const where of ["/", "/api/sessions", "/api/usage", "/api/events", "/assets/main.js"]) {
+        const denied = await get(`${url.origin}${where}`, headers);
+        expect(denied.status).toBe(401);
+        expect(denied.body).not.toContain("ses_");
+      }
+    }
+    expect((await get(`${url.origin}/?token=wrong`)).status).toBe(401);
+  });
+
+  test("answers only to loopback host names (no DNS rebinding)", async () => {
+    const rebound = await get(`${url.origin}/api/sessions`, { cookie, host: "evil.example:80" });
+    expect(rebound.status).toBe(403);
+    expect(rebound.body).not.toContain("ses_");
+    const named = await get(`${url.origin}/api/sessions`, {
+      cookie,
+      host: `localhost:${url.port}`,
+    });
+    expect(named.status).toBe(200);
+  });
+
+  test("every answer has a strict Content-Security-Policy and no caching of data", async () => {
+    for (const where of ["/sessions", "/api/sessions", "/assets/main.js"]) {
+      const answer = await get(`${url.origin}${where}`, { cookie });
+      const csp = String(answer.headers["content-security-policy"]);
+      expect(csp).toContain("default-src 'none'");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("connect-src 'self'");
+      expect(csp).not.toContain("unsafe");
+      expect(answer.headers["x-content-type-options"]).toBe("nosniff");
+      expect(answer.headers["referrer-policy"]).toBe("no-referrer");
+    }
+    expect((await get(`${url.origin}/api/sessions`, { cookie })).headers["cache-control"]).toBe(
+      "no-store",
+    );
+    expect((await get(`${url.origin}/api/sessions`, { cookie }, "POST")).status).toBe(405);
+    expect((await get(`${url.origin}/api/sessions?sort=nope`, { cookie })).status).toBe(400);
+    expect((await get(`${url.origin}/api/sessions/ses_nope`, { cookie })).status).toBe(404);
+  });
+
+  test("an open event stream hears of another process's write within 2 s", async () => {
+    const events: string[] = [];
+    const heard = new Promise<number>((resolve, reject) => {
+      const req = request(`${url.origin}/api/events`, { headers: { cookie } }, (res) => {
+        expect(res.headers["content-type"]).toContain("text/event-stream");
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          events.push(chunk);
+          if (chunk.includes("event: change")) {
+            resolve(Date.now());
+            req.destroy();
+          }
+        });
+      });
+      req.on("error", (error) => {
+        if (!events.join("").includes("event: change")) reject(error);
+      });
+      req.end();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const writer = await Store.open(path);
+    const span = writer.spans(0, 1).items[0];
+    if (!span) throw new Error("empty store");
+    writer.insertSpans([{ ...span, spanId: "00000000000000bb" }]);
+    const written = Date.now();
+    writer.close();
+    expect((await heard) - written).toBeLessThan(2000);
+    const change = events.join("").split("event: change\ndata: ")[1]?.split("\n")[0] ?? "{}";
+    expect(JSON.parse(change).traces).toEqual([span.traceId]);
+  });
+
+  test("stops on SIGTERM with exit 0", async () => {
+    const done = exited(child);
+    child.kill("SIGTERM");
+    expect(await done).toBe(0);
+  });
+});
+
+describe("the viewer elsewhere", () => {
+  test("serve answers it on its HTTP port with a token of its own; OTLP paths are unchanged", async () => {
+    const { child, match } = await startCli(
+      ["serve", "--port", "0", "--no-grpc", "--db", path, "--token", "otlp-secret"],
+      /http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/,
+    );
+    const viewer = new URL(match);
+    expect(viewer.searchParams.get("token")).not.toBe("otlp-secret");
+    expect((await get(viewer.href)).status).toBe(303);
+    expect((await get(`${viewer.origin}/api/sessions`)).status).toBe(401);
+    expect((await get(`${viewer.origin}/v1/profiles`, {}, "POST")).status).toBe(404);
+    const otlp = await get(
+      `${viewer.origin}/v1/traces`,
+      { authorization: "Bearer otlp-secret", "content-type": "text/plain" },
+      "POST",
+    );
+    expect(otlp.status).toBe(415);
+    const done = exited(child);
+    child.kill("SIGINT");
+    expect(await done).toBe(0);
+  }, 30_000);
+
+  test("a short --token is a usage error", async () => {
+    const child = spawn(BUN, [CLI, "ui", "--db", path, "--token", "short"], { stdio: "ignore" });
+    children.push(child);
+    expect(await exited(child)).toBe(2);
+  });
+});
