@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import type { WaterfallSpan } from "../src/store/index.js";
 import { bucketSeconds, stack, topNames } from "../src/ui/charts/stack.js";
 import { apiParams, withParam } from "../src/ui/filters.js";
-import { parseRoute, sessionPath } from "../src/ui/router.js";
+import { parseRoute, sessionPath } from "../src/ui/routes.js";
 import {
   ancestorsOf,
   buildForest,
