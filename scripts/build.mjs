@@ -64,8 +64,9 @@ try {
     ...[...externals].map((name) => `--external=${name}`),
   ]);
   chmodSync(join(root, "dist", "cli.js"), 0o755);
-  // The viewer's browser code (`opencode-otel ui`): one script and one style sheet with Preact,
-  // uPlot and @tanstack/virtual-core inside, and the page that loads them. The CLI serves these
+  // The viewer's browser code (`opencode-otel ui`): a script and a style sheet with Preact and
+  // @tanstack/virtual-core inside, a chunk with the usage page and uPlot (loaded when that page
+  // is first opened), and the page that loads them. The CLI serves these
   // files and nothing else, so the viewer works offline and under a strict CSP.
   run("bun", [
     "build",
@@ -73,9 +74,11 @@ try {
     "--target=browser",
     "--format=esm",
     "--minify",
+    "--splitting",
     "--sourcemap=linked",
     "--outdir=dist/ui/assets",
     "--entry-naming=[name].[ext]",
+    "--chunk-naming=[name]-[hash].[ext]",
     "--asset-naming=[name].[ext]",
   ]);
   mkdirSync(join(root, "dist", "ui"), { recursive: true });

@@ -80,4 +80,35 @@ describe.if(BUILT)("demo", () => {
       }
     }, 120_000);
   }
+
+  test("--ui: ends by printing the viewer's URL, which shows the run until Ctrl-C", async () => {
+    let out = "";
+    let stop: () => void = () => undefined;
+    const interrupted = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    let sessions: unknown;
+    const io: Io = {
+      out: (text) => {
+        out += text;
+        const url = /http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/.exec(text)?.[0];
+        if (!url) return;
+        // A person opens the printed URL: it logs in, then the page's API lists the run.
+        (async () => {
+          const login = await fetch(url, { redirect: "manual" });
+          const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+          const api = await fetch(`${new URL(url).origin}/api/sessions`, { headers: { cookie } });
+          sessions = await api.json();
+        })().finally(stop);
+      },
+      err: () => undefined,
+      columns: 160,
+      errIsTty: false,
+      interrupted,
+      env: {},
+    };
+    expect(await runCli(["demo", "--via", "local", "--ui"], io)).toBe(0);
+    expect(out.trimEnd().split("\n").at(-1)).toMatch(/^ {2}http:\/\/127\.0\.0\.1:\d+\/\?token=/);
+    expect(sessions).toMatchObject({ total: 2 });
+  }, 120_000);
 });

@@ -78,16 +78,26 @@ function readParts(db: Database, refs: readonly number[] | undefined): Parts {
   const index = (name: string) => (refs ? "" : `INDEXED BY ${name}`);
   const all = (sql: string) => db.prepare(sql).all(...params);
   return {
+    // Per model first (for each session's models by cost), then per session in SQL: a year has
+    // hundreds of thousands of (session, model) pairs but only thousands of sessions.
     llm: all(
-      `SELECT s.session_ref AS ref, s.model_ref AS model, TOTAL(s.cost) AS cost,
-         TOTAL(s.input_tokens) AS input, TOTAL(s.output_tokens) AS output,
-         TOTAL(s.reasoning_tokens) AS reasoning, TOTAL(s.cache_read_tokens) AS cache_read,
-         TOTAL(s.cache_write_tokens) AS cache_write, COUNT(*) AS calls,
-         SUM(s.status_code = 2) AS errors, TOTAL(s.retries) AS retries,
-         MIN(s.start_ns) / 1000000 AS lo, MIN(s.agent_ref) AS agent, MAX(s.project_ref) AS project
-       FROM spans s ${index("spans_llm")}
-       WHERE s.category = 'llm' AND s.session_ref IS NOT NULL ${only}
-       GROUP BY s.session_ref, s.model_ref`,
+      `SELECT ref, TOTAL(cost) AS cost, TOTAL(input) AS input, TOTAL(output) AS output,
+         TOTAL(reasoning) AS reasoning, TOTAL(cache_read) AS cache_read,
+         TOTAL(cache_write) AS cache_write, SUM(calls) AS calls, SUM(errors) AS errors,
+         TOTAL(retries) AS retries, MIN(lo) AS lo, MIN(agent) AS agent, MAX(project) AS project,
+         group_concat(model || ':' || cost) AS models
+       FROM (
+         SELECT s.session_ref AS ref, s.model_ref AS model, TOTAL(s.cost) AS cost,
+           TOTAL(s.input_tokens) AS input, TOTAL(s.output_tokens) AS output,
+           TOTAL(s.reasoning_tokens) AS reasoning, TOTAL(s.cache_read_tokens) AS cache_read,
+           TOTAL(s.cache_write_tokens) AS cache_write, COUNT(*) AS calls,
+           SUM(s.status_code = 2) AS errors, TOTAL(s.retries) AS retries,
+           MIN(s.start_ns) / 1000000 AS lo, MIN(s.agent_ref) AS agent,
+           MAX(s.project_ref) AS project
+         FROM spans s ${index("spans_llm")}
+         WHERE s.category = 'llm' AND s.session_ref IS NOT NULL ${only}
+         GROUP BY s.session_ref, s.model_ref)
+       GROUP BY ref`,
     ),
     tool: all(
       `SELECT s.session_ref AS ref, COUNT(*) AS calls, SUM(s.tool_success = 1) AS ok
@@ -117,7 +127,7 @@ function readParts(db: Database, refs: readonly number[] | undefined): Parts {
 
 /** Adds up one session's parts. */
 class Builder {
-  private readonly modelCosts = new Map<number | null, number>();
+  private readonly modelCosts = new Map<number, number>();
   private cost = 0;
   private input = 0;
   private output = 0;
@@ -138,8 +148,11 @@ class Builder {
   private parent = "";
 
   addLlm(row: Row): void {
-    const model = row.model === null || row.model === undefined ? null : int(row.model);
-    this.modelCosts.set(model, (this.modelCosts.get(model) ?? 0) + real(row.cost));
+    // "ref:cost,ref:cost": the models this session called (calls without one are left out).
+    for (const pair of text(row.models).split(",")) {
+      const [ref, cost] = pair.split(":");
+      if (ref) this.modelCosts.set(Number(ref), Number(cost));
+    }
     this.cost += real(row.cost);
     this.input += real(row.input);
     this.output += real(row.output);
@@ -192,7 +205,6 @@ class Builder {
       agent: nameOf(this.agent),
       project: nameOf(this.project),
       models: [...this.modelCosts]
-        .filter(([ref]) => ref !== null)
         .sort((a, b) => b[1] - a[1])
         .map(([ref]) => nameOf(ref)),
       startMs,

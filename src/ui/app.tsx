@@ -1,9 +1,8 @@
-import { useEffect } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { useLiveStatus } from "./live.js";
 import { LivePage } from "./pages/live.js";
 import { SessionPage } from "./pages/session.js";
 import { SessionsPage } from "./pages/sessions.js";
-import { UsagePage } from "./pages/usage.js";
 import { onLinkClick, type Route, useRoute } from "./router.js";
 
 const TITLES: Record<Route["page"], string> = {
@@ -55,7 +54,7 @@ function page(route: Route) {
     case "session":
       return <SessionPage key={route.sessionId} sessionId={route.sessionId} span={route.span} />;
     case "usage":
-      return <UsagePage params={route.params} />;
+      return <Usage params={route.params} />;
     case "live":
       return <LivePage />;
     case "missing":
@@ -68,4 +67,17 @@ function page(route: Route) {
         </section>
       );
   }
+}
+
+type UsageModule = typeof import("./pages/usage.js");
+
+/** The usage page and its charting library load when first opened: other pages never pay. */
+function Usage({ params }: { params: URLSearchParams }) {
+  const [module, setModule] = useState<UsageModule | undefined>(undefined);
+  const [failed, setFailed] = useState<string | undefined>(undefined);
+  useEffect(() => {
+    import("./pages/usage.js").then(setModule, (error: unknown) => setFailed(String(error)));
+  }, []);
+  if (failed) return <p class="error">{failed}</p>;
+  return module ? <module.UsagePage params={params} /> : <p class="muted">Loading…</p>;
 }

@@ -30,6 +30,8 @@ const TOKEN_TYPES = [
   { label: "Cache write", color: "#3bb0c9", of: (r: ReportRow) => r.cacheWriteTokens },
 ] as const;
 const MAX_MODELS = 8;
+/** Rows per table, by cost (the report lists them all). */
+const TABLE_ROWS = 12;
 
 const everyChange = (_: Change) => true;
 
@@ -133,7 +135,7 @@ function UsageBody({ usage }: { usage: Usage }) {
         <NamedTable
           title="Tools"
           testid="tools-table"
-          rows={usage.byTool}
+          rows={[...usage.byTool].sort((a, b) => b.toolCalls - a.toolCalls)}
           columns={[
             ["Calls", (r) => formatCount(r.toolCalls)],
             ["Success", (r) => formatShare(r.toolSuccessRate, r.toolCalls > 0)],
@@ -189,7 +191,7 @@ function NamedTable(props: {
           </tr>
         </thead>
         <tbody>
-          {props.rows.map((row) => (
+          {props.rows.slice(0, TABLE_ROWS).map((row) => (
             <tr key={row.key}>
               <td>{row.key}</td>
               {props.columns.map(([label, cell]) => (
@@ -201,6 +203,11 @@ function NamedTable(props: {
           ))}
         </tbody>
       </table>
+      {props.rows.length > TABLE_ROWS ? (
+        <p class="muted small">
+          and {props.rows.length - TABLE_ROWS} more (all of them: <code>opencode-otel report</code>)
+        </p>
+      ) : null}
     </figure>
   );
 }
@@ -240,6 +247,7 @@ function stackedBars(
             stroke: s?.color ?? "#888",
             width: 0,
             paths: bars,
+            points: { show: false },
             // The legend shows the series' own value, not the running total.
             value: (_u: uPlot, _v: number, _s: number, index: number | null) =>
               index === null ? "–" : format(s?.values[index] ?? 0),
