@@ -204,9 +204,7 @@ class Builder {
       parentSessionId: this.parent,
       agent: nameOf(this.agent),
       project: nameOf(this.project),
-      models: [...this.modelCosts]
-        .sort((a, b) => b[1] - a[1])
-        .map(([ref]) => nameOf(ref)),
+      models: [...this.modelCosts].sort((a, b) => b[1] - a[1]).map(([ref]) => nameOf(ref)),
       startMs,
       endMs: Number.isFinite(this.hi) ? Math.max(this.hi, startMs) : startMs,
       turns: this.turns,
