@@ -3,7 +3,8 @@
  * real `opencode-otel ui` server. Sessions, a session's waterfall and the live feed show the
  * captured opencode sessions (test/fixtures, replayed through the plugin's local exporter); the
  * usage page shows a generated year of use (test/support/year-of-spans.ts), since the captures
- * all ran within minutes. Writes docs/screenshots/*.png.
+ * all ran within minutes; the live page shows one capture written again, moved to now, while it
+ * is open. Writes docs/screenshots/*.png.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -58,8 +59,31 @@ async function main(): Promise<void> {
     await page.waitForSelector("[data-testid=span-details] .attributes");
     await page.screenshot({ path: join(OUT, "session.png") });
 
+    // The live page shows what ran in the last 15 minutes: one captured session again, moved to
+    // now under a new id, is written while the page is open.
     await page.goto(`${viewer.origin}/live`);
     await page.waitForSelector("[data-testid=live-feed] tbody tr");
+    const [sample] = index.page({ sort: "turns", limit: 1 }).rows;
+    const trace = store.trace(
+      store.sessions().find((s) => s.sessionId === sample?.sessionId)?.traceId ?? "",
+    );
+    const end = trace.reduce((max, span) => (span.endNs > max ? span.endNs : max), 0n);
+    const shift = BigInt(Date.now()) * 1_000_000n - end;
+    const rename = (value: unknown) =>
+      value === sample?.sessionId ? "ses_now0000000000000000000000" : value;
+    store.insertSpans(
+      trace.map((span) => ({
+        ...span,
+        traceId: `f${span.traceId.slice(1)}`,
+        startNs: span.startNs + shift,
+        endNs: span.endNs + shift,
+        attributes: Object.fromEntries(
+          Object.entries(span.attributes).map(([key, value]) => [key, rename(value)]),
+        ),
+      })),
+    );
+    await page.waitForSelector("[data-testid=active-sessions] .card");
+    await page.waitForTimeout(2500);
     await page.screenshot({ path: join(OUT, "live.png") });
 
     const usage = await context.newPage();

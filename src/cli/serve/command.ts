@@ -10,7 +10,8 @@ export const serveCommand: Command = {
     "gzip or not, and gRPC) and writes them into the store that `report` reads, creating it if",
     "needed. Any OTLP source can land there: this plugin on another machine, a Collector, another",
     "agent. Listens on loopback only, unless --host names another address on purpose. Runs until",
-    "Ctrl-C or SIGTERM.",
+    "Ctrl-C or SIGTERM. The HTTP port also serves the viewer (see `opencode-otel ui`), behind a",
+    "token of its own that the URL it prints carries.",
   ].join("\n"),
   options: [
     {
