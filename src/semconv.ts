@@ -43,6 +43,8 @@ export const SESSION_ID = "session.id";
 export const AGENT_NAME = "agent.name";
 export const AGENT_TYPE = "agent.type";
 export const SESSION_PARENT_ID = "session.parent_id";
+/** The session's title as opencode shows it; the local viewer lists sessions by it. */
+export const SESSION_TITLE = "session.title";
 export const SESSION_RESUMED = "session.resumed";
 export const SESSION_END_REASON = "session.end_reason";
 export const SESSION_TOTAL_TOKENS = "session.total_tokens";

@@ -144,6 +144,37 @@ describe("the session index", () => {
   });
 });
 
+test("a session span's title names the session, and the search finds it", async () => {
+  const copy = join(dir, "titled.db");
+  await fillStore(copy, ["b2_multiturn_serve"]);
+  const titled = await Store.open(copy);
+  try {
+    const [summary] = titled.sessions();
+    const root = titled
+      .trace(summary?.traceId ?? "")
+      .find((span) => span.name === "opencode.session");
+    if (!root) throw new Error("no session span in the capture");
+    // A later process segment of the same session carries the title opencode gave it.
+    titled.insertSpans([
+      {
+        ...root,
+        spanId: "00000000000000cc",
+        startNs: root.endNs,
+        endNs: root.endNs + 1_000_000n,
+        attributes: { ...root.attributes, "session.title": "Fix the flaky login test" },
+      },
+    ]);
+    const index = titled.sessionIndex();
+    index.load();
+    expect(index.page({ text: "flaky LOGIN" }).rows.map((row) => row.title)).toEqual([
+      "Fix the flaky login test",
+    ]);
+    expect(index.page({ text: "nothing like it" }).total).toBe(0);
+  } finally {
+    titled.close();
+  }
+});
+
 describe("waterfalls", () => {
   test("nest the subagent session under its task call", () => {
     const child = allSessions().find((row) => row.parentSessionId !== "");

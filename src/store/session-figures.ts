@@ -1,3 +1,4 @@
+import * as sc from "../semconv.js";
 import type { Database, Row, SqlValue } from "./db.js";
 import { int, real, text } from "./read-row.js";
 import { nameValues, Queries } from "./report-queries.js";
@@ -9,9 +10,6 @@ import type { SessionListRow } from "./viewer-types.js";
  * through `spans_root`, for titles and parents. `refs` limits the reads to some sessions (the
  * ones new rows touched), which the planner serves from `spans_session` instead.
  */
-
-const SESSION_TITLE = "session.title";
-const SESSION_PARENT_ID = "session.parent_id";
 
 interface Parts {
   llm: Row[];
@@ -116,8 +114,8 @@ function readParts(db: Database, refs: readonly number[] | undefined): Parts {
     session: all(
       `SELECT s.session_ref AS ref, s.start_ns / 1000000 AS lo, s.end_ns / 1000000 AS hi,
          s.agent_ref AS agent, s.project_ref AS project,
-         json_extract(s.attributes, '$."${SESSION_TITLE}"') AS title,
-         json_extract(s.attributes, '$."${SESSION_PARENT_ID}"') AS parent
+         json_extract(s.attributes, '$."${sc.SESSION_TITLE}"') AS title,
+         json_extract(s.attributes, '$."${sc.SESSION_PARENT_ID}"') AS parent
        FROM spans s ${index("spans_root")}
        WHERE s.category = 'session' AND s.session_ref IS NOT NULL ${only}
        ORDER BY s.session_ref, s.start_ns`,

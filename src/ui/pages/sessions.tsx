@@ -197,7 +197,7 @@ export function SessionsPage({ params }: { params: URLSearchParams }) {
           disabled={page === 0}
           onClick={() => go(withParam(params, "page", String(page - 1)))}
         >
-          ← Newer
+          ← Previous
         </button>
         <span data-testid="session-count">
           {total === 0
@@ -209,7 +209,7 @@ export function SessionsPage({ params }: { params: URLSearchParams }) {
           disabled={(page + 1) * PAGE_SIZE >= total}
           onClick={() => go(withParam(params, "page", String(page + 1)))}
         >
-          Older →
+          Next →
         </button>
       </nav>
     </section>
