@@ -67,7 +67,8 @@ async function main(): Promise<void> {
     const trace = store.trace(
       store.sessions().find((s) => s.sessionId === sample?.sessionId)?.traceId ?? "",
     );
-    const end = trace.reduce((max, span) => (span.endNs > max ? span.endNs : max), 0n);
+    let end = 0n;
+    for (const span of trace) if (span.endNs > end) end = span.endNs;
     const shift = BigInt(Date.now()) * 1_000_000n - end;
     const rename = (value: unknown) =>
       value === sample?.sessionId ? "ses_now0000000000000000000000" : value;

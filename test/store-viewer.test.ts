@@ -247,6 +247,16 @@ describe("usage", () => {
     expect(general.costUsd).toBeCloseTo(byAgent?.costUsd ?? -1, 12);
     expect(store.report({ group: "day", agent: "nobody" }).total.llmCalls).toBe(0);
   });
+
+  test("a model filter keeps that model's calls and the turns they ran in, as its row does", () => {
+    const filtered = store.report({ group: "day", model: "mock-model" }).total;
+    const [row] = store.report({ group: "model" }).rows;
+    expect(filtered).toEqual({ ...row, key: "total" } as typeof filtered);
+    expect(filtered.toolCalls).toBe(0);
+    expect(store.report({ group: "session", model: "mock-model" }).rows).toHaveLength(7);
+    expect(store.report({ group: "day", model: "nobody" }).total.llmCalls).toBe(0);
+    expect(store.usage({ model: "mock-model" }).byTime.total).toEqual(filtered);
+  });
 });
 
 describe("live reads", () => {

@@ -170,7 +170,7 @@ describe("the viewer in Chromium", () => {
   }, 60_000);
 
   test("the usage page's totals equal `report --json`, with and without a filter", async () => {
-    for (const filter of ["", "project=serve", "agent=general"]) {
+    for (const filter of ["", "project=serve", "agent=general", "model=mock-model"]) {
       const page = await open(`/usage${filter ? `?${filter}` : ""}`);
       await page.waitForSelector("[data-testid=total-cost]");
       const args = filter ? [`--${filter.split("=")[0]}`, filter.split("=")[1] ?? ""] : [];

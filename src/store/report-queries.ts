@@ -34,6 +34,10 @@ export class Queries {
   private readonly range: Range;
   private readonly filter: string;
   private readonly filterParams: readonly SqlValue[];
+  private readonly modelFilter: string;
+  private readonly modelParams: readonly SqlValue[];
+  /** True under a model filter: turns and sessions then come from the LLM spans. */
+  readonly byModel: boolean;
   private readonly pointFilter: string;
   private readonly pointFilterParams: readonly SqlValue[];
 
@@ -54,9 +58,15 @@ export class Queries {
       ...(query.project ? [query.project] : []),
       ...(query.agent ? [query.agent] : []),
     ];
-    // Metric points name no agent: under an agent filter they add nothing.
-    this.pointFilter = query.agent ? "AND 0" : query.project ? "AND instr(m.project, ?) > 0" : "";
-    this.pointFilterParams = query.project && !query.agent ? [query.project] : [];
+    this.byModel = Boolean(query.model);
+    this.modelFilter = query.model
+      ? "AND s.model_ref IN (SELECT id FROM names WHERE value = ?)"
+      : "";
+    this.modelParams = query.model ? [query.model] : [];
+    // Metric points name no agent and no model: under those filters they add nothing.
+    this.pointFilter =
+      query.agent || query.model ? "AND 0" : query.project ? "AND instr(m.project, ?) > 0" : "";
+    this.pointFilterParams = query.project && !query.agent && !query.model ? [query.project] : [];
   }
 
   /** A bucket's range within the query's, or undefined when they do not meet. */
@@ -71,19 +81,21 @@ export class Queries {
   }
 
   sums(kind: Kind, select: string, range = this.range): Row | undefined {
-    return this.statement(`SELECT ${select} FROM ${this.from(kind)}`).get(...this.params(range));
+    return this.statement(`SELECT ${select} FROM ${this.from(kind)}`).get(
+      ...this.params(range, kind),
+    );
   }
 
   grouped(kind: Kind, select: string, ref: string): Row[] {
     return this.statement(
       `SELECT s.${ref} AS k, ${select} FROM ${this.from(kind)} GROUP BY s.${ref}`,
-    ).all(...this.params(this.range));
+    ).all(...this.params(this.range, kind));
   }
 
   durations(range = this.range, ref?: string): Row[] {
     const key = ref ? `s.${ref} AS k, ` : "";
     return this.statement(`SELECT ${key}s.duration_ms AS d FROM ${this.from("tool")}`).all(
-      ...this.params(range),
+      ...this.params(range, "tool"),
     );
   }
 
@@ -103,8 +115,11 @@ export class Queries {
 
   private from(kind: Kind): string {
     // The category term must appear as written for SQLite to use the partial index.
+    // Under a model filter only LLM spans count: tool and turn spans name no model. (An empty
+    // range rather than `AND 0`, which SQLite folds before it checks the partial index.)
+    const model = !this.byModel ? "" : kind === "llm" ? this.modelFilter : "AND s.start_ns < 0";
     return `spans s INDEXED BY spans_${kind}
-      WHERE s.category = '${kind}' AND s.start_ns >= ? AND s.start_ns < ? ${this.filter}`;
+      WHERE s.category = '${kind}' AND s.start_ns >= ? AND s.start_ns < ? ${this.filter} ${model}`;
   }
 
   private points(): string {
@@ -113,8 +128,9 @@ export class Queries {
         AND m.name GLOB '*lines_of_code.count'`;
   }
 
-  private params(range: Range): SqlValue[] {
-    return [range.from, range.to, ...this.filterParams];
+  private params(range: Range, kind: Kind): SqlValue[] {
+    const model = kind === "llm" ? this.modelParams : [];
+    return [range.from, range.to, ...this.filterParams, ...model];
   }
 
   private pointParams(range: Range): SqlValue[] {

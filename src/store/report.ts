@@ -41,13 +41,18 @@ export function buildReport(db: Database, query: ReportQuery): Report {
       : nameRows(db, q, group, pool);
   // Summed over the whole range rather than added up from the rows: float sums taken in another
   // order differ in the last bits, and the total must be the same for every grouping.
-  const total = reportRow("total", {
-    llm: q.sums("llm", LLM),
-    tool: q.sums("tool", TOOL),
-    turn: q.sums("turn", TURN),
-    durations: pool.all ?? sorted(q.durations().map((row) => real(row.d))),
-    lines: q.lines(),
-  });
+  // Under a model filter, turns and sessions are those the model's calls ran in (`DISTINCT`).
+  const total = reportRow(
+    "total",
+    {
+      llm: q.sums("llm", q.byModel ? LLM + DISTINCT : LLM),
+      tool: q.sums("tool", TOOL),
+      turn: q.sums("turn", TURN),
+      durations: pool.all ?? sorted(q.durations().map((row) => real(row.d))),
+      lines: q.lines(),
+    },
+    q.byModel ? "model" : undefined,
+  );
   return { query, rows, total };
 }
 
@@ -65,14 +70,14 @@ function timeRows(
     const range = q.clip(bucket);
     if (!range) continue;
     const figures: Figures = {
-      llm: q.sums("llm", LLM, range),
+      llm: q.sums("llm", q.byModel ? LLM + DISTINCT : LLM, range),
       tool: q.sums("tool", TOOL, range),
       turn: q.sums("turn", TURN, range),
       durations: sorted(q.durations(range).map((row) => real(row.d))),
       lines: q.lines(range),
     };
     if (figures.durations) durations.push(figures.durations);
-    const row = reportRow(bucket.key, figures);
+    const row = reportRow(bucket.key, figures, q.byModel ? "model" : undefined);
     if (row.llmCalls + row.toolCalls + row.turns + row.linesAdded + row.linesRemoved > 0)
       rows.push(row);
   }
@@ -92,7 +97,7 @@ function nameRows(db: Database, q: Queries, group: NameGroup, pool: DurationPool
     byRef.set(key, figures);
     return figures;
   };
-  const distinct = group === "model" || group === "tool" ? DISTINCT : "";
+  const distinct = group === "model" || group === "tool" || q.byModel ? DISTINCT : "";
   if (refs.llm)
     for (const row of q.grouped("llm", LLM + distinct, refs.llm)) figuresOf(row.k).llm = row;
   if (refs.tool)
@@ -118,7 +123,8 @@ function nameRows(db: Database, q: Queries, group: NameGroup, pool: DurationPool
     // Spans without a session id (from other OTLP sources) count in the total only.
     if (ref === null && group === "session") continue;
     const key = ref === null ? UNKNOWN : (names.get(ref) ?? UNKNOWN);
-    rows.push(reportRow(key, { ...figures, lines: lines.get(key) }, group));
+    const turnsFrom = q.byModel && group !== "tool" ? "model" : group;
+    rows.push(reportRow(key, { ...figures, lines: lines.get(key) }, turnsFrom));
   }
   return rows.sort(
     (a, b) => b.costUsd - a.costUsd || b.llmCalls - a.llmCalls || compare(a.key, b.key),

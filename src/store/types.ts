@@ -81,6 +81,12 @@ export interface ReportQuery {
    * metric points name no agent, so lines changed are 0 under this filter.
    */
   readonly agent?: string;
+  /**
+   * Only this model's LLM calls (exact name); turns and sessions are those its calls ran in, as
+   * in a per-model row. Tool spans and metric points name no model: no tool figures and no
+   * lines under this filter.
+   */
+  readonly model?: string;
   /** Day, week (starting Monday) and month boundaries: the process's local time by default. */
   readonly timeZone?: "local" | "utc";
 }

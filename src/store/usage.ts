@@ -17,6 +17,7 @@ export function buildUsage(db: Database, query: UsageQuery): Usage {
     ...(query.until !== undefined ? { until: query.until } : {}),
     ...(query.project ? { project: query.project } : {}),
     ...(query.agent ? { agent: query.agent } : {}),
+    ...(query.model ? { model: query.model } : {}),
     ...(query.timeZone ? { timeZone: query.timeZone } : {}),
   };
   const group = query.group ?? autoGroup(db, filter);

@@ -163,6 +163,8 @@ export interface UsageQuery {
   readonly until?: number;
   readonly project?: string;
   readonly agent?: string;
+  /** Only this model's LLM calls (see `ReportQuery.model`). */
+  readonly model?: string;
   /** Time buckets; by default day up to 92 days, week up to two years, else month. */
   readonly group?: "day" | "week" | "month";
   readonly timeZone?: "local" | "utc";

@@ -26,6 +26,7 @@ export function reportTitle(query: ReportQuery): string {
   if (query.until !== undefined) parts.push(`before ${isoDay(query.until)}`);
   if (query.project) parts.push(`project matching "${query.project}"`);
   if (query.agent) parts.push(`agent ${query.agent}`);
+  if (query.model) parts.push(`model ${query.model}`);
   return parts.join(", ");
 }
 

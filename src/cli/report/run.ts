@@ -22,12 +22,14 @@ export function reportQueryOf(args: ParsedArgs, now = new Date()): ReportQuery {
   }
   const project = stringValue(args, "project");
   const agent = stringValue(args, "agent");
+  const model = stringValue(args, "model");
   return {
     group: by,
     ...(since !== undefined ? { since } : {}),
     ...(until !== undefined ? { until } : {}),
     ...(project ? { project } : {}),
     ...(agent ? { agent } : {}),
+    ...(model ? { model } : {}),
     ...(args.values.utc ? { timeZone: "utc" as const } : {}),
   };
 }

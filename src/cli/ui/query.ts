@@ -80,8 +80,10 @@ export function usageQueryOf(params: URLSearchParams): UsageQuery {
   if (group !== null && group !== "day" && group !== "week" && group !== "month")
     throw new BadQuery("group must be day, week or month");
   const utc = params.get("utc") === "1";
+  const model = textParam(params, "model");
   return {
     ...filters(params),
+    ...(model ? { model } : {}),
     ...(group ? { group } : {}),
     ...(utc ? { timeZone: "utc" as const } : {}),
   };

@@ -36,7 +36,7 @@ const TABLE_ROWS = 12;
 const everyChange = (_: Change) => true;
 
 export function UsagePage({ params }: { params: URLSearchParams }) {
-  const query = apiParams(params, []);
+  const query = apiParams(params, ["model"]);
   const usage = useData(query.toString(), () => api.usage(query));
   const facets = useData("facets", () => api.facets());
   // Reports cost more than a page of sessions: at most one refresh every 2 s while live.
@@ -46,7 +46,7 @@ export function UsagePage({ params }: { params: URLSearchParams }) {
     <section class="page">
       <header class="page-head">
         <h1>Usage</h1>
-        <Filters path="/usage" params={params} facets={facets.value} />
+        <Filters path="/usage" params={params} facets={facets.value} model />
       </header>
       {usage.error ? <p class="error">{usage.error}</p> : null}
       {value ? <UsageBody usage={value} /> : <p class="muted">Loading…</p>}
