@@ -44,7 +44,15 @@ const COLUMNS: readonly Column[] = [
     cell: (row) => <span title={row.project}>{tail(row.project)}</span>,
   },
   { label: "Agent", sort: "agent", cell: (row) => row.agent || "–" },
-  { label: "Models", cell: (row) => row.models.join(", ") || "–" },
+  {
+    label: "Models",
+    cell: (row) => (
+      <span title={row.models.join(", ")}>
+        {row.models.slice(0, 2).join(", ") || "–"}
+        {row.models.length > 2 ? <span class="muted"> +{row.models.length - 2}</span> : null}
+      </span>
+    ),
+  },
   { label: "Start", sort: "start", cell: (row) => formatDateTime(row.startMs) },
   {
     label: "Duration",
