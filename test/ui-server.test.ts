@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -219,6 +219,31 @@ describe("the viewer elsewhere", () => {
     expect(otlp.status).toBe(415);
     const done = exited(child);
     child.kill("SIGINT");
+    expect(await done).toBe(0);
+  }, 30_000);
+
+  test("--open hands the printed URL to the platform's opener", async () => {
+    // A stand-in `xdg-open` first on PATH records what it was asked to open.
+    const bin = join(dir, "bin");
+    const opened = join(dir, "opened.txt");
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, "xdg-open"), `#!/bin/sh\necho "$1" > "${opened}"\n`, { mode: 0o755 });
+    const child = spawn(BUN, [CLI, "ui", "--db", path, "--open"], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}` },
+    });
+    children.push(child);
+    const url = await new Promise<string>((resolve) =>
+      createInterface({ input: child.stdout }).on("line", (line) => {
+        if (line.startsWith("http://")) resolve(line);
+      }),
+    );
+    const deadline = Date.now() + 5000;
+    while (!existsSync(opened) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(readFileSync(opened, "utf8").trim()).toBe(url);
+    const done = exited(child);
+    child.kill("SIGTERM");
     expect(await done).toBe(0);
   }, 30_000);
 
