@@ -11,6 +11,7 @@
  * Flags: --spans N (default 1,000,000), --fresh (rebuild the store), --runs N (default 7).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { startViewer } from "../src/cli/ui/server.js";
 import { Store } from "../src/store/index.js";
@@ -230,6 +231,9 @@ async function main(): Promise<number> {
   const big = median(renders.ses_big ?? []);
   const small = median(renders.ses_small ?? []);
   const lines = [
+    `machine: load average ${loadavg()
+      .map((n) => n.toFixed(1))
+      .join(" ")} (browser timings grow with it; compare the two sessions)`,
     `store: ${SPANS + BIG + 10} spans, ${(statSync(path).size / 1e6).toFixed(0)} MB; viewer start (every session read into memory): ${ms(loadMs)}`,
     "",
     `sessions page API over HTTP, median of ${RUNS} (max):`,
