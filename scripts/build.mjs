@@ -2,7 +2,7 @@
 // Builds the published package with Node 20: `dist/index.js` (one ESM bundle made by the
 // installed bun) and `dist/*.d.ts` (tsc, declarations only). Run as `node scripts/build.mjs`.
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -81,8 +81,16 @@ try {
     "--chunk-naming=[name]-[hash].[ext]",
     "--asset-naming=[name].[ext]",
   ]);
-  mkdirSync(join(root, "dist", "ui"), { recursive: true });
-  copyFileSync(join(root, "src", "ui", "index.html"), join(root, "dist", "ui", "index.html"));
+  // The chunk every page imports (Preact and the shared code) is preloaded with the entry, so
+  // the browser does not wait for main.js to be parsed before asking for it.
+  const shared = readdirSync(join(root, "dist", "ui", "assets")).filter((name) =>
+    /^main-[a-z0-9]+\.js$/.test(name),
+  );
+  const preload = shared
+    .map((name) => `<link rel="modulepreload" href="/assets/${name}" />`)
+    .join("\n    ");
+  const page = readFileSync(join(root, "src", "ui", "index.html"), "utf8");
+  writeFileSync(join(root, "dist", "ui", "index.html"), page.replace("<!-- preload -->", preload));
   run("tsc", ["-p", "tsconfig.build.json"]);
 } catch (error) {
   process.stderr.write(`build failed: ${error instanceof Error ? error.message : error}\n`);

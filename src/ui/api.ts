@@ -20,10 +20,8 @@ export class ApiError extends Error {
 
 async function get<T>(path: string, params?: URLSearchParams): Promise<T> {
   const query = params?.toString();
-  const response = await fetch(query ? `${path}?${query}` : path, {
-    credentials: "same-origin",
-    headers: { accept: "application/json" },
-  });
+  // Plain same-origin requests, so one the page preloaded is used as is.
+  const response = await fetch(query ? `${path}?${query}` : path, { credentials: "same-origin" });
   if (!response.ok) {
     const text = await response.text();
     let message = text.trim() || response.statusText;
