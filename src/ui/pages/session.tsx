@@ -52,12 +52,6 @@ export function SessionPage({ sessionId, span }: Props) {
     setCollapsed(next);
   }, [selected, forest, collapsed]);
   const rows = useMemo(() => visibleRows(forest, collapsed), [forest, collapsed]);
-  // For the benchmark and tests: when the first rows of a fetched waterfall are on screen.
-  useEffect(() => {
-    if (!waterfall) return;
-    performance.mark("waterfall-ready");
-    document.documentElement.dataset.waterfallReady = String(waterfall.spans.length);
-  }, [waterfall]);
 
   const toggle = (key: string) => {
     const next = new Set(collapsed);

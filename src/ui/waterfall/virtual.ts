@@ -17,6 +17,7 @@ export function useVirtualizer(options: {
   getScrollElement: () => HTMLDivElement | null;
   estimateSize: (index: number) => number;
   overscan?: number;
+  initialRect?: { width: number; height: number };
 }): Virtualizer<HTMLDivElement, Element> {
   const [, rerender] = useReducer((n: number) => n + 1, 0);
   const resolved: VirtualizerOptions<HTMLDivElement, Element> = {
