@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useLayoutEffect, useRef, useState } from "preact/hooks";
 
 export interface Data<T> {
   readonly value: T | undefined;
@@ -38,8 +38,9 @@ export function useData<T>(key: string, fetcher: () => Promise<T>, delayMs = 0):
     );
   }, []);
 
-  // The key names what to fetch: a new key is a new request.
-  useEffect(() => {
+  // The key names what to fetch: a new key is a new request. A layout effect, so the request
+  // leaves right after the first render instead of a frame later.
+  useLayoutEffect(() => {
     if (delayMs <= 0) return run();
     const timer = setTimeout(run, delayMs);
     return () => clearTimeout(timer);

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { formatDuration, formatMoney, formatTokens } from "../format.js";
 import { colorOf } from "./colors.js";
 import { Minimap } from "./minimap.js";
@@ -47,9 +47,10 @@ export function Waterfall({ forest, rows, selected, onSelect, onToggle }: Props)
     }
   }, [selected, selectedIndex, scrolledTo, virtualizer]);
 
-  // For the benchmark and tests: when a fetched waterfall's first rows are in the page.
+  // For the benchmark and tests: when a fetched waterfall's first rows are in the page (a layout
+  // effect: right after the DOM has them, not a frame later).
   const drawn = items.length > 0;
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!drawn) return;
     performance.mark("waterfall-ready");
     document.documentElement.dataset.waterfallReady = String(forest.byKey.size);
