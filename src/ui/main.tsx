@@ -7,5 +7,7 @@ import "./styles.css";
 import { render } from "preact";
 import { App } from "./app.js";
 
+// For the benchmark: the page load ends and the viewer's own work begins here.
+performance.mark("viewer-start");
 const root = document.getElementById("app");
 if (root) render(<App />, root);
