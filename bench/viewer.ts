@@ -197,6 +197,7 @@ async function main(): Promise<number> {
   const browser = await launchChromium();
   const renders: Record<string, number[]> = { ses_big: [], ses_small: [] };
   const renderOnly: Record<string, number[]> = { ses_big: [], ses_small: [] };
+  const blankLoads: number[] = [];
   let rows = 0;
   try {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
@@ -217,6 +218,15 @@ async function main(): Promise<number> {
         renders[id]?.push(ready);
         await page.close();
       }
+      // The machine's own cost of a page: a 404 of nine bytes, to its load event.
+      const blank = await context.newPage();
+      await blank.goto(`${viewer.origin}/nothing-here`);
+      blankLoads.push(
+        await blank.evaluate(
+          () => performance.getEntries().find((e) => e.entryType === "navigation")?.duration ?? -1,
+        ),
+      );
+      await blank.close();
     }
   } finally {
     await browser.close();
@@ -241,6 +251,7 @@ async function main(): Promise<number> {
     "",
     `waterfall in Chromium, navigation to rows on screen, median of ${RUNS}:`,
     `  ${rows}-span session: ${ms(big)}; 10-span session: ${ms(small)} (${(big / small).toFixed(2)}×)`,
+    `  a plain-text page to its load event, for scale: ${ms(median(blankLoads))}`,
     `  of which from the viewer's script starting (data fetched, tree built, rows drawn): ${ms(median(renderOnly.ses_big ?? []))} and ${ms(median(renderOnly.ses_small ?? []))}`,
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
