@@ -14,7 +14,8 @@ export const demoCommand: Command = {
     "OTLP/HTTP to an in-process `opencode-otel serve` (--via otlp); --via auto does both and shows",
     "the local store when the plugin build has that exporter. Then prints the report and the",
     "session's trace as a tree. With --ui it then serves the viewer (`opencode-otel ui`) on that",
-    "store and prints its URL, until Ctrl-C. Needs `npm run build` first.",
+    "store and prints its URL, until Ctrl-C; when its output is not a terminal it keeps the store",
+    "and prints the `opencode-otel ui` command instead. Needs `npm run build` first.",
   ].join("\n"),
   options: [
     {

@@ -78,6 +78,10 @@ function createSandbox(): { dir: string; sandbox: Sandbox } {
 export async function runDemo(args: ParsedArgs, io: Io): Promise<number> {
   const setup = setupOf(args);
   const { dir, sandbox } = createSandbox();
+  // Serving the viewer until Ctrl-C needs a person at a terminal. Elsewhere (CI, a pipe) the
+  // store is kept and the command that opens it is printed, so the demo always ends.
+  const serve = setup.ui && io.columns !== undefined;
+  const keep = setup.keep || (setup.ui && !serve);
   const started = Date.now();
   const model = await startScriptedModel();
   const route = await openRoute(setup.via, dir);
@@ -96,14 +100,14 @@ export async function runDemo(args: ParsedArgs, io: Io): Promise<number> {
     );
     try {
       printResults(io, result.store, sessionId);
-      if (setup.keep) {
+      if (keep) {
         io.out(
           `\nKept ${dir}; explore it with:\n  opencode-otel report --db ${result.path} --by model\n` +
-            `  opencode-otel ui --db ${result.path} --open\n`,
+            `  opencode-otel ui --db ${result.path} --open   # the viewer\n`,
         );
       }
-      if (setup.ui) await serveViewer(io, result.store, sessionId, setup);
-      else if (!setup.keep)
+      if (serve) await serveViewer(io, result.store, sessionId, setup);
+      else if (!keep)
         io.out("\nTo see this run in the browser: opencode-otel demo --ui (or npm run demo)\n");
     } finally {
       result.store.close();
@@ -112,7 +116,7 @@ export async function runDemo(args: ParsedArgs, io: Io): Promise<number> {
   } finally {
     await route.close();
     await model.close();
-    if (!setup.keep) rmSync(dir, { recursive: true, force: true });
+    if (!keep) rmSync(dir, { recursive: true, force: true });
   }
 }
 
