@@ -1,5 +1,6 @@
 import { createTraceState, type SpanContext, TraceFlags } from "@opentelemetry/api";
 import { adaptEvent } from "./adapter/event.js";
+import { readHistory } from "./adapter/history.js";
 import { adaptChatMessage } from "./adapter/hooks.js";
 import { parseConfig } from "./config/parse.js";
 import type { Config, ParsedConfig } from "./config/types.js";
@@ -26,7 +27,7 @@ export interface PluginEnvironment {
   readonly options?: unknown;
   /** Environment variables; the factory passes `process.env`. */
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** opencode's SDK client, for writing to opencode's log. */
+  /** opencode's SDK client: for writing to opencode's log and reading a resumed session's history. */
   readonly client?: unknown;
   /** opencode's working directory: the project, in the local store's reports. */
   readonly directory?: string;
@@ -40,7 +41,16 @@ export interface PluginEnvironment {
   readonly parsed?: ParsedConfig;
   /** Flush on SIGTERM/SIGINT/SIGHUP (default true; off when a wrapper does it). */
   readonly exitSignals?: boolean;
+  /** How long a resumed session's history read may take before it is given up (ms). */
+  readonly historyTimeoutMs?: number;
 }
+
+/**
+ * A resumed session's history answers in about 0.1 s in `opencode run`, but 4 s (seen on
+ * 1.18.33) in a server whose instance was just disposed, while it starts again. Nothing waits
+ * for it, so the bound only ends a read that will never answer.
+ */
+const HISTORY_TIMEOUT_MS = 30_000;
 
 /** A running plugin instance: its hooks plus handles for tests. */
 export interface PluginInstance {
@@ -64,9 +74,11 @@ export async function createPluginInstance(
   if (!config.enabled) return { hooks: {}, model: undefined, config };
 
   const now = environment.now ?? Date.now;
+  const titles = new SessionTitles();
   const telemetry = await startTelemetry(config, log, {
     ...(environment.exporters ? { exporters: environment.exporters } : {}),
     ...(environment.directory ? { directory: environment.directory } : {}),
+    sessionTitle: (sessionId) => titles.get(sessionId),
   });
   const privacy = createPrivacy(config.capture, environment.env);
   const model = new SessionModel({
@@ -115,13 +127,41 @@ export async function createPluginInstance(
       telemetry.flush().catch(() => undefined);
     }, 0);
   };
+  if (config.local.enabled) model.subscribe(titles);
   model.subscribe({
     turnEnd: flush,
+    compactionEnd: flush,
     sessionEnd: (session) => session.endReason === "deleted" && flush(),
   });
 
   const exitSignals = environment.exitSignals ?? true;
-  const hooks = guardedHooks({ model, telemetry, config, log, now, exitSignals });
+  const { hooks, push, isDisposed } = guardedHooks({
+    model,
+    telemetry,
+    config,
+    log,
+    now,
+    exitSignals,
+  });
+  // A session first seen without `session.created` was started by an earlier process: read its
+  // history once, in the background, so turn numbers and totals continue. The hooks never wait
+  // for it; the answer joins the fact queue like any host event, and without one (no client, an
+  // error, the timeout) this process counts only what it sees.
+  const timeoutMs = environment.historyTimeoutMs ?? HISTORY_TIMEOUT_MS;
+  const client = environment.client;
+  if (client)
+    model.subscribe({
+      sessionSeen(session) {
+        if (!session.resumed) return;
+        readHistory(client, session.id, { timeoutMs, now })
+          .then((fact) => {
+            if (fact && !isDisposed()) push(fact);
+            else if (!fact)
+              log.debug(`opencode-otel: no history for a resumed session; counting from here.`);
+          })
+          .catch(() => undefined);
+      },
+    });
   return { hooks, model, config };
 }
 
@@ -134,7 +174,14 @@ interface Pipeline {
   readonly exitSignals: boolean;
 }
 
-function guardedHooks({ model, telemetry, config, log, now, exitSignals }: Pipeline): OtelHooks {
+interface Guarded {
+  readonly hooks: OtelHooks;
+  /** Queues a fact like a hook does (for facts that arrive later, e.g. a session's history). */
+  readonly push: (fact: Fact) => void;
+  readonly isDisposed: () => boolean;
+}
+
+function guardedHooks({ model, telemetry, config, log, now, exitSignals }: Pipeline): Guarded {
   let disposed: Promise<void> | undefined;
   // The hook itself only reads the host's payload into facts (cheap, and it must happen now:
   // the payload is the host's and the clock is now). Everything else (the model, spans, logs,
@@ -174,7 +221,7 @@ function guardedHooks({ model, telemetry, config, log, now, exitSignals }: Pipel
     return disposed;
   };
   const unregister = exitSignals ? flushOnExitSignal(finalize) : () => undefined;
-  return {
+  const hooks: OtelHooks = {
     event: async (input) => {
       if (disposed) return;
       try {
@@ -193,6 +240,29 @@ function guardedHooks({ model, telemetry, config, log, now, exitSignals }: Pipel
     },
     dispose: finalize,
   };
+  return { hooks, push, isDisposed: () => disposed !== undefined };
+}
+
+/**
+ * Session titles for the local store's session spans (the span is exported after the session
+ * ends, so the title is kept past its record): the latest few, a bounded map.
+ */
+class SessionTitles {
+  private static readonly MAX = 1024;
+  private readonly titles = new Map<string, string>();
+
+  get(sessionId: string): string | undefined {
+    return this.titles.get(sessionId);
+  }
+
+  sessionEnd(session: { readonly id: string; readonly title: string | undefined }): void {
+    if (!session.title) return;
+    this.titles.delete(session.id);
+    this.titles.set(session.id, session.title);
+    if (this.titles.size <= SessionTitles.MAX) return;
+    const oldest = this.titles.keys().next().value;
+    if (oldest !== undefined) this.titles.delete(oldest);
+  }
 }
 
 function reportFailure(log: DiagnosticLog, what: string, error: unknown): void {

@@ -16,6 +16,8 @@ export const GEN_AI_USAGE_OUTPUT_TOKENS = "gen_ai.usage.output_tokens";
 export const GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = "gen_ai.usage.cache_read.input_tokens";
 export const GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS = "gen_ai.usage.cache_creation.input_tokens";
 export const GEN_AI_CONVERSATION_ID = "gen_ai.conversation.id";
+/** Not (yet) in the GenAI conventions: the call summarizes the conversation to compact it. */
+export const GEN_AI_CONVERSATION_COMPACTED = "gen_ai.conversation.compacted";
 export const GEN_AI_AGENT_NAME = "gen_ai.agent.name";
 export const GEN_AI_TOOL_NAME = "gen_ai.tool.name";
 export const GEN_AI_TOOL_CALL_ID = "gen_ai.tool.call.id";
@@ -43,7 +45,10 @@ export const SESSION_ID = "session.id";
 export const AGENT_NAME = "agent.name";
 export const AGENT_TYPE = "agent.type";
 export const SESSION_PARENT_ID = "session.parent_id";
-/** The session's title as opencode shows it; the local viewer lists sessions by it. */
+/**
+ * The session's title as opencode shows it: on OTLP only with prompt capture, always in the
+ * local store (its exporter adds it), where reports and the viewer show it.
+ */
 export const SESSION_TITLE = "session.title";
 export const SESSION_RESUMED = "session.resumed";
 export const SESSION_END_REASON = "session.end_reason";
@@ -54,12 +59,19 @@ export const SESSION_TOTAL_COST_USD = "session.total_cost_usd";
 export const SESSION_TOTAL_MESSAGES = "session.total_messages";
 export const SESSION_TOTAL_TURNS = "session.total_turns";
 export const SESSION_TOTAL_ERRORS = "session.total_errors";
+export const SESSION_LINES_ADDED = "session.lines_added";
+export const SESSION_LINES_REMOVED = "session.lines_removed";
 export const TURN_INDEX = "turn.index";
 export const TURN_PROMPT_LENGTH = "turn.prompt_length";
 export const TURN_TOTAL_TOKENS = "turn.total_tokens";
 export const TURN_TOTAL_COST_USD = "turn.total_cost_usd";
 export const TURN_LLM_CALLS = "turn.llm_calls";
 export const TURN_TOOL_CALLS = "turn.tool_calls";
+export const TURN_LINES_ADDED = "turn.lines_added";
+export const TURN_LINES_REMOVED = "turn.lines_removed";
+export const COMPACTION_AUTO = "compaction.auto";
+export const COMPACTION_TOKENS_BEFORE = "compaction.tokens_before";
+export const COMPACTION_TOKENS_AFTER = "compaction.tokens_after";
 export const PROMPT_ID = "prompt.id";
 export const LLM_RETRIES = "llm.retries";
 export const LLM_OUTPUT_LENGTH = "llm.output_length";

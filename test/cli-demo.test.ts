@@ -54,7 +54,7 @@ describe.if(BUILT)("demo", () => {
       expect(code).toBe(0);
       expect(out).toContain("Usage per session");
       expect(out).toContain("Usage per tool");
-      expect(out).toMatch(/^Total\s+\$0\.0053\s+700\s+210\s+140/m);
+      expect(out).toMatch(/^Total\s+\$0\.0053\s+1,050\s+700\s+210\s+140/m);
       expect(out).toMatch(/^opencode\.session .* agent build/m);
       expect(out).toMatch(/│ {2}└─ opencode\.session .* agent general · subagent/);
       expect(out).toContain("· 1 retry");

@@ -150,6 +150,7 @@ describe("tables", () => {
 const row = (key: string, figures: Partial<ReportRow> = {}): ReportRow => ({
   key,
   costUsd: 0,
+  totalTokens: 0,
   inputTokens: 0,
   outputTokens: 0,
   reasoningTokens: 0,
@@ -167,6 +168,8 @@ const row = (key: string, figures: Partial<ReportRow> = {}): ReportRow => ({
   toolP95Ms: 0,
   linesAdded: 0,
   linesRemoved: 0,
+  commits: 0,
+  pullRequests: 0,
   ...figures,
 });
 
@@ -187,11 +190,35 @@ describe("report rendering", () => {
     ]);
   });
 
+  test("per session, each title beside its id; total tokens always; commits and PRs when any", () => {
+    const rows = [
+      row("ses_a", { title: "Fix the login form", totalTokens: 1_500, linesAdded: 12, commits: 2 }),
+      row("ses_b", { totalTokens: 20, pullRequests: 1 }),
+    ];
+    const total = row("total", { totalTokens: 1_520, linesAdded: 12, commits: 2, pullRequests: 1 });
+    const text = renderReport({ query: { group: "session" }, rows, total }, undefined);
+    const [, , header, , first, second, , totals] = text.split("\n");
+    expect(header).toMatch(/^Session\s+Title\s+Cost\s+Tokens\s/);
+    expect(header).toMatch(/\+Lines\s+Commits\s+PRs$/);
+    expect(first).toMatch(/^ses_a\s+Fix the login form\s+\$0\s+1,500\s/);
+    expect(first).toMatch(/\s12\s+2\s+0$/);
+    expect(second).toMatch(/^ses_b\s+\$0\s+20\s/);
+    expect(totals).toMatch(/^Total\s+\$0\s+1,520\s.*\s12\s+2\s+1$/);
+    // No titles (another grouping, or none known): no column for them.
+    const byModel = reportColumns("model", total, rows).map((c) => c.header);
+    expect(byModel).not.toContain("Title");
+    expect(reportColumns("session", row("total"), [row("ses_b")]).map((c) => c.header)).toEqual(
+      expect.not.arrayContaining(["Title", "Commits", "PRs"]),
+    );
+  });
+
   test("a report as text: title, rows, totals; an empty one says so", () => {
     const report: Report = {
       query: { group: "model", since: new Date(2025, 0, 1).getTime() },
-      rows: [row("claude", { costUsd: 1.5, llmCalls: 3, inputTokens: 12_000 })],
-      total: row("total", { costUsd: 1.5, llmCalls: 3, inputTokens: 12_000 }),
+      rows: [
+        row("claude", { costUsd: 1.5, llmCalls: 3, inputTokens: 12_000, totalTokens: 12_000 }),
+      ],
+      total: row("total", { costUsd: 1.5, llmCalls: 3, inputTokens: 12_000, totalTokens: 12_000 }),
     };
     const text = renderReport(report, 80);
     expect(text.split("\n")[0]).toBe("Usage per model, since 2025-01-01");

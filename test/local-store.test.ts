@@ -71,4 +71,33 @@ describe("the local exporter", () => {
       "/secret/dir",
     );
   });
+
+  test("keeps opencode's session title in the store, beside the id in reports, not on OTLP", async () => {
+    const title = "Mock session title";
+    const sessionSpans = (collected: Collected) =>
+      collected.spans.filter((span) => span.name === "opencode.session");
+    for (const prompts of [false, true]) {
+      const path = join(mkdtempSync(join(tmpdir(), "otel-local-")), "telemetry.db");
+      const collected = new Collected();
+      await replayInto(
+        {
+          OPENCODE_OTEL_LOCAL: "1",
+          OPENCODE_OTEL_STORE: path,
+          ...(prompts ? { OTEL_LOG_USER_PROMPTS: "1" } : {}),
+        },
+        "/home/dev/projects/my-app",
+        collected,
+      );
+      // A title is written from the first prompt: content, sent only with prompt capture on.
+      expect(sessionSpans(collected).map((span) => span.attributes["session.title"])).toEqual([
+        prompts ? title : undefined,
+      ]);
+      const store = await Store.open(path);
+      try {
+        expect(store.report({ group: "session" }).rows.map((row) => row.title)).toEqual([title]);
+      } finally {
+        store.close();
+      }
+    }
+  });
 });

@@ -121,6 +121,32 @@ function writeV1(db: Database): void {
     `INSERT INTO logs VALUES ('k1', ?, 'opencode.api_request', 9, 'INFO', '', ?,
        '0000000000000003', 'opencode', '', '', ?, 1)`,
   ).run(at(2020), trace, JSON.stringify({ "session.id": "ses_old", "event.sequence": 3 }));
+  // Change events a newer plugin sent to an older `serve`: the migration finds them too.
+  const event = db.prepare(
+    `INSERT INTO logs VALUES (?, ?, ?, 9, 'INFO', '', ?, '0000000000000004', 'opencode', '',
+       '', ?, 1)`,
+  );
+  const common = { "session.id": "ses_old", model: "m1", "agent.name": "build" };
+  event.run(
+    "k2",
+    at(3500),
+    "opencode.lines_changed",
+    trace,
+    JSON.stringify({
+      ...common,
+      "event.name": "lines_changed",
+      lines_added: 4,
+      lines_removed: 2,
+      tool_name: "edit",
+    }),
+  );
+  event.run(
+    "k3",
+    at(3600),
+    "opencode.commit",
+    trace,
+    JSON.stringify({ ...common, "event.name": "commit", sha: "1a2b3c4", tool_name: "bash" }),
+  );
   const metric = db.prepare(
     `INSERT INTO metric_points VALUES ('s1', ?, 'opencode.lines_of_code.count', '', '{line}',
        'sum', 'cumulative', 1, ?, ?, 0, 'opencode', '', '', ?, 1)`,
@@ -159,8 +185,20 @@ describe("migrations", () => {
       sessions: 1,
       toolSuccessRate: 1,
       toolP50Ms: 400,
-      linesAdded: 19,
+      // 19 from the metric points (no session on them), 4 from the event.
+      linesAdded: 23,
+      linesRemoved: 2,
+      commits: 1,
     });
+    expect(store.report({ group: "session" }).rows).toEqual([
+      expect.objectContaining({ key: "ses_old", linesAdded: 4, linesRemoved: 2, commits: 1 }),
+    ]);
+    expect(
+      store.report({ group: "tool" }).rows.map((row) => [row.key, row.linesAdded, row.commits]),
+    ).toEqual([
+      ["bash", 0, 1],
+      ["edit", 4, 0],
+    ]);
     expect(store.report({ group: "month", project: "alpha" }).total.llmCalls).toBe(1);
     expect(store.sessions()[0]).toMatchObject({
       sessionId: "ses_old",

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
+import type { ReadableLogRecord } from "@opentelemetry/sdk-logs";
 import { MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { StoreLogExporter, StoreMetricExporter, StoreSpanExporter } from "../src/store/exporter.js";
@@ -48,6 +49,11 @@ const attr = (span: ReadableSpan, key: string): number => {
 const ms = (span: ReadableSpan) =>
   (span.endTime[0] - span.startTime[0]) * 1e3 + (span.endTime[1] - span.startTime[1]) / 1e6;
 const sessionOf = (span: ReadableSpan) => String(span.attributes["session.id"]);
+/** Every replayed log record of one event (`lines_changed`, `commit`, `pull_request`). */
+const changeEvents = (name: string) =>
+  [...replays.values()]
+    .flatMap((r) => r.collected.logs)
+    .filter((log) => log.attributes?.["event.name"] === name);
 const isLlm = (span: ReadableSpan) => span.name === "opencode.llm";
 const isTool = (span: ReadableSpan) => span.name.startsWith("opencode.tool.");
 const isTurn = (span: ReadableSpan) => span.name === "opencode.turn";
@@ -153,7 +159,11 @@ describe("reports over the replayed fixture sessions", () => {
 
     const byTool = store.report({ group: "tool" });
     const tools = new Set(spans.filter(isTool).map((s) => s.name.slice("opencode.tool.".length)));
-    expect(byTool.rows.map((r) => r.key).sort()).toEqual([...tools].sort());
+    // Lines no edit tool wrote (a shell command's, a subagent's) have a row of their own.
+    const unclaimed = changeEvents("lines_changed").some((log) => !log.attributes?.tool_name);
+    expect(byTool.rows.map((r) => r.key).sort()).toEqual(
+      [...tools, ...(unclaimed ? ["(unknown)"] : [])].sort(),
+    );
     for (const tool of tools) {
       const row = byTool.rows.find((r) => r.key === tool);
       const calls = spans.filter((s) => s.name === `opencode.tool.${tool}`);
@@ -167,8 +177,65 @@ describe("reports over the replayed fixture sessions", () => {
     expect(sum("llmCalls")).toBe(spans.filter(isLlm).length);
     expect(sum("toolCalls")).toBe(spans.filter(isTool).length);
     expect(sum("costUsd")).toBeCloseTo(expected(spans).costUsd, 12);
-    // The subagent's calls are its own agent's.
-    expect(byAgent.rows.find((row) => row.key === "general")?.llmCalls).toBe(2);
+    // The subagents' calls are their own agent's.
+    const general = spans.filter(
+      (s) => isLlm(s) && s.attributes["gen_ai.agent.name"] === "general",
+    );
+    expect(general.length).toBeGreaterThan(0);
+    expect(byAgent.rows.find((row) => row.key === "general")?.llmCalls).toBe(general.length);
+  });
+
+  test("lines, commits and pull requests per group equal the sums of the change events", () => {
+    const figures = (logs: readonly ReadableLogRecord[]) => ({
+      linesAdded: logs.reduce((n, log) => n + Number(log.attributes?.lines_added ?? 0), 0),
+      linesRemoved: logs.reduce((n, log) => n + Number(log.attributes?.lines_removed ?? 0), 0),
+      commits: logs.filter((log) => log.attributes?.["event.name"] === "commit").length,
+      pullRequests: logs.filter((log) => log.attributes?.["event.name"] === "pull_request").length,
+    });
+    const events = [
+      ...changeEvents("lines_changed"),
+      ...changeEvents("commit"),
+      ...changeEvents("pull_request"),
+    ];
+    const total = figures(events);
+    expect(total.linesAdded).toBeGreaterThan(0);
+    expect(total.commits).toBeGreaterThan(0);
+    const keys: Record<string, string> = {
+      session: "session.id",
+      model: "model",
+      agent: "agent.name",
+      tool: "tool_name",
+    };
+    for (const [group, key] of Object.entries(keys)) {
+      const report = store.report({ group: group as "session" });
+      expect(report.total).toMatchObject(total);
+      const named = new Map<string, ReadableLogRecord[]>();
+      for (const log of events) {
+        const name = String(log.attributes?.[key] ?? "(unknown)");
+        named.set(name, [...(named.get(name) ?? []), log]);
+      }
+      for (const [name, logs] of named)
+        expect({ group, name, ...report.rows.find((r) => r.key === name) }).toMatchObject({
+          group,
+          name,
+          ...figures(logs),
+        });
+    }
+  });
+
+  test("total tokens are every kind of token, as opencode's own tokens.total counts them", () => {
+    const report = store.report({ group: "session" });
+    for (const row of [...report.rows, report.total])
+      expect(row.totalTokens).toBe(
+        row.inputTokens +
+          row.outputTokens +
+          row.reasoningTokens +
+          row.cacheReadTokens +
+          row.cacheWriteTokens,
+      );
+    for (const { records } of replays.values())
+      for (const [session, truth] of expectedTotals(records))
+        expect(report.rows.find((r) => r.key === session)?.totalTokens).toBe(truth.tokens);
   });
 
   test("the total is the same whatever the grouping", () => {

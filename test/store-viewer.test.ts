@@ -78,7 +78,9 @@ describe("the session index", () => {
     const index = store.sessionIndex();
     index.load();
     const all = index.page({ limit: 500 });
-    expect(all.total).toBe(7);
+    const sessions = FIXTURES.flatMap((name) => [...expectedTotals(loadFixture(name)).keys()]);
+    expect(all.total).toBe(sessions.length);
+    const subagents = all.rows.filter((row) => row.parentSessionId !== "");
     const byCost = index.page({ sort: "cost", descending: true, limit: 3 });
     expect(byCost.rows.map((row) => row.costUsd)).toEqual(
       [...all.rows]
@@ -87,11 +89,13 @@ describe("the session index", () => {
         .slice(0, 3),
     );
     const second = index.page({ sort: "cost", descending: true, offset: 3, limit: 3 });
-    expect(second.total).toBe(7);
+    expect(second.total).toBe(sessions.length);
     expect(second.rows[0]?.costUsd).toBeLessThanOrEqual(byCost.rows[2]?.costUsd ?? 0);
-    expect(index.page({ project: "subagent" }).total).toBe(2);
-    expect(index.page({ agent: "general" }).total).toBe(1);
-    expect(index.page({ model: "mock-model" }).total).toBe(7);
+    // Two subagent captures, each a parent and its child session, in projects named after them.
+    expect(subagents).toHaveLength(2);
+    expect(index.page({ project: "subagent" }).total).toBe(4);
+    expect(index.page({ agent: "general" }).total).toBe(subagents.length);
+    expect(index.page({ model: "mock-model" }).total).toBe(sessions.length);
     expect(index.page({ model: "other-model" }).total).toBe(0);
     const one = all.rows[0];
     expect(index.page({ text: one?.sessionId.slice(-6).toUpperCase() }).rows[0]?.sessionId).toBe(
@@ -100,11 +104,11 @@ describe("the session index", () => {
     // Sessions active in the range: the first one alone before its end, all but it after.
     const first = [...all.rows].sort((a, b) => a.startMs - b.startMs)[0];
     expect(index.page({ until: (first?.startMs ?? 0) + 1 }).total).toBe(1);
-    expect(index.page({ since: (first?.endMs ?? 0) + 1 }).total).toBe(6);
+    expect(index.page({ since: (first?.endMs ?? 0) + 1 }).total).toBe(sessions.length - 1);
     const facets = index.facets();
     expect(facets.agents.map((facet) => facet.value).sort()).toEqual(["build", "general"]);
-    expect(facets.models).toEqual([{ value: "mock-model", sessions: 7 }]);
-    expect(facets.projects).toHaveLength(6);
+    expect(facets.models).toEqual([{ value: "mock-model", sessions: sessions.length }]);
+    expect(facets.projects).toHaveLength(FIXTURES.length);
   });
 
   test("updates from new rows by row id and then equals a fresh read", async () => {
@@ -253,7 +257,9 @@ describe("usage", () => {
     const [row] = store.report({ group: "model" }).rows;
     expect(filtered).toEqual({ ...row, key: "total" } as typeof filtered);
     expect(filtered.toolCalls).toBe(0);
-    expect(store.report({ group: "session", model: "mock-model" }).rows).toHaveLength(7);
+    expect(store.report({ group: "session", model: "mock-model" }).rows).toHaveLength(
+      allSessions().length,
+    );
     expect(store.report({ group: "day", model: "nobody" }).total.llmCalls).toBe(0);
     expect(store.usage({ model: "mock-model" }).byTime.total).toEqual(filtered);
   });

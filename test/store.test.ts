@@ -280,6 +280,50 @@ describe("writing", () => {
   });
 });
 
+describe("changes", () => {
+  const change = (name: string, attributes: Record<string, unknown>, minute: number) =>
+    log({
+      timeNs: ns(JAN_1 + minute * 60_000),
+      eventName: `opencode.${name}`,
+      attributes: { "event.name": name, "session.id": "ses_1", model: "model-a", ...attributes },
+    });
+
+  test("counts lines, commits and pull requests from the change events, each once", async () => {
+    const store = await Store.open(freshPath());
+    const events = [
+      change("lines_changed", { lines_added: 5, lines_removed: 1, tool_name: "write" }, 1),
+      change("lines_changed", { lines_added: 2, lines_removed: 3, tool_name: "edit" }, 2),
+      change("commit", { sha: "1a2b3c4", tool_name: "bash" }, 3),
+      change("pull_request", { url: "https://github.com/a/b/pull/1", tool_name: "bash" }, 4),
+    ];
+    expect(store.insertLogs(events)).toBe(4);
+    expect(store.insertLogs(events)).toBe(0);
+    // The plugin's own counter carries the same lines as its events: not counted twice.
+    store.insertMetricPoints([point({ value: 7, scope: { name: "opencode-otel", version: "" } })]);
+    const totals = { linesAdded: 7, linesRemoved: 4, commits: 1, pullRequests: 1 };
+    expect(store.report({ group: "day" }).total).toMatchObject(totals);
+    expect(store.report({ group: "session" }).rows).toEqual([
+      expect.objectContaining({ key: "ses_1", ...totals }),
+    ]);
+    expect(store.report({ group: "model" }).rows).toEqual([
+      expect.objectContaining({ key: "model-a", ...totals }),
+    ]);
+    const byTool = store.report({ group: "tool" }).rows;
+    expect(byTool.map((r) => [r.key, r.linesAdded, r.linesRemoved, r.commits])).toEqual([
+      ["bash", 0, 0, 1],
+      ["edit", 2, 3, 0],
+      ["write", 5, 1, 0],
+    ]);
+    // A range keeps the events in it; retention drops them with their log records.
+    expect(
+      store.report({ group: "day", since: JAN_1 + 90_000, until: JAN_1 + 150_000 }).total,
+    ).toMatchObject({ linesAdded: 2, commits: 0 });
+    store.deleteOlderThan(0, JAN_1 + 150_000);
+    expect(store.report({ group: "day" }).total).toMatchObject({ linesAdded: 0, commits: 1 });
+    store.close();
+  });
+});
+
 describe("retention", () => {
   test("deletes what is older than N days and keeps report figures of the rest", async () => {
     const store = await Store.open(freshPath());

@@ -1,7 +1,9 @@
 import type { Fact, ToolStatus } from "../facts.js";
+import { readDiffs, readEdits } from "./edits.js";
 import { readError } from "./errors.js";
 import { count, id, isObj, num, type Obj, obj, str } from "./read.js";
 import { readAggregate, readTokens } from "./tokens.js";
+import { readVcs } from "./vcs.js";
 
 export type FactSink = (fact: Fact) => void;
 
@@ -45,6 +47,12 @@ export function adaptEvent(event: unknown, now: number, emit: FactSink): void {
     case "session.diff":
       sessionDiff(props, now, emit);
       return;
+    case "session.compacted": {
+      // Sent once a compaction's summary is written (manual or automatic).
+      const sessionId = id(props.sessionID);
+      if (sessionId) emit({ kind: "session.compacted", sessionId, time: now });
+      return;
+    }
     case "message.updated":
       messageUpdated(props, now, emit);
       return;
@@ -78,6 +86,7 @@ function sessionInfo(props: Obj, created: boolean, now: number, emit: FactSink):
     parentId: id(info.parentID),
     agent: id(info.agent),
     aggregate: readAggregate(info),
+    title: id(info.title),
   });
 }
 
@@ -121,6 +130,7 @@ function messageUpdated(props: Obj, now: number, emit: FactSink): void {
   if (info.role === "user") {
     // The prompt itself comes through chat.message; a user message.updated is only a fallback
     // for hosts that do not call that hook (the model ignores ones it has seen).
+    const model = obj(info.model);
     emit({
       kind: "prompt",
       sessionId,
@@ -128,9 +138,15 @@ function messageUpdated(props: Obj, now: number, emit: FactSink): void {
       messageId,
       source: "message",
       agent: id(info.agent),
+      modelId: id(model?.modelID),
+      providerId: id(model?.providerID),
       length: 0,
       text: undefined,
     });
+    // 1.18 re-sends the user message with `summary.diffs` (lines per file since the turn began)
+    // after every step, and again later; 1.18.33 sends `diffs: []` outside a git worktree.
+    const files = readDiffs(obj(info.summary)?.diffs);
+    if (files) emit({ kind: "summary", sessionId, time: now, messageId, files });
     return;
   }
   if (info.role !== "assistant") return;
@@ -148,6 +164,9 @@ function messageUpdated(props: Obj, now: number, emit: FactSink): void {
     cost: count(info.cost),
     finish: id(info.finish),
     error: readError(info.error),
+    // A compaction's summary call: mode and agent `compaction`, `summary: true`.
+    summary: info.summary === true,
+    parentId: id(info.parentID),
   });
 }
 
@@ -172,7 +191,38 @@ function partUpdated(props: Obj, now: number, emit: FactSink): void {
     });
     return;
   }
-  if (part.type === "tool") toolPart(part, sessionId, messageId, now, emit);
+  switch (part.type) {
+    case "tool":
+      toolPart(part, sessionId, messageId, now, emit);
+      return;
+    case "step-start":
+    case "step-finish":
+      // A `snapshot` hash means the host snapshots this worktree (git): the user message's
+      // summary then diffs this step's files. Outside git there is none.
+      emit({
+        kind: "step",
+        sessionId,
+        time: now,
+        messageId,
+        snapshot: id(part.snapshot) !== undefined,
+        changed: [],
+      });
+      return;
+    case "patch": {
+      // Written right after a step that changed files, just before the host re-diffs them.
+      const changed: string[] = [];
+      if (Array.isArray(part.files))
+        for (const file of part.files) {
+          const path = id(file);
+          if (path) changed.push(path);
+        }
+      emit({ kind: "step", sessionId, time: now, messageId, snapshot: true, changed });
+      return;
+    }
+    case "compaction":
+      emit({ kind: "compaction", sessionId, time: now, messageId, auto: part.auto === true });
+      return;
+  }
 }
 
 const TOOL_STATUSES: readonly ToolStatus[] = ["pending", "running", "completed", "error"];
@@ -190,13 +240,19 @@ function toolPart(part: Obj, sessionId: string, messageId: string, now: number, 
   const metadata = obj(state.metadata);
   const output = str(state.output);
   const exit = num(metadata?.exit);
+  const tool = id(part.tool);
+  const completed = status === "completed";
+  // Only a shell command (the tools that report `metadata.exit`) that exited 0 made what its
+  // output says: a `read` of a file quoting git's output commits nothing.
+  const shellOutput = completed && exit === 0 ? output : undefined;
+  const command = str(obj(state.input)?.command);
   emit({
     kind: "tool",
     sessionId,
     time: now,
     messageId,
     callId,
-    tool: id(part.tool) ?? "unknown",
+    tool: tool ?? "unknown",
     status,
     startedAt: num(time?.start),
     endedAt: num(time?.end),
@@ -207,6 +263,8 @@ function toolPart(part: Obj, sessionId: string, messageId: string, now: number, 
     // The task tool's metadata names the subagent session it spawned.
     childSessionId: id(metadata?.sessionId),
     exitCode: exit,
+    edits: completed ? readEdits(tool, state) : [],
+    vcs: shellOutput === undefined ? undefined : () => readVcs(command, shellOutput),
   });
 }
 

@@ -31,6 +31,8 @@ export function adaptChatMessage(input: unknown, output: unknown, now: number, e
     messageId,
     source: "hook",
     agent: id(obj(input)?.agent) ?? id(message?.agent),
+    modelId: id(obj(message?.model)?.modelID) ?? id(obj(obj(input)?.model)?.modelID),
+    providerId: id(obj(message?.model)?.providerID) ?? id(obj(obj(input)?.model)?.providerID),
     length,
     text: () => texts.join("\n"),
   };

@@ -286,7 +286,8 @@ export const OPTIONS = {
     otelEnv: ["OTEL_LOG_USER_PROMPTS"],
     type: booleanType,
     default: false,
-    description: "Exports user prompt text (truncated, redacted).",
+    description:
+      "Exports user prompt text, and the session titles opencode writes from them (truncated, redacted).",
   }),
   captureToolDetails: option<boolean>({
     option: "capture.toolDetails",

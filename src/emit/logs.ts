@@ -168,8 +168,41 @@ export function createLogsEmitter(options: LogsEmitterOptions): Subscriber {
       emit("session.idle", turn.session, turn, turn.session, attributes);
     },
 
-    commit(tool) {
-      emit("commit", tool.session, tool.turn, tool, {});
+    commit(tool, sha) {
+      emit("commit", tool.session, tool.turn, tool, { sha, ...madeBy(tool) });
+    },
+
+    pullRequest(tool, pr) {
+      const attributes: AnyValueMap = { url: pr.url, ...madeBy(tool) };
+      if (pr.number !== undefined) attributes.number = pr.number;
+      emit("pull_request", tool.session, tool.turn, tool, attributes);
+    },
+
+    linesChanged(change) {
+      const attributes: AnyValueMap = {
+        lines_added: change.added,
+        lines_removed: change.removed,
+        source: change.source,
+      };
+      if (change.modelId) attributes.model = change.modelId;
+      if (change.providerId) attributes.provider = change.providerId;
+      if (change.agent) attributes[sc.AGENT_NAME] = change.agent;
+      if (change.tool) attributes.tool_name = change.tool;
+      const turn = change.turn;
+      emit("lines_changed", change.session, turn, turn ?? change.session, attributes);
+    },
+
+    compactionEnd(compaction) {
+      const attributes: AnyValueMap = {
+        trigger: compaction.auto ? "auto" : "manual",
+        status: compaction.error ? "error" : compaction.incomplete ? "incomplete" : "ok",
+        llm_calls: compaction.llmCalls,
+        cost_usd: compaction.usage.cost,
+        duration_ms: compaction.endTime - compaction.startTime,
+      };
+      if (compaction.tokensBefore !== undefined) attributes.tokens_before = compaction.tokensBefore;
+      if (compaction.tokensAfter !== undefined) attributes.tokens_after = compaction.tokensAfter;
+      emit("compaction", compaction.session, undefined, compaction, attributes);
     },
 
     subtask(tool) {
@@ -183,4 +216,14 @@ export function createLogsEmitter(options: LogsEmitterOptions): Subscriber {
       emit("subtask_invoked", tool.session, tool.turn, tool, attributes);
     },
   };
+}
+
+/** Who made a commit or a pull request: the turn's model and agent, and the tool that ran. */
+function madeBy(tool: ToolRec): AnyValueMap {
+  const attributes: AnyValueMap = { tool_name: tool.name };
+  const model = tool.turn.modelId;
+  const agent = tool.turn.agent ?? tool.session.agent;
+  if (model) attributes.model = model;
+  if (agent) attributes[sc.AGENT_NAME] = agent;
+  return attributes;
 }

@@ -33,6 +33,16 @@ export function createMetricsEmitter(options: MetricsEmitterOptions): Subscriber
   const costUsage = counter("cost.usage", "USD", "Cost of LLM calls in US dollars");
   const linesCount = counter("lines_of_code.count", "{line}", "Lines of code added or removed");
   const commitCount = counter("commit.count", "{commit}", "Git commits made by the agent");
+  const pullRequestCount = counter(
+    "pull_request.count",
+    "{pull_request}",
+    "Pull requests (GitHub) and merge requests (GitLab) opened by the agent",
+  );
+  const compactionCount = counter(
+    "compaction.count",
+    "{compaction}",
+    "Conversation compactions (the host summarizing the session so far)",
+  );
   const cacheCount = counter(
     "cache.count",
     "{call}",
@@ -48,7 +58,7 @@ export function createMetricsEmitter(options: MetricsEmitterOptions): Subscriber
   const subtaskCount = counter("subtask.count", "{subtask}", "Subagent tasks invoked");
   const linesTotal = meter.createGauge(`${prefix}lines_of_code.total`, {
     unit: "{line}",
-    description: "Lines added or removed so far in the session that changed last",
+    description: "Lines added or removed so far in the session that changed last (its lifetime)",
   });
   const toolDuration = meter.createHistogram(`${prefix}tool.duration`, {
     unit: "ms",
@@ -143,17 +153,37 @@ export function createMetricsEmitter(options: MetricsEmitterOptions): Subscriber
       );
     },
 
-    linesChanged(session, added, removed) {
-      if (added > 0) linesCount.add(added, withSession(session, { [sc.TYPE]: "added" }));
-      if (removed > 0) linesCount.add(removed, withSession(session, { [sc.TYPE]: "removed" }));
-      const diff = session.diff;
-      if (!diff) return;
-      linesTotal.record(diff.additions, withSession(session, { [sc.TYPE]: "added" }));
-      linesTotal.record(diff.deletions, withSession(session, { [sc.TYPE]: "removed" }));
+    linesChanged(change) {
+      const { session } = change;
+      const attributes: Attributes = {};
+      if (change.modelId) attributes[sc.MODEL] = change.modelId;
+      if (change.providerId) attributes[sc.PROVIDER] = change.providerId;
+      if (change.agent) attributes[sc.AGENT_NAME] = change.agent;
+      if (change.tool) attributes[sc.TOOL_NAME] = change.tool;
+      if (change.added > 0)
+        linesCount.add(change.added, withSession(session, { ...attributes, [sc.TYPE]: "added" }));
+      if (change.removed > 0)
+        linesCount.add(
+          change.removed,
+          withSession(session, { ...attributes, [sc.TYPE]: "removed" }),
+        );
+      linesTotal.record(session.lines.added, withSession(session, { [sc.TYPE]: "added" }));
+      linesTotal.record(session.lines.removed, withSession(session, { [sc.TYPE]: "removed" }));
     },
 
     commit(tool) {
       commitCount.add(1, withSession(tool.session, {}));
+    },
+
+    pullRequest(tool) {
+      pullRequestCount.add(1, withSession(tool.session, {}));
+    },
+
+    compactionEnd(compaction) {
+      compactionCount.add(
+        1,
+        withSession(compaction.session, { trigger: compaction.auto ? "auto" : "manual" }),
+      );
     },
 
     subtask(tool) {

@@ -31,9 +31,12 @@ export function sessionEndAttributes(session: SessionRec): Attributes {
     [sc.SESSION_TOTAL_INPUT_TOKENS]: lifetime.input + lifetime.cacheRead + lifetime.cacheWrite,
     [sc.SESSION_TOTAL_OUTPUT_TOKENS]: lifetime.output + lifetime.reasoning,
     [sc.SESSION_TOTAL_COST_USD]: lifetime.cost,
-    [sc.SESSION_TOTAL_MESSAGES]: session.messages,
-    [sc.SESSION_TOTAL_TURNS]: session.turns,
+    // Lifetime once the session's history was read (earlier processes' turns and calls).
+    [sc.SESSION_TOTAL_MESSAGES]: session.priorMessages + session.messages,
+    [sc.SESSION_TOTAL_TURNS]: session.priorTurns + session.turns,
     [sc.SESSION_TOTAL_ERRORS]: session.errors,
+    [sc.SESSION_LINES_ADDED]: session.lines.added,
+    [sc.SESSION_LINES_REMOVED]: session.lines.removed,
     [sc.SESSION_END_REASON]: session.endReason ?? "shutdown",
   };
   if (session.agent) {
@@ -55,12 +58,45 @@ export function turnStartAttributes(turn: TurnRec): Attributes {
 }
 
 export function turnEndAttributes(turn: TurnRec): Attributes {
+  let added = 0;
+  let removed = 0;
+  for (const lines of turn.counted.values()) {
+    added += lines.added;
+    removed += lines.removed;
+  }
   return {
+    // Set again: the session's history (earlier processes' turns) may have come in since.
+    [sc.TURN_INDEX]: turn.index,
     [sc.TURN_TOTAL_TOKENS]: totalTokens(turn.usage),
     [sc.TURN_TOTAL_COST_USD]: turn.usage.cost,
     [sc.TURN_LLM_CALLS]: turn.llmCalls,
     [sc.TURN_TOOL_CALLS]: turn.toolCalls,
+    [sc.TURN_LINES_ADDED]: added,
+    [sc.TURN_LINES_REMOVED]: removed,
   };
+}
+
+/** A compaction: not a turn (no `turn.index`), so reports never count it as one. */
+export function compactionStartAttributes(compaction: TurnRec): Attributes {
+  return {
+    [sc.OPENINFERENCE_SPAN_KIND]: "CHAIN",
+    [sc.SESSION_ID]: compaction.session.id,
+    [sc.COMPACTION_AUTO]: compaction.auto,
+  };
+}
+
+export function compactionEndAttributes(compaction: TurnRec): Attributes {
+  const attributes: Attributes = {
+    [sc.COMPACTION_AUTO]: compaction.auto,
+    [sc.TURN_TOTAL_TOKENS]: totalTokens(compaction.usage),
+    [sc.TURN_TOTAL_COST_USD]: compaction.usage.cost,
+    [sc.TURN_LLM_CALLS]: compaction.llmCalls,
+  };
+  if (compaction.tokensBefore !== undefined)
+    attributes[sc.COMPACTION_TOKENS_BEFORE] = compaction.tokensBefore;
+  if (compaction.tokensAfter !== undefined)
+    attributes[sc.COMPACTION_TOKENS_AFTER] = compaction.tokensAfter;
+  return attributes;
 }
 
 export function llmStartAttributes(llm: LlmRec): Attributes {
@@ -75,6 +111,7 @@ export function llmStartAttributes(llm: LlmRec): Attributes {
     [sc.GEN_AI_CONVERSATION_ID]: llm.session.id,
   };
   if (llm.agent) attributes[sc.GEN_AI_AGENT_NAME] = llm.agent;
+  if (llm.turn.kind === "compaction") attributes[sc.GEN_AI_CONVERSATION_COMPACTED] = true;
   return attributes;
 }
 

@@ -21,6 +21,8 @@ import type { Privacy } from "../privacy/privacy.js";
 import { type SessionIdGenerator, traceIdForSession } from "../sdk/ids.js";
 import * as sc from "../semconv.js";
 import {
+  compactionEndAttributes,
+  compactionStartAttributes,
   errorType,
   llmEndAttributes,
   llmStartAttributes,
@@ -120,7 +122,16 @@ export function createSpanEmitter(options: SpanEmitterOptions): SpanEmitter {
     },
 
     sessionEnd(session) {
-      spans.get(session)?.setAttributes(sessionEndAttributes(session));
+      const span = spans.get(session);
+      span?.setAttributes(sessionEndAttributes(session));
+      // opencode writes the title from the first prompt: content, exported only with prompts.
+      const title = session.title;
+      if (title)
+        setContent(
+          span,
+          sc.SESSION_TITLE,
+          privacy.content("prompt", () => title),
+        );
       end(session, session.endTime);
     },
 
@@ -151,6 +162,23 @@ export function createSpanEmitter(options: SpanEmitterOptions): SpanEmitter {
       spans.get(turn)?.setAttributes(turnEndAttributes(turn));
       const failed = turn.incomplete ? "turn did not complete" : undefined;
       end(turn, turn.endTime, turn.error, failed);
+    },
+
+    compactionStart(compaction) {
+      start(
+        compaction,
+        `${prefix}compaction`,
+        contextOf(compaction.session) ?? ROOT_CONTEXT,
+        SpanKind.INTERNAL,
+        compaction.startTime,
+        compactionStartAttributes(compaction),
+      );
+    },
+
+    compactionEnd(compaction) {
+      spans.get(compaction)?.setAttributes(compactionEndAttributes(compaction));
+      const failed = compaction.incomplete ? "compaction did not complete" : undefined;
+      end(compaction, compaction.endTime, compaction.error, failed);
     },
 
     llmStart(llm: LlmRec) {

@@ -1,6 +1,9 @@
 import type { ErrorInfo, Fact, SessionAggregate } from "../facts.js";
+import { applyHistory } from "./history.js";
+import { LineLedger } from "./line-ledger.js";
 import {
   type LlmRec,
+  type PendingPrompt,
   RecentRing,
   type SessionEndReason,
   type SessionRec,
@@ -8,7 +11,15 @@ import {
   type TurnRec,
 } from "./records.js";
 import type { Subscriber } from "./subscriber.js";
-import { addUsage, emptyUsage, maxUsage, subtractUsage, type Usage, usageOf } from "./usage.js";
+import {
+  addUsage,
+  emptyUsage,
+  maxUsage,
+  subtractUsage,
+  totalTokens,
+  type Usage,
+  usageOf,
+} from "./usage.js";
 
 export interface SessionModelOptions {
   /** Sessions held at most; the least recently active one is finalized ("evicted") beyond it. */
@@ -21,7 +32,6 @@ export interface SessionModelOptions {
 
 const RECENT_IDS = 8;
 const MAX_PENDING_PERMISSIONS = 64;
-const GIT_COMMIT = /\bgit\b[^\n;&|]*\bcommit\b/;
 
 /** Why an LLM call or tool still open when its turn ended is closed. Not an API error. */
 export const INCOMPLETE: ErrorInfo = {
@@ -41,6 +51,17 @@ export class SessionModel {
   private readonly subscribers: Subscriber[] = [];
   /** The session touched last (the end of the LRU order). */
   private latest: SessionRec | undefined;
+  /**
+   * The host calls `chat.message` for every prompt (opencode 1.18 does, before the prompt's
+   * user message): from then on a user message alone (a compaction request, the "continue" the
+   * host adds after an automatic compaction) is not a prompt.
+   */
+  private hookPrompts = false;
+
+  private readonly lines = new LineLedger({
+    report: (change) => this.emit((s) => s.linesChanged?.(change)),
+    countedByParent: (session) => this.countedByParent(session),
+  });
 
   constructor(private readonly options: SessionModelOptions) {}
 
@@ -78,15 +99,41 @@ export class SessionModel {
         return;
       case "session.idle": {
         const session = this.sessions.get(fact.sessionId);
-        if (session?.turn) this.endTurn(session, session.turn, fact.time);
+        if (!session) return;
+        if (session.compaction) this.endTurn(session, session.compaction, fact.time);
+        if (session.turn) this.endTurn(session, session.turn, fact.time);
+        session.pendingPrompt = undefined;
         return;
       }
       case "session.diff":
-        this.diff(fact);
+        this.lines.diff(this.touch(fact.sessionId, fact.time), fact);
         return;
+      case "session.compacted": {
+        const session = this.sessions.get(fact.sessionId);
+        if (session?.compaction) this.endTurn(session, session.compaction, fact.time);
+        return;
+      }
       case "prompt":
         this.prompt(fact);
         return;
+      case "summary": {
+        const session = this.sessions.get(fact.sessionId);
+        if (session) this.lines.summary(session, fact);
+        return;
+      }
+      case "step": {
+        const session = this.sessions.get(fact.sessionId);
+        if (session) this.lines.step(session, fact);
+        return;
+      }
+      case "compaction":
+        this.compaction(fact);
+        return;
+      case "history": {
+        const session = this.sessions.get(fact.sessionId);
+        if (session) applyHistory(session, fact);
+        return;
+      }
       case "llm":
         this.llm(fact);
         return;
@@ -138,9 +185,20 @@ export class SessionModel {
       endTime: time,
       endReason: undefined,
       turn: undefined,
+      compaction: undefined,
+      pendingPrompt: undefined,
       turns: 0,
       messages: 0,
       errors: 0,
+      priorTurns: 0,
+      priorMessages: 0,
+      firstMessageId: undefined,
+      lastCallTokens: undefined,
+      title: undefined,
+      lines: { added: 0, removed: 0 },
+      toolLines: { added: 0, removed: 0 },
+      snapshots: false,
+      settled: [],
       usage: emptyUsage(),
       baseline: undefined,
       reported: undefined,
@@ -148,12 +206,15 @@ export class SessionModel {
       tools: new Map(),
       recent: new RecentRing(RECENT_IDS),
       diff: undefined,
+      diffBase: undefined,
+      diffLines: false,
       sequence: 0,
       lastPromptId: undefined,
       permissions: new Map(),
     };
     this.sessions.set(sessionId, session);
     this.latest = session;
+    this.emit((s) => s.sessionSeen?.(session));
     if (this.sessions.size > this.options.maxSessions) {
       const oldest = this.sessions.values().next().value;
       if (oldest && oldest !== session) this.endSession(oldest, "evicted", time);
@@ -168,6 +229,7 @@ export class SessionModel {
       if (fact.createdAt !== undefined && fact.created) session.startTime = fact.createdAt;
     } else this.touch(fact.sessionId, fact.time);
     if (fact.agent) session.agent = fact.agent;
+    if (fact.title) session.title = fact.title;
     if (fact.aggregate) this.aggregate(session, fact.aggregate);
     // Primary sessions start now; subagents wait for their first turn, by which time the task
     // tool that spawned them has reported the child's id (it arrives just after session.created).
@@ -198,10 +260,11 @@ export class SessionModel {
 
   private endSession(session: SessionRec, reason: SessionEndReason, time: number): void {
     if (session.ended) return;
-    if (session.turn) {
-      // Finalized mid-turn (shutdown, deletion, eviction): the turn did not complete.
-      session.turn.incomplete = true;
-      this.endTurn(session, session.turn, time);
+    // Finalized mid-turn (shutdown, deletion, eviction): the turn did not complete.
+    for (const open of [session.compaction, session.turn]) {
+      if (!open) continue;
+      open.incomplete = true;
+      this.endTurn(session, open, time);
     }
     session.ended = true;
     session.endReason = reason;
@@ -231,59 +294,77 @@ export class SessionModel {
   // ---- turns ----
 
   private prompt(fact: Extract<Fact, { kind: "prompt" }>): void {
+    if (fact.source === "hook") this.hookPrompts = true;
+    // The host announces every prompt through chat.message: a user message alone is something
+    // it wrote itself (a compaction request, the "continue" after an automatic compaction).
+    else if (this.hookPrompts) return;
     const session = this.touch(fact.sessionId, fact.time);
     const last = session.lastPromptId;
     // A user message.updated is re-sent whenever its summary changes (after the turn ended,
     // too): only a newer message than the last prompt starts a turn. Ids sort by time.
     if (last !== undefined && fact.messageId <= last) return;
     session.lastPromptId = fact.messageId;
+    this.sawMessage(session, fact.messageId);
     if (fact.agent) session.agent ??= fact.agent;
     if (session.turn) this.endTurn(session, session.turn, fact.time);
-    this.startTurn(session, fact.time, fact.messageId, fact);
+    const pending = {
+      messageId: fact.messageId,
+      time: fact.time,
+      modelId: fact.modelId,
+      providerId: fact.providerId,
+    };
+    if (fact.source === "hook") {
+      session.pendingPrompt = undefined;
+      this.startTurn(session, fact.time, pending, fact);
+    }
+    // Known only from its user message: it becomes a turn when work arrives for it, unless a
+    // compaction part shows it was a compaction request.
+    else session.pendingPrompt = pending;
   }
 
   private startTurn(
     session: SessionRec,
     time: number,
-    promptId: string | undefined,
-    prompt?: { readonly length: number; readonly text: (() => string) | undefined },
+    prompt: PendingPrompt | undefined,
+    text?: {
+      readonly length: number;
+      readonly text: (() => string) | undefined;
+      readonly agent: string | undefined;
+    },
   ): TurnRec {
     this.ensureStarted(session);
     session.turns += 1;
-    const turn: TurnRec = {
-      session,
-      index: session.turns,
-      promptId,
-      startTime: time,
-      endTime: time,
-      promptLength: prompt?.length ?? 0,
-      promptText: prompt?.text,
-      usage: emptyUsage(),
-      llmCalls: 0,
-      toolCalls: 0,
-      error: undefined,
-      incomplete: false,
-      apiErrorReported: false,
-      ended: false,
-    };
+    const turn = newTurn(session, "prompt", time, prompt?.messageId);
+    turn.index = session.priorTurns + session.turns;
+    turn.promptLength = text?.length ?? 0;
+    turn.promptText = text?.text;
+    turn.modelId = prompt?.modelId;
+    turn.providerId = prompt?.providerId;
+    turn.agent = text?.agent ?? session.agent;
     session.turn = turn;
     this.emit((s) => s.turnStart?.(turn));
     return turn;
   }
 
   private currentTurn(session: SessionRec, time: number): TurnRec {
-    // Work outside any prompt (a host-initiated step): give it a turn of its own.
-    return session.turn ?? this.startTurn(session, time, undefined);
+    if (session.turn) return session.turn;
+    // A prompt known from its user message alone starts now; any other work outside a prompt
+    // (a host-initiated step) gets a turn of its own.
+    const pending = session.pendingPrompt;
+    session.pendingPrompt = undefined;
+    return this.startTurn(session, pending?.time ?? time, pending);
   }
 
   private endTurn(session: SessionRec, turn: TurnRec, time: number): void {
     if (turn.ended) return;
     const reason = turn.error ?? INCOMPLETE;
     for (const llm of session.llms.values()) {
+      if (llm.turn !== turn) continue;
       llm.error ??= reason;
       this.endLlm(session, llm, time);
     }
     for (const tool of session.tools.values()) {
+      if (tool.turn !== turn) continue;
       if (!tool.started) {
         // Never ran (still pending when the turn ended): no duration, no span.
         session.tools.delete(tool.callId);
@@ -295,8 +376,34 @@ export class SessionModel {
     }
     turn.ended = true;
     turn.endTime = Math.max(time, turn.startTime);
+    if (turn.kind === "compaction") {
+      session.compaction = undefined;
+      this.emit((s) => s.compactionEnd?.(turn));
+      return;
+    }
     session.turn = undefined;
+    this.lines.settle(session, turn);
     this.emit((s) => s.turnEnd?.(turn));
+  }
+
+  // ---- compactions ----
+
+  private compaction(fact: Extract<Fact, { kind: "compaction" }>): void {
+    const session = this.touch(fact.sessionId, fact.time);
+    // The compaction request's user message is no prompt.
+    if (session.pendingPrompt?.messageId === fact.messageId) session.pendingPrompt = undefined;
+    const compaction = session.compaction ?? this.startCompaction(session, fact.time);
+    compaction.auto = fact.auto;
+  }
+
+  private startCompaction(session: SessionRec, time: number): TurnRec {
+    this.ensureStarted(session);
+    const compaction = newTurn(session, "compaction", time, undefined);
+    compaction.tokensBefore = session.lastCallTokens;
+    compaction.agent = "compaction";
+    session.compaction = compaction;
+    this.emit((s) => s.compactionStart?.(compaction));
+    return compaction;
   }
 
   // ---- LLM calls ----
@@ -309,7 +416,13 @@ export class SessionModel {
         this.lateLlm(session, fact);
         return;
       }
-      const turn = this.currentTurn(session, fact.time);
+      // A compaction's summary call belongs to the compaction (started here if the host sent
+      // no compaction part first), never to the user's turn it may interrupt.
+      const turn = fact.summary
+        ? (session.compaction ?? this.startCompaction(session, fact.time))
+        : this.currentTurn(session, fact.time);
+      this.sawMessage(session, fact.messageId);
+      if (fact.parentId && turn.kind === "prompt") turn.messageIds.add(fact.parentId);
       llm = {
         session,
         turn,
@@ -370,6 +483,14 @@ export class SessionModel {
     addUsage(llm.turn.usage, llm.usage);
     // The record is done with its usage object: the ring can keep it as is.
     session.recent.add(llm.messageId, llm.usage);
+    const turn = llm.turn;
+    if (turn.kind === "compaction") turn.tokensAfter = llm.usage.output + llm.usage.reasoning;
+    else {
+      session.lastCallTokens = totalTokens(llm.usage);
+      turn.modelId ??= llm.modelId;
+      turn.providerId ??= llm.providerId;
+      turn.agent ??= llm.agent;
+    }
     this.emit((s) => s.llmEnd?.(llm));
   }
 
@@ -419,6 +540,7 @@ export class SessionModel {
         output: undefined,
         exitCode: undefined,
         childSessionId: undefined,
+        vcs: undefined,
         ended: false,
       };
       session.tools.set(fact.callId, tool);
@@ -434,6 +556,8 @@ export class SessionModel {
     tool.output = fact.output;
     tool.outputLength = fact.outputLength;
     tool.exitCode = fact.exitCode;
+    tool.vcs = fact.vcs;
+    for (const edit of fact.edits) tool.turn.edits.push({ ...edit, tool: tool.name });
     this.endTool(session, tool, fact.endedAt ?? fact.time);
   }
 
@@ -452,20 +576,27 @@ export class SessionModel {
     session.tools.delete(tool.callId);
     session.recent.add(tool.callId);
     this.emit((s) => s.toolEnd?.(tool));
-    if (tool.success && tool.name === "bash" && isGitCommit(tool))
-      this.emit((s) => s.commit?.(tool));
+    if (!tool.success || !tool.vcs) return;
+    // Only what the command's own output shows it made: a commit line, a pull request's URL.
+    const { commits, pullRequests } = tool.vcs();
+    tool.vcs = undefined;
+    for (const sha of commits) this.emit((s) => s.commit?.(tool, sha));
+    for (const pr of pullRequests) this.emit((s) => s.pullRequest?.(tool, pr));
   }
 
-  // ---- lines, permissions ----
+  // ---- lines, history, permissions ----
 
-  private diff(fact: Extract<Fact, { kind: "session.diff" }>): void {
-    const session = this.touch(fact.sessionId, fact.time);
-    const previous = session.diff ?? (session.resumed ? fact : { additions: 0, deletions: 0 });
-    session.diff = { additions: fact.additions, deletions: fact.deletions };
-    // Cumulative counts can shrink (a revert); only growth is new work.
-    const added = Math.max(0, fact.additions - previous.additions);
-    const removed = Math.max(0, fact.deletions - previous.deletions);
-    if (added > 0 || removed > 0) this.emit((s) => s.linesChanged?.(session, added, removed));
+  /**
+   * A subagent's turn runs inside the parent turn that spawned it, and the parent's summary
+   * diffs the same snapshots: its lines are counted there, once.
+   */
+  private countedByParent(session: SessionRec): boolean {
+    return session.parentId !== undefined && this.sessions.has(session.parentId);
+  }
+
+  private sawMessage(session: SessionRec, messageId: string): void {
+    if (session.firstMessageId === undefined || messageId < session.firstMessageId)
+      session.firstMessageId = messageId;
   }
 
   private permissionAsk(fact: Extract<Fact, { kind: "permission.ask" }>): void {
@@ -517,16 +648,47 @@ function findSpawningTool(parent: SessionRec, childId: string): ToolRec | undefi
   return candidate;
 }
 
-function isGitCommit(tool: ToolRec): boolean {
-  const input = tool.input();
-  if (typeof input !== "object" || input === null || !("command" in input)) return false;
-  return typeof input.command === "string" && GIT_COMMIT.test(input.command);
-}
-
 /** Lifetime usage of a session as of now: opencode's aggregate where it is ahead of our count. */
 export function lifetimeUsage(session: SessionRec): Usage {
   const own = emptyUsage();
   if (session.baseline) addUsage(own, session.baseline);
   addUsage(own, session.usage);
   return session.reported ? maxUsage(own, session.reported) : own;
+}
+
+function newTurn(
+  session: SessionRec,
+  kind: TurnRec["kind"],
+  time: number,
+  promptId: string | undefined,
+): TurnRec {
+  return {
+    session,
+    kind,
+    index: 0,
+    promptId,
+    startTime: time,
+    endTime: time,
+    promptLength: 0,
+    promptText: undefined,
+    usage: emptyUsage(),
+    llmCalls: 0,
+    toolCalls: 0,
+    error: undefined,
+    incomplete: false,
+    apiErrorReported: false,
+    ended: false,
+    modelId: undefined,
+    providerId: undefined,
+    agent: undefined,
+    messageIds: new Set(promptId === undefined ? [] : [promptId]),
+    summaries: new Map(),
+    summaryStale: false,
+    snapshot: false,
+    edits: [],
+    counted: new Map(),
+    auto: false,
+    tokensBefore: undefined,
+    tokensAfter: undefined,
+  };
 }

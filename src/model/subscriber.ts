@@ -1,5 +1,5 @@
-import type { ErrorInfo } from "../facts.js";
-import type { LlmRec, SessionRec, ToolRec, TurnRec } from "./records.js";
+import type { ErrorInfo, PullRequest } from "../facts.js";
+import type { LinesChange, LlmRec, SessionRec, ToolRec, TurnRec } from "./records.js";
 
 /** A permission request and its answer. */
 export interface PermissionDecision {
@@ -16,18 +16,26 @@ export interface PermissionDecision {
  * Every `*End` is called exactly once per record, after its `*Start`.
  */
 export interface Subscriber {
+  /** A session this process had not seen before (its record was just made). */
+  sessionSeen?(session: SessionRec): void;
   sessionStart?(session: SessionRec): void;
   turnStart?(turn: TurnRec): void;
+  /** A compaction begins: the host summarizes the conversation (not a user turn). */
+  compactionStart?(compaction: TurnRec): void;
   llmStart?(llm: LlmRec): void;
   llmRetry?(llm: LlmRec, attempt: number, message: string): void;
   llmEnd?(llm: LlmRec): void;
   toolStart?(tool: ToolRec): void;
   toolEnd?(tool: ToolRec): void;
   turnEnd?(turn: TurnRec): void;
+  compactionEnd?(compaction: TurnRec): void;
   sessionError?(session: SessionRec, turn: TurnRec | undefined, error: ErrorInfo): void;
   sessionEnd?(session: SessionRec): void;
-  linesChanged?(session: SessionRec, added: number, removed: number): void;
-  commit?(tool: ToolRec): void;
+  linesChanged?(change: LinesChange): void;
+  /** A shell command made a commit; `sha` is git's short hash. */
+  commit?(tool: ToolRec, sha: string): void;
+  /** A shell command opened a pull (or merge) request. */
+  pullRequest?(tool: ToolRec, pullRequest: PullRequest): void;
   subtask?(tool: ToolRec): void;
   permission?(decision: PermissionDecision): void;
 }

@@ -20,6 +20,7 @@ export async function openLocalExporters(
   path: string,
   log: DiagnosticLog,
   project: string | undefined,
+  sessionTitle?: (sessionId: string) => string | undefined,
 ): Promise<LocalExporters | undefined> {
   try {
     const { StoreLogExporter, StoreMetricExporter, StoreSpanExporter } = await import(
@@ -30,7 +31,7 @@ export async function openLocalExporters(
       log.warn(`opencode-otel: writing to the local store at ${path} failed (${reason}).`);
     };
     return {
-      spans: new StoreSpanExporter({ path, onError, project }),
+      spans: new StoreSpanExporter({ path, onError, project, sessionTitle }),
       logs: new StoreLogExporter({ path, onError, project }),
       metrics: new StoreMetricExporter({ path, onError, project }),
     };

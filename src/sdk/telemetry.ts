@@ -83,7 +83,12 @@ interface Delivery {
 export async function startTelemetry(
   config: Config,
   log: DiagnosticLog,
-  options: { readonly exporters?: ExporterOverrides; readonly directory?: string } = {},
+  options: {
+    readonly exporters?: ExporterOverrides;
+    readonly directory?: string;
+    /** A session's title, for the local store only (it is prompt content). */
+    readonly sessionTitle?: (sessionId: string) => string | undefined;
+  } = {},
 ): Promise<Telemetry> {
   const overrides = options.exporters ?? {};
   const resource = defaultResource().merge(
@@ -99,7 +104,7 @@ export async function startTelemetry(
   const limit = config.attributeValueLengthLimit;
 
   const local = config.local.enabled
-    ? await openLocalExporters(config.local.path, log, options.directory)
+    ? await openLocalExporters(config.local.path, log, options.directory, options.sessionTitle)
     : undefined;
 
   // One batch processor (or metric reader) per destination: the OTLP outbox (or the console),

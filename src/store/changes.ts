@@ -11,10 +11,15 @@ export function lastRowIds(db: Database): RowIds {
   const row = db
     .prepare(
       `SELECT (SELECT MAX(rowid) FROM spans) AS spans,
-         (SELECT MAX(rowid) FROM metric_points) AS points`,
+         (SELECT MAX(rowid) FROM metric_points) AS points,
+         (SELECT MAX(rowid) FROM code_changes) AS changes`,
     )
     .get();
-  return { spans: int(row?.spans), metricPoints: int(row?.points) };
+  return {
+    spans: int(row?.spans),
+    metricPoints: int(row?.points),
+    codeChanges: int(row?.changes),
+  };
 }
 
 /** Sessions (interned refs and ids) and traces of the spans stored after `afterId`. */

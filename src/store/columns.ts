@@ -1,5 +1,5 @@
 import * as sc from "../semconv.js";
-import type { SpanRow } from "./types.js";
+import type { LogRow, SpanRow } from "./types.js";
 
 /**
  * The project directory a span belongs to. No OpenTelemetry convention names one, so the store
@@ -10,6 +10,12 @@ import type { SpanRow } from "./types.js";
 export const PROJECT_DIRECTORY = "opencode.project.directory";
 
 export type Category = "session" | "turn" | "llm" | "tool" | "other";
+
+/**
+ * The plugin's instrumentation scope (`src/sdk/telemetry.ts`): its `lines_of_code.count` points
+ * are left out of reports, whose lines come from its `lines_changed` events instead.
+ */
+export const PLUGIN_SCOPE = "opencode-otel";
 
 /** Report columns extracted from a span once, at insert time, so reports never parse JSON. */
 export interface SpanColumns {
@@ -123,6 +129,55 @@ export function categoryOf(name: string, a: Attrs): Category {
   if (name === "opencode.llm") return "llm";
   if (name.startsWith("opencode.tool.")) return "tool";
   return "other";
+}
+
+/** What one change event reports, with the names a report groups it by. */
+export interface ChangeColumns {
+  readonly added: number;
+  readonly removed: number;
+  readonly commits: number;
+  readonly pullRequests: number;
+  readonly sessionId: string | null;
+  readonly model: string | null;
+  readonly agent: string | null;
+  readonly tool: string | null;
+  readonly project: string | null;
+}
+
+/**
+ * The plugin's change events (prefix-agnostic: `opencode.` or `claude_code.`): `lines_changed`,
+ * `commit` and `pull_request`. Reports count lines, commits and pull requests from them: unlike
+ * the counters, each names its session, and a late correction is one more event.
+ */
+export function changeColumns(row: Pick<LogRow, "eventName" | "attributes" | "resource">) {
+  const a = row.attributes;
+  const name = eventName(row.eventName, a);
+  let added = 0;
+  let removed = 0;
+  if (name === "lines_changed") {
+    added = Math.max(0, num(a.lines_added) ?? 0);
+    removed = Math.max(0, num(a.lines_removed) ?? 0);
+    if (added === 0 && removed === 0) return undefined;
+  } else if (name !== "commit" && name !== "pull_request") return undefined;
+  const columns: ChangeColumns = {
+    added,
+    removed,
+    commits: name === "commit" ? 1 : 0,
+    pullRequests: name === "pull_request" ? 1 : 0,
+    sessionId: str(a[sc.SESSION_ID]),
+    model: str(a.model),
+    agent: str(a[sc.AGENT_NAME]),
+    tool: str(a.tool_name),
+    project: projectOf(a, row.resource),
+  };
+  return columns;
+}
+
+/** `event.name` (the unprefixed name), else the record's event name after its prefix. */
+function eventName(recordName: string, a: Attrs): string {
+  const named = a[sc.EVENT_NAME];
+  if (typeof named === "string") return named;
+  return recordName.slice(recordName.lastIndexOf(".") + 1);
 }
 
 function toolName(name: string, a: Attrs): string {

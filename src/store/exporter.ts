@@ -7,10 +7,12 @@ import type {
   ResourceMetrics,
 } from "@opentelemetry/sdk-metrics";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
-import { PROJECT_DIRECTORY } from "./columns.js";
+import * as sc from "../semconv.js";
+import { categoryOf, PROJECT_DIRECTORY } from "./columns.js";
 import type { Driver } from "./db.js";
 import { logRowFromSdk, metricRowsFromSdk, spanRowFromSdk } from "./from-sdk.js";
 import { Store } from "./store.js";
+import type { SpanRow } from "./types.js";
 
 export interface StoreExporterOptions {
   /** A store to write to (left open at shutdown); otherwise one is opened at `path`. */
@@ -25,6 +27,24 @@ export interface StoreExporterOptions {
    * opencode's working directory). Kept to the local store: it never goes to an OTLP backend.
    */
   readonly project?: string;
+  /**
+   * A session's title (opencode writes one from the first prompt), added to its session spans in
+   * the store so reports can show it. Prompt content: it never goes to an OTLP backend unless
+   * prompt capture is on.
+   */
+  readonly sessionTitle?: ((sessionId: string) => string | undefined) | undefined;
+}
+
+/** Adds the session's title to session spans that have none. */
+function withTitle(sessionTitle: StoreExporterOptions["sessionTitle"]): (row: SpanRow) => SpanRow {
+  return (row) => {
+    const a = row.attributes;
+    const id = a[sc.SESSION_ID];
+    if (!sessionTitle || typeof id !== "string" || a[sc.SESSION_TITLE] !== undefined) return row;
+    if (categoryOf(row.name, a) !== "session") return row;
+    const title = sessionTitle(id);
+    return title ? { ...row, attributes: { ...a, [sc.SESSION_TITLE]: title } } : row;
+  };
 }
 
 /** Adds the project directory to a row's resource when the row has none. */
@@ -110,7 +130,12 @@ export class StoreSpanExporter implements SpanExporter {
 
   constructor(options: StoreExporterOptions = {}) {
     this.writer = new StoreWriter(options, (store, spans) =>
-      store.insertSpans(spans.map(spanRowFromSdk).map(withProject(options.project))),
+      store.insertSpans(
+        spans
+          .map(spanRowFromSdk)
+          .map(withProject(options.project))
+          .map(withTitle(options.sessionTitle)),
+      ),
     );
   }
 

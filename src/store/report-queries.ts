@@ -1,6 +1,7 @@
 import { type Bucket, type TimeGroup, timeBuckets } from "./buckets.js";
+import { PLUGIN_SCOPE } from "./columns.js";
 import type { Database, Row, SqlValue, Statement } from "./db.js";
-import { int, text } from "./read-row.js";
+import { int, real, text } from "./read-row.js";
 import type { ReportQuery } from "./types.js";
 
 /** The SQL behind reports: aggregates over one partial covering index per kind of span. */
@@ -21,8 +22,27 @@ export const DISTINCT =
   ", COUNT(DISTINCT s.parent_span_id) AS turns, COUNT(DISTINCT s.session_ref) AS sessions";
 
 const LINE_TYPE = "json_extract(m.attributes, '$.type')";
-const LINES = `TOTAL(CASE WHEN ${LINE_TYPE} = 'added' THEN m.value_delta END) AS added,
+const POINT_LINES = `TOTAL(CASE WHEN ${LINE_TYPE} = 'added' THEN m.value_delta END) AS added,
   TOTAL(CASE WHEN ${LINE_TYPE} = 'removed' THEN m.value_delta END) AS removed`;
+const CHANGES = `TOTAL(l.added) AS added, TOTAL(l.removed) AS removed,
+  TOTAL(l.commits) AS commits, TOTAL(l.pull_requests) AS pull_requests`;
+
+/** Lines added and removed, commits and pull requests. */
+export interface Changes {
+  readonly added: number;
+  readonly removed: number;
+  readonly commits: number;
+  readonly pullRequests: number;
+}
+
+function changesOf(row: Row | undefined): Changes {
+  return {
+    added: real(row?.added),
+    removed: real(row?.removed),
+    commits: real(row?.commits),
+    pullRequests: real(row?.pull_requests),
+  };
+}
 
 export interface Range {
   readonly from: bigint;
@@ -40,6 +60,8 @@ export class Queries {
   readonly byModel: boolean;
   private readonly pointFilter: string;
   private readonly pointFilterParams: readonly SqlValue[];
+  private readonly changeFilter: string;
+  private readonly changeFilterParams: readonly SqlValue[];
 
   constructor(
     private readonly db: Database,
@@ -63,10 +85,20 @@ export class Queries {
       ? "AND s.model_ref IN (SELECT id FROM names WHERE value = ?)"
       : "";
     this.modelParams = query.model ? [query.model] : [];
-    // Metric points name no agent and no model: under those filters they add nothing.
+    // Other sources' metric points name no agent and no model: under those filters they add
+    // nothing.
     this.pointFilter =
       query.agent || query.model ? "AND 0" : query.project ? "AND instr(m.project, ?) > 0" : "";
     this.pointFilterParams = query.project && !query.agent && !query.model ? [query.project] : [];
+    // Change events name their project, agent and model, so every filter applies to them.
+    this.changeFilter = [
+      query.project ? "AND l.project_ref IN (SELECT id FROM names WHERE instr(value, ?) > 0)" : "",
+      query.agent ? "AND l.agent_ref IN (SELECT id FROM names WHERE value = ?)" : "",
+      query.model ? "AND l.model_ref IN (SELECT id FROM names WHERE value = ?)" : "",
+    ].join(" ");
+    this.changeFilterParams = [query.project, query.agent, query.model].filter(
+      (value): value is string => Boolean(value),
+    );
   }
 
   /** A bucket's range within the query's, or undefined when they do not meet. */
@@ -99,18 +131,58 @@ export class Queries {
     );
   }
 
-  /** Lines added and removed: points carry no model, agent or tool (those rows show 0). */
-  lines(range = this.range): Row | undefined {
-    return this.statement(`SELECT ${LINES} FROM ${this.points()}`).get(...this.pointParams(range));
+  /**
+   * Lines, commits and pull requests: the plugin's change events, plus the
+   * `lines_of_code.count` points of other OTLP sources (the plugin's own points carry the same
+   * lines as its events).
+   */
+  changes(range = this.range): Changes {
+    const events = changesOf(
+      this.statement(`SELECT ${CHANGES} FROM ${this.changeEvents()}`).get(
+        ...this.changeParams(range),
+      ),
+    );
+    const points = this.statement(`SELECT ${POINT_LINES} FROM ${this.points()}`).get(
+      ...this.pointParams(range),
+    );
+    return {
+      ...events,
+      added: events.added + real(points?.added),
+      removed: events.removed + real(points?.removed),
+    };
   }
 
-  /** Per session, when points carry `session.id` (only with `includeSessionId`). */
-  linesBySession(): Map<string, Row> {
+  /** Changes per session, model, agent or tool (`ref`): the events name all four. */
+  changesGrouped(ref: string): Map<number | null, Changes> {
     const rows = this.statement(
-      `SELECT m.session_id AS key, ${LINES} FROM ${this.points()}
+      `SELECT l.${ref} AS k, ${CHANGES} FROM ${this.changeEvents()} GROUP BY l.${ref}`,
+    ).all(...this.changeParams(this.range));
+    return new Map(rows.map((row) => [row.k === null ? null : int(row.k), changesOf(row)]));
+  }
+
+  /** Other sources' lines per session, when their points carry `session.id`. */
+  pointLinesBySession(): Map<string, Changes> {
+    const rows = this.statement(
+      `SELECT m.session_id AS key, ${POINT_LINES} FROM ${this.points()}
        AND m.session_id IS NOT NULL GROUP BY m.session_id`,
     ).all(...this.pointParams(this.range));
-    return new Map(rows.map((row) => [text(row.key), row]));
+    return new Map(rows.map((row) => [text(row.key), changesOf(row)]));
+  }
+
+  /** The latest title of each session in `refs` (the local store keeps opencode's titles). */
+  titles(refs: readonly number[]): Map<number, string> {
+    if (refs.length === 0) return new Map();
+    const rows = this.db
+      .prepare(
+        `SELECT s.session_ref AS k, json_extract(s.attributes, '$."session.title"') AS title
+         FROM spans s INDEXED BY spans_session
+         WHERE s.session_ref IN (SELECT value FROM json_each(?)) AND s.category = 'session'
+         ORDER BY s.end_ns`,
+      )
+      .all(JSON.stringify(refs));
+    const titles = new Map<number, string>();
+    for (const row of rows) if (typeof row.title === "string") titles.set(int(row.k), row.title);
+    return titles;
   }
 
   private from(kind: Kind): string {
@@ -125,7 +197,12 @@ export class Queries {
   private points(): string {
     return `metric_points m INDEXED BY metric_points_time
       WHERE m.time_ns >= ? AND m.time_ns < ? ${this.pointFilter}
-        AND m.name GLOB '*lines_of_code.count'`;
+        AND m.name GLOB '*lines_of_code.count' AND m.scope_name != '${PLUGIN_SCOPE}'`;
+  }
+
+  private changeEvents(): string {
+    return `code_changes l INDEXED BY code_changes_time
+      WHERE l.time_ns >= ? AND l.time_ns < ? ${this.changeFilter}`;
   }
 
   private params(range: Range, kind: Kind): SqlValue[] {
@@ -135,6 +212,10 @@ export class Queries {
 
   private pointParams(range: Range): SqlValue[] {
     return [range.from, range.to, ...this.pointFilterParams];
+  }
+
+  private changeParams(range: Range): SqlValue[] {
+    return [range.from, range.to, ...this.changeFilterParams];
   }
 
   private readonly cache = new Map<string, Statement>();

@@ -1,5 +1,6 @@
 import type { Row } from "./db.js";
 import { int, real } from "./read-row.js";
+import type { Changes } from "./report-queries.js";
 import type { ReportGroup, ReportRow } from "./types.js";
 
 /** Report rows from aggregated figures; percentiles are nearest-rank. */
@@ -12,7 +13,9 @@ export interface Figures {
   tool?: Row | undefined;
   turn?: Row | undefined;
   durations?: Float64Array | undefined;
-  lines?: Row | undefined;
+  changes?: Changes | undefined;
+  /** A session's title (session rows only). */
+  title?: string | undefined;
 }
 
 /**
@@ -42,12 +45,17 @@ export function reportRow(key: string, f: Figures, group?: NameGroup): ReportRow
   const prompt = input + cacheRead + cacheWrite;
   const toolCalls = int(f.tool?.calls);
   const turnsFrom = group === "model" ? f.llm : group === "tool" ? f.tool : f.turn;
+  const output = real(f.llm?.output);
+  const reasoning = real(f.llm?.reasoning);
   return {
     key,
+    ...(f.title !== undefined ? { title: f.title } : {}),
     costUsd: real(f.llm?.cost),
+    // Every token of every kind, as ccusage and opencode's own `tokens.total` count them.
+    totalTokens: prompt + output + reasoning,
     inputTokens: input,
-    outputTokens: real(f.llm?.output),
-    reasoningTokens: real(f.llm?.reasoning),
+    outputTokens: output,
+    reasoningTokens: reasoning,
     cacheReadTokens: cacheRead,
     cacheWriteTokens: cacheWrite,
     cacheReadShare: prompt > 0 ? cacheRead / prompt : 0,
@@ -60,8 +68,10 @@ export function reportRow(key: string, f: Figures, group?: NameGroup): ReportRow
     toolSuccessRate: toolCalls > 0 ? int(f.tool?.ok) / toolCalls : 0,
     toolP50Ms: nearestRank(f.durations, 50),
     toolP95Ms: nearestRank(f.durations, 95),
-    linesAdded: real(f.lines?.added),
-    linesRemoved: real(f.lines?.removed),
+    linesAdded: f.changes?.added ?? 0,
+    linesRemoved: f.changes?.removed ?? 0,
+    commits: f.changes?.commits ?? 0,
+    pullRequests: f.changes?.pullRequests ?? 0,
   };
 }
 

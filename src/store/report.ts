@@ -1,8 +1,9 @@
 import type { TimeGroup } from "./buckets.js";
-import type { Database, Row } from "./db.js";
+import type { Database } from "./db.js";
 import { int, real } from "./read-row.js";
 import {
   bucketsOf,
+  type Changes,
   DISTINCT,
   type Kind,
   LLM,
@@ -17,7 +18,8 @@ import type { Report, ReportQuery, ReportRow } from "./types.js";
 /**
  * Usage reports from the extracted columns only, through the partial covering indexes: LLM
  * figures from LLM spans, turns and sessions from turn spans, tool figures from tool spans, lines
- * changed from the increases of the `lines_of_code.count` metric. Percentiles are nearest-rank.
+ * changed from `lines_changed` events (and other sources' `lines_of_code.count` increases).
+ * Percentiles are nearest-rank.
  */
 
 const UNKNOWN = "(unknown)";
@@ -28,6 +30,14 @@ const NAME_REFS: Record<NameGroup, Partial<Record<Kind, string>>> = {
   model: { llm: "model_ref" },
   agent: { llm: "agent_ref", tool: "agent_ref", turn: "agent_ref" },
   tool: { tool: "tool_ref" },
+};
+
+/** Change events (lines, commits, pull requests) name all four groups. */
+const CHANGE_REFS: Record<NameGroup, string> = {
+  session: "session_ref",
+  model: "model_ref",
+  agent: "agent_ref",
+  tool: "tool_ref",
 };
 
 /** Builds a report; every figure is a sum over stored rows in `[since, until)` (epoch ms). */
@@ -49,7 +59,7 @@ export function buildReport(db: Database, query: ReportQuery): Report {
       tool: q.sums("tool", TOOL),
       turn: q.sums("turn", TURN),
       durations: pool.all ?? sorted(q.durations().map((row) => real(row.d))),
-      lines: q.lines(),
+      changes: q.changes(),
     },
     q.byModel ? "model" : undefined,
   );
@@ -74,12 +84,12 @@ function timeRows(
       tool: q.sums("tool", TOOL, range),
       turn: q.sums("turn", TURN, range),
       durations: sorted(q.durations(range).map((row) => real(row.d))),
-      lines: q.lines(range),
+      changes: q.changes(range),
     };
     if (figures.durations) durations.push(figures.durations);
     const row = reportRow(bucket.key, figures, q.byModel ? "model" : undefined);
-    if (row.llmCalls + row.toolCalls + row.turns + row.linesAdded + row.linesRemoved > 0)
-      rows.push(row);
+    const changed = row.linesAdded + row.linesRemoved + row.commits + row.pullRequests;
+    if (row.llmCalls + row.toolCalls + row.turns + changed > 0) rows.push(row);
   }
   // The buckets tile the range, so they saw every tool span.
   pool.cover(durations);
@@ -116,15 +126,24 @@ function nameRows(db: Database, q: Queries, group: NameGroup, pool: DurationPool
     pool.cover([...byRef.values()].map((figures) => figures.durations));
   }
 
+  for (const [ref, changes] of q.changesGrouped(CHANGE_REFS[group]))
+    figuresOf(ref).changes = changes;
+
   const names = nameValues(db, [...byRef.keys()]);
-  const lines = group === "session" ? q.linesBySession() : new Map<string, Row>();
+  const titles =
+    group === "session"
+      ? q.titles([...byRef.keys()].filter((ref) => ref !== null))
+      : new Map<number, string>();
+  const pointLines = group === "session" ? q.pointLinesBySession() : new Map<string, Changes>();
   const rows: ReportRow[] = [];
   for (const [ref, figures] of byRef) {
     // Spans without a session id (from other OTLP sources) count in the total only.
     if (ref === null && group === "session") continue;
     const key = ref === null ? UNKNOWN : (names.get(ref) ?? UNKNOWN);
+    const title = ref === null ? undefined : titles.get(ref);
+    const changes = addChanges(figures.changes, pointLines.get(key));
     const turnsFrom = q.byModel && group !== "tool" ? "model" : group;
-    rows.push(reportRow(key, { ...figures, lines: lines.get(key) }, turnsFrom));
+    rows.push(reportRow(key, { ...figures, changes, title }, turnsFrom));
   }
   return rows.sort(
     (a, b) => b.costUsd - a.costUsd || b.llmCalls - a.llmCalls || compare(a.key, b.key),
@@ -133,4 +152,14 @@ function nameRows(db: Database, q: Queries, group: NameGroup, pool: DurationPool
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function addChanges(a: Changes | undefined, b: Changes | undefined): Changes | undefined {
+  if (!a || !b) return a ?? b;
+  return {
+    added: a.added + b.added,
+    removed: a.removed + b.removed,
+    commits: a.commits + b.commits,
+    pullRequests: a.pullRequests + b.pullRequests,
+  };
 }

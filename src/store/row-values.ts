@@ -1,6 +1,7 @@
 import * as sc from "../semconv.js";
-import { projectOf, type SpanColumns, str } from "./columns.js";
+import { type ChangeColumns, projectOf, type SpanColumns, str } from "./columns.js";
 import type { SqlValue } from "./db.js";
+import type { Interner } from "./intern.js";
 import { contentKey, toJson } from "./json.js";
 import type { LogRow, MetricPointRow, SpanRow } from "./types.js";
 
@@ -78,6 +79,42 @@ export const POINT_COLUMNS = [
   "session_id",
   "project",
 ];
+
+export const CHANGE_COLUMNS = [
+  "log_key",
+  "time_ns",
+  "session_ref",
+  "model_ref",
+  "agent_ref",
+  "tool_ref",
+  "project_ref",
+  "added",
+  "removed",
+  "commits",
+  "pull_requests",
+];
+
+/** One `code_changes` row; call inside the write transaction that stores its log record. */
+export function changeValues(
+  key: string,
+  timeNs: bigint,
+  c: ChangeColumns,
+  names: Interner,
+): SqlValue[] {
+  return [
+    key,
+    timeNs,
+    names.ref(c.sessionId),
+    names.ref(c.model),
+    names.ref(c.agent),
+    names.ref(c.tool),
+    names.ref(c.project),
+    c.added,
+    c.removed,
+    c.commits,
+    c.pullRequests,
+  ];
+}
 
 export const insertSql = (table: string, columns: readonly string[]) =>
   `INSERT OR IGNORE INTO ${table} (${columns.join(", ")})

@@ -1,11 +1,12 @@
 import * as sc from "../semconv.js";
-import { projectOf, spanColumns, str } from "./columns.js";
+import { changeColumns, projectOf, spanColumns, str } from "./columns.js";
 import type { Database } from "./db.js";
 import { StoreError } from "./errors.js";
 import { Interner } from "./intern.js";
 import { parseObject } from "./json.js";
 import { pointDelta, type SeriesState, seriesStateOf } from "./metric-delta.js";
 import { big, int, text } from "./read-row.js";
+import { CHANGE_COLUMNS, changeValues } from "./row-values.js";
 
 /**
  * The store's schema, as ordered migrations. v1 keeps each signal as received (generic columns,
@@ -127,10 +128,33 @@ ALTER TABLE metric_points ADD COLUMN project TEXT;
 CREATE INDEX metric_points_name ON metric_points (name, time_ns);
 `;
 
+// What the agent changed and shipped: one row per `lines_changed`, `commit` or `pull_request`
+// log event (keyed by the log's key, so a resent record adds nothing), with the names a report
+// groups by, behind one covering index.
+const V3 = `
+CREATE TABLE code_changes (
+  log_key TEXT NOT NULL PRIMARY KEY,
+  time_ns INTEGER NOT NULL,
+  session_ref INTEGER,
+  model_ref INTEGER,
+  agent_ref INTEGER,
+  tool_ref INTEGER,
+  project_ref INTEGER,
+  added REAL NOT NULL,
+  removed REAL NOT NULL,
+  commits INTEGER NOT NULL,
+  pull_requests INTEGER NOT NULL
+);
+CREATE INDEX code_changes_time ON code_changes (
+  time_ns, session_ref, model_ref, agent_ref, tool_ref, project_ref, added, removed, commits,
+  pull_requests
+);
+`;
+
 // The viewer lists every session with its title and parent, which only session spans carry (as
 // JSON). Session spans are about one in seventy spans; without this index finding them reads
 // the whole table.
-const V3 = "CREATE INDEX spans_root ON spans (session_ref, start_ns) WHERE category = 'session';";
+const V4 = "CREATE INDEX spans_root ON spans (session_ref, start_ns) WHERE category = 'session';";
 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: "signals as received, under natural keys", up: (db) => db.exec(V1) },
@@ -144,7 +168,15 @@ export const MIGRATIONS: readonly Migration[] = [
       backfillPoints(db);
     },
   },
-  { version: 3, description: "index of session spans", up: (db) => db.exec(V3) },
+  {
+    version: 3,
+    description: "lines changed, commits and pull requests per session, model, agent and tool",
+    up(db) {
+      db.exec(V3);
+      backfillChanges(db);
+    },
+  },
+  { version: 4, description: "index of session spans", up: (db) => db.exec(V4) },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -273,5 +305,30 @@ function backfillPoints(db: Database): void {
       big(row.id),
     );
     previous = point;
+  }
+}
+
+function backfillChanges(db: Database): void {
+  const names = new Interner(db, "names");
+  const insert = db.prepare(
+    `INSERT OR IGNORE INTO code_changes (${CHANGE_COLUMNS.join(", ")})
+     VALUES (${CHANGE_COLUMNS.map(() => "?").join(", ")})`,
+  );
+  const rows = db
+    .prepare(
+      `SELECT key, time_ns, event_name, attributes, r.json AS resource
+       FROM logs JOIN resources r ON r.id = logs.resource_id
+       WHERE event_name GLOB '*lines_changed' OR event_name GLOB '*commit'
+         OR event_name GLOB '*pull_request'`,
+      { bigints: true },
+    )
+    .all();
+  for (const row of rows) {
+    const change = changeColumns({
+      eventName: text(row.event_name),
+      attributes: parseObject(row.attributes),
+      resource: parseObject(row.resource),
+    });
+    if (change) insert.run(...changeValues(text(row.key), big(row.time_ns), change, names));
   }
 }

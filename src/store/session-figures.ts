@@ -1,7 +1,7 @@
 import * as sc from "../semconv.js";
 import type { Database, Row, SqlValue } from "./db.js";
 import { int, real, text } from "./read-row.js";
-import { nameValues, Queries } from "./report-queries.js";
+import { type Changes, nameValues, Queries } from "./report-queries.js";
 import type { SessionListRow } from "./viewer-types.js";
 
 /**
@@ -18,20 +18,35 @@ interface Parts {
   session: Row[];
 }
 
-export type SessionLines = ReadonlyMap<string, Row>;
+export type SessionLines = ReadonlyMap<string, Changes>;
 
 /**
- * Lines changed per session id, from the `lines_of_code.count` points that carry one (as the
- * report's per-session rows count them).
+ * Lines changed per session id, as the report's per-session rows count them: the plugin's change
+ * events, plus other sources' `lines_of_code.count` points that carry a session id.
  */
 export function readSessionLines(db: Database): SessionLines {
-  return new Queries(db, { group: "session" }).linesBySession();
+  const q = new Queries(db, { group: "session" });
+  const lines = new Map(q.pointLinesBySession());
+  const events = q.changesGrouped("session_ref");
+  const names = nameValues(db, [...events.keys()]);
+  for (const [ref, changes] of events) {
+    const id = ref === null ? undefined : names.get(ref);
+    if (id === undefined) continue;
+    const other = lines.get(id);
+    lines.set(id, {
+      added: changes.added + (other?.added ?? 0),
+      removed: changes.removed + (other?.removed ?? 0),
+      commits: changes.commits + (other?.commits ?? 0),
+      pullRequests: changes.pullRequests + (other?.pullRequests ?? 0),
+    });
+  }
+  return lines;
 }
 
 /** Lines added and removed of a session, from `readSessionLines`. */
 export function linesOf(lines: SessionLines, sessionId: string): [number, number] {
-  const row = lines.get(sessionId);
-  return [real(row?.added), real(row?.removed)];
+  const changes = lines.get(sessionId);
+  return [changes?.added ?? 0, changes?.removed ?? 0];
 }
 
 /** Every session's figures, or those of the sessions in `refs` (interned session ids). */

@@ -33,7 +33,7 @@ const MAX_PAGE = 500;
 export class SessionIndex {
   private readonly db: Database;
   private sessions = new Map<string, SessionListRow>();
-  private ids: RowIds = { spans: 0, metricPoints: 0 };
+  private ids: RowIds = { spans: 0, metricPoints: 0, codeChanges: 0 };
   private lines: SessionLines = new Map();
 
   constructor(db: Database) {
@@ -52,8 +52,13 @@ export class SessionIndex {
   /** Applies what was stored since the last look; undefined when nothing was. */
   update(): Changes | undefined {
     const ids = lastRowIds(this.db);
-    if (ids.spans === this.ids.spans && ids.metricPoints === this.ids.metricPoints) return;
-    if (ids.spans < this.ids.spans || ids.metricPoints < this.ids.metricPoints) {
+    const same = (key: keyof RowIds) => ids[key] === this.ids[key];
+    if (same("spans") && same("metricPoints") && same("codeChanges")) return;
+    if (
+      ids.spans < this.ids.spans ||
+      ids.metricPoints < this.ids.metricPoints ||
+      ids.codeChanges < this.ids.codeChanges
+    ) {
       // The file was replaced or emptied: start again.
       this.load();
       return { ids: this.ids, sessions: [...this.sessions.keys()], traces: [] };
@@ -64,8 +69,8 @@ export class SessionIndex {
       return { ids: this.ids, sessions: [...this.sessions.keys()], traces: touched.traces };
     }
     const sessions = new Set(touched.sessions);
-    if (ids.metricPoints !== this.ids.metricPoints) {
-      // Lines come from metric points, which may name a session.
+    if (!same("metricPoints") || !same("codeChanges")) {
+      // Lines come from change events and other sources' metric points.
       this.lines = readSessionLines(this.db);
       for (const [id, row] of this.sessions) {
         const [linesAdded, linesRemoved] = linesOf(this.lines, id);

@@ -170,15 +170,19 @@ export class Store {
    */
   deleteOlderThan(days: number, now = Date.now()): RetentionResult {
     const cutoff = BigInt(Math.floor(now - days * 86_400_000)) * 1_000_000n;
-    return this.db.transaction(() => ({
-      // end <= start can't hold for a stored span, so the start bound only lets the index help.
-      spans: this.db
-        .prepare("DELETE FROM spans WHERE start_ns < ? AND end_ns < ?")
-        .run(cutoff, cutoff).changes,
-      logs: this.db.prepare("DELETE FROM logs WHERE time_ns < ?").run(cutoff).changes,
-      metricPoints: this.db.prepare("DELETE FROM metric_points WHERE time_ns < ?").run(cutoff)
-        .changes,
-    }));
+    return this.db.transaction(() => {
+      // Lines changed are derived from log records (`lines_changed`): they go with them.
+      this.db.prepare("DELETE FROM code_changes WHERE time_ns < ?").run(cutoff);
+      return {
+        // end <= start can't hold for a stored span, so the start bound only lets the index help.
+        spans: this.db
+          .prepare("DELETE FROM spans WHERE start_ns < ? AND end_ns < ?")
+          .run(cutoff, cutoff).changes,
+        logs: this.db.prepare("DELETE FROM logs WHERE time_ns < ?").run(cutoff).changes,
+        metricPoints: this.db.prepare("DELETE FROM metric_points WHERE time_ns < ?").run(cutoff)
+          .changes,
+      };
+    });
   }
 
   schemaVersion(): number {

@@ -77,14 +77,14 @@ export interface ReportQuery {
    */
   readonly project?: string;
   /**
-   * Only this agent's spans (exact name). Tool and turn spans count under their session's agent;
-   * metric points name no agent, so lines changed are 0 under this filter.
+   * Only this agent's spans and change events (exact name). Tool and turn spans count under
+   * their session's agent; other sources' metric points name no agent and add no lines here.
    */
   readonly agent?: string;
   /**
-   * Only this model's LLM calls (exact name); turns and sessions are those its calls ran in, as
-   * in a per-model row. Tool spans and metric points name no model: no tool figures and no
-   * lines under this filter.
+   * Only this model's LLM calls and change events (exact name); turns and sessions are those its
+   * calls ran in, as in a per-model row. Tool spans and other sources' metric points name no
+   * model: no tool figures under this filter, and only the plugin's lines.
    */
   readonly model?: string;
   /** Day, week (starting Monday) and month boundaries: the process's local time by default. */
@@ -99,7 +99,11 @@ export interface ReportQuery {
 export interface ReportRow {
   /** `YYYY-MM-DD` (a day, or a week's Monday), `YYYY-MM`, or the name; "(unknown)" if none. */
   readonly key: string;
+  /** Per session: its title, when the store has one (opencode's, kept by the local store). */
+  readonly title?: string;
   readonly costUsd: number;
+  /** input + output + reasoning + cache read + cache write (ccusage's and opencode's total). */
+  readonly totalTokens: number;
   /** Prompt tokens that were neither read from nor written to the cache. */
   readonly inputTokens: number;
   readonly outputTokens: number;
@@ -123,11 +127,15 @@ export interface ReportRow {
   readonly toolP50Ms: number;
   readonly toolP95Ms: number;
   /**
-   * Increases of the `*lines_of_code.count` metric (type added / removed). Its points carry no
-   * model, agent or tool, and a session id only with `includeSessionId`: 0 in those rows.
+   * Lines added and removed: the plugin's `lines_changed` events (each names its session,
+   * model, agent and tool), plus the `*lines_of_code.count` increases of other OTLP sources
+   * (which count per session only when their points carry `session.id`).
    */
   readonly linesAdded: number;
   readonly linesRemoved: number;
+  /** `commit` and `pull_request` events: commits made, pull (merge) requests opened. */
+  readonly commits: number;
+  readonly pullRequests: number;
 }
 
 export interface Report {

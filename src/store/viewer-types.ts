@@ -134,6 +134,7 @@ export interface Waterfall {
 export interface RowIds {
   readonly spans: number;
   readonly metricPoints: number;
+  readonly codeChanges: number;
 }
 
 /** What rows stored after a row id touched. */

@@ -1,11 +1,14 @@
-import { type SpanColumns, spanColumns } from "./columns.js";
+import { changeColumns, type SpanColumns, spanColumns } from "./columns.js";
 import type { Database, Statement } from "./db.js";
 import { Interner, ResourceInterner } from "./intern.js";
 import { pointDelta, type SeriesState, seriesStateOf } from "./metric-delta.js";
 import { big, int, real } from "./read-row.js";
 import {
+  CHANGE_COLUMNS,
+  changeValues,
   insertSql,
   LOG_COLUMNS,
+  logKey,
   logValues,
   POINT_COLUMNS,
   pointValues,
@@ -24,6 +27,7 @@ export class Writer {
   private readonly span: Statement;
   private readonly log: Statement;
   private readonly point: Statement;
+  private readonly change: Statement;
   private readonly sessionAgent: Statement;
   private readonly fillAgent: Statement;
   private readonly previousPoint: Statement;
@@ -37,6 +41,7 @@ export class Writer {
     this.span = db.prepare(insertSql("spans", SPAN_COLUMNS));
     this.log = db.prepare(insertSql("logs", LOG_COLUMNS));
     this.point = db.prepare(insertSql("metric_points", POINT_COLUMNS));
+    this.change = db.prepare(insertSql("code_changes", CHANGE_COLUMNS));
     this.sessionAgent = db.prepare("SELECT MIN(agent_ref) AS ref FROM spans WHERE session_ref = ?");
     this.fillAgent = db.prepare(
       "UPDATE spans SET agent_ref = ? WHERE session_ref = ? AND agent_ref IS NULL",
@@ -82,12 +87,18 @@ export class Writer {
     });
   }
 
+  /** A `lines_changed`, `commit` or `pull_request` event also becomes a `code_changes` row. */
   insertLogs(rows: readonly LogRow[]): number {
     if (rows.length === 0) return 0;
     return this.write(() => {
       let inserted = 0;
-      for (const row of rows)
-        inserted += this.log.run(...logValues(row, this.resources.id(row.resource))).changes;
+      for (const row of rows) {
+        const values = logValues(row, this.resources.id(row.resource));
+        const stored = this.log.run(...values).changes;
+        inserted += stored;
+        const change = stored > 0 ? changeColumns(row) : undefined;
+        if (change) this.change.run(...changeValues(logKey(row), row.timeNs, change, this.names));
+      }
       return inserted;
     });
   }

@@ -3,7 +3,6 @@
  * talks to the scripted model, and ends with `process.exit()` right after the `dispose` hook.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { ReceivedSpan } from "../support/otlp-receiver.js";
 import { TOKENS_PER_STEP, USAGE } from "./support/mock-model.js";
 import { createProject, type RunResult, runOpencode } from "./support/opencode.js";
 import { type Suite, startSuite, telemetryEnv } from "./support/suite.js";
@@ -17,11 +16,10 @@ import {
   histogramCount,
   PROCESS_ATTRIBUTE,
   sessionTelemetry,
+  turnIndex,
 } from "./support/telemetry.js";
 
 let suite: Suite;
-/** The resume scenario's three session spans, in process order. */
-let resumeSegments: ReceivedSpan[] | undefined;
 beforeAll(async () => {
   suite = await startSuite();
 });
@@ -182,7 +180,6 @@ describe("opencode run", () => {
       t.sessions.filter((span) => span.resource[PROCESS_ATTRIBUTE] === label),
     );
     expect(sessions.map((spans) => spans.length)).toEqual([1, 1, 1]);
-    resumeSegments = sessions.flat();
     // Lifetime totals as of each segment's end: 1, 1 + 2 and 1 + 2 + 1 LLM steps.
     expect(
       sessions.map(([span]) => ({
@@ -199,37 +196,39 @@ describe("opencode run", () => {
         cost: costOf(steps).toFixed(9),
       })),
     );
-    // Each segment's turn hangs under that segment's session span.
+    // Each segment's turn hangs under that segment's session span, numbered over the session's
+    // lifetime: each resumed process reads the session's history from opencode first.
     expect(t.turns).toHaveLength(3);
     for (const [index, label] of labels.entries()) {
       const [session] = sessions[index] ?? [];
       const turns = t.turns.filter((span) => span.resource[PROCESS_ATTRIBUTE] === label);
-      expect(turns).toHaveLength(1);
+      expect(turns.map(turnIndex)).toEqual([index + 1]);
       if (session) expectChildrenOf(session, turns);
     }
-    expect(t.tools.map((span) => span.resource[PROCESS_ATTRIBUTE])).toEqual(["resume-2"]);
-    // The session was created once; each segment logged its own prompt.
-    expect(eventsNamed(t.logs, "session.created")).toHaveLength(1);
-    expect(eventsNamed(t.logs, "user_prompt")).toHaveLength(3);
-    for (const log of t.logs) expect(log.traceId).toBe(t.spans[0]?.traceId ?? "");
-  }, 120_000);
-
-  // Contract gap (DESIGN.md lifecycle rule 4, README "Session totals are lifetime totals"):
-  // turns and messages count only the current process's segment (1, 2, 1 turns above), while
-  // tokens and cost are lifetime. Reads the resume test's spans: `bun test --todo -t resume`.
-  test.todo("resume: session.total_turns and total_messages are lifetime totals too", () => {
-    if (!resumeSegments) throw new Error("run together with the resume test");
     expect(
-      resumeSegments.map((span) => [
-        span.attributes["session.total_turns"],
-        span.attributes["session.total_messages"],
+      eventsNamed(t.logs, "session.idle").map((log) => [
+        log.resource[PROCESS_ATTRIBUTE],
+        log.attributes["turn.index"],
+      ]),
+    ).toEqual(labels.map((label, index) => [label, index + 1]));
+    // Turns and LLM calls are lifetime totals too: 1, 1 + 1, 1 + 1 + 1 turns; 1, 1 + 2,
+    // 1 + 2 + 1 calls.
+    expect(
+      sessions.map(([span]) => [
+        span?.attributes["session.total_turns"],
+        span?.attributes["session.total_messages"],
       ]),
     ).toEqual([
       [1, 1],
       [2, 3],
       [3, 4],
     ]);
-  });
+    expect(t.tools.map((span) => span.resource[PROCESS_ATTRIBUTE])).toEqual(["resume-2"]);
+    // The session was created once; each segment logged its own prompt.
+    expect(eventsNamed(t.logs, "session.created")).toHaveLength(1);
+    expect(eventsNamed(t.logs, "user_prompt")).toHaveLength(3);
+    for (const log of t.logs) expect(log.traceId).toBe(t.spans[0]?.traceId ?? "");
+  }, 120_000);
 
   describe("privacy", () => {
     // Canaries: content that must leave only when switched on, and secrets that never may.

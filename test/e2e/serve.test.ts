@@ -5,9 +5,11 @@
  * (`OTEL_METRICS_INCLUDE_SESSION_ID`) so they can be told apart too.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import type { ReceivedMetricPoint } from "../support/otlp-receiver.js";
 import { TOKENS_PER_STEP, USAGE } from "./support/mock-model.js";
 import { createProject, sleep, waitUntil } from "./support/opencode.js";
+import { localStore, storeReport } from "./support/report.js";
 import { ownTotals, type Serve, startServe, waitForRunningTool } from "./support/serve.js";
 import { type Suite, startSuite, telemetryEnv } from "./support/suite.js";
 import {
@@ -24,8 +26,11 @@ import {
 
 let suite: Suite;
 let serve: Serve | undefined;
+/** The local store the server also writes (`report` reads it). */
+let db = "";
 beforeAll(async () => {
   suite = await startSuite();
+  db = join(createProject("serve-store"), "telemetry.db");
   serve = await startServe({
     project: createProject("serve", { "notes.txt": "hello notes\n" }),
     env: telemetryEnv({
@@ -34,7 +39,7 @@ beforeAll(async () => {
       label: "serve",
       // Metrics are not flushed per turn: export them often enough to wait for.
       metricsIntervalMs: 500,
-      extra: { OTEL_METRICS_INCLUDE_SESSION_ID: "true" },
+      extra: { OTEL_METRICS_INCLUDE_SESSION_ID: "true", ...localStore(db) },
     }),
   });
 }, 90_000);
@@ -304,6 +309,118 @@ describe("opencode serve", () => {
   }, 90_000);
 
   // Last in this file: disposing the instance finalizes every session the plugin still holds.
+  test("a compaction (POST /session/:id/summarize) is its own span with its summary call, and no user turn", async () => {
+    const { receiver } = suite;
+    const api = server();
+    const id = await api.createSession();
+    for (const prompt of ["one", "two [[bash:echo two]]", "three"]) await api.prompt(id, prompt);
+    await api.summarize(id);
+    await api.waitIdle(id);
+    for (const prompt of ["four", "five [[read:notes.txt]]"]) await api.prompt(id, prompt);
+    const messages = await api.messages(id);
+    await api.deleteSession(id);
+    await receiver.waitFor(() => sessionTelemetry(receiver, id).sessions.length > 0, 15_000);
+
+    // opencode's own account: five prompts, one compaction request, and its summary message.
+    const users = messages.filter((m) => m.info.role === "user");
+    const isCompaction = (m: (typeof messages)[number]) =>
+      m.parts.some((part) => part.type === "compaction");
+    expect(users.filter((m) => !isCompaction(m))).toHaveLength(5);
+    expect(users.filter(isCompaction)).toHaveLength(1);
+    const summaries = messages.filter(
+      (m) => m.info.role === "assistant" && m.info.summary === true,
+    );
+    expect(summaries).toHaveLength(1);
+    const own = ownTotals(messages);
+
+    const t = sessionTelemetry(receiver, id);
+    expectWellFormedTrace(t.spans);
+    const [session] = t.sessions;
+    const compactions = t.spans.filter((span) => span.name === "opencode.compaction");
+    expect(compactions).toHaveLength(1);
+    const [compaction] = compactions;
+    if (!session || !compaction) return;
+    expectChildrenOf(session, [compaction, ...t.turns]);
+    // The summary's LLM call hangs under the compaction, marked; no other call is.
+    const compacted = t.llms.filter((span) => span.attributes["gen_ai.conversation.compacted"]);
+    expect(compacted.map((span) => span.parentSpanId)).toEqual([compaction.spanId]);
+    expect(compaction.attributes).toMatchObject({
+      "compaction.auto": false,
+      // The context it replaced (the last call before it) and the summary that replaced it.
+      "compaction.tokens_before": TOKENS_PER_STEP,
+      "compaction.tokens_after": USAGE.completion,
+      "turn.llm_calls": 1,
+    });
+    expect(compaction.attributes).not.toHaveProperty("turn.index");
+    // Five user turns, numbered 1-5, and totals equal to opencode's own.
+    expect(t.turns.map(turnIndex)).toEqual([1, 2, 3, 4, 5]);
+    const calls = messages.filter((m) => m.info.role === "assistant").length;
+    expect(session.attributes).toMatchObject({
+      "session.total_turns": 5,
+      "session.total_messages": calls,
+      "session.total_tokens": own.tokens,
+    });
+    expect(session.attributes["session.total_cost_usd"]).toBeCloseTo(own.cost, 12);
+    expect(t.llms).toHaveLength(calls);
+    expect(eventsNamed(t.logs, "user_prompt")).toHaveLength(5);
+    expect(eventsNamed(t.logs, "session.idle")).toHaveLength(5);
+    const [event] = eventsNamed(t.logs, "compaction");
+    expect(eventsNamed(t.logs, "compaction")).toHaveLength(1);
+    expect(event?.spanId).toBe(compaction.spanId);
+    expect(event?.attributes).toMatchObject({
+      trigger: "manual",
+      status: "ok",
+      tokens_before: TOKENS_PER_STEP,
+      tokens_after: USAGE.completion,
+    });
+    const count = sessionMetric(id, "opencode.compaction.count").counter;
+    expect(await settled(count, 1)).toBe(1);
+
+    // The report over the local store: five turns, every token opencode counted.
+    let row = storeReport(db, "session").rows.find((r) => r.key === id);
+    await waitUntil(() => {
+      row = storeReport(db, "session").rows.find((r) => r.key === id);
+      return row?.title !== undefined;
+    }, "the session span in the local store");
+    expect(row).toMatchObject({ turns: 5, llmCalls: calls, totalTokens: own.tokens });
+    expect(row?.costUsd).toBeCloseTo(own.cost, 12);
+  }, 90_000);
+
+  test("an automatic compaction (a context past the model's limit) runs inside its turn", async () => {
+    const { receiver } = suite;
+    const api = server();
+    const id = await api.createSession();
+    await api.prompt(id, "before");
+    await api.prompt(id, "overflow [[context:200000]] [[bash:echo big]]");
+    await api.waitIdle(id);
+    await api.prompt(id, "after");
+    const messages = await api.messages(id);
+    await api.deleteSession(id);
+    await receiver.waitFor(() => sessionTelemetry(receiver, id).sessions.length > 0, 15_000);
+    const compactionRequests = messages.filter((m) =>
+      m.parts.some((part) => part.type === "compaction"),
+    );
+    expect(compactionRequests).toHaveLength(1);
+
+    const t = sessionTelemetry(receiver, id);
+    expectWellFormedTrace(t.spans);
+    const [compaction] = t.spans.filter((span) => span.name === "opencode.compaction");
+    expect(compaction?.attributes).toMatchObject({
+      "compaction.auto": true,
+      "compaction.tokens_before": 200_000 + USAGE.completion,
+    });
+    // Three user turns; the overflowing one holds its first call and the one after "continue".
+    expect(t.turns.map(turnIndex)).toEqual([1, 2, 3]);
+    expect(t.turns[1]?.attributes).toMatchObject({ "turn.llm_calls": 2, "turn.tool_calls": 1 });
+    const [session] = t.sessions;
+    const own = ownTotals(messages);
+    expect(session?.attributes).toMatchObject({
+      "session.total_turns": 3,
+      "session.total_messages": messages.filter((m) => m.info.role === "assistant").length,
+      "session.total_tokens": own.tokens,
+    });
+  }, 60_000);
+
   test("POST /instance/dispose, then another prompt: the plugin starts again, nothing duplicated or lost", async () => {
     const { receiver } = suite;
     const api = server();
@@ -334,9 +451,12 @@ describe("opencode serve", () => {
         "session.end_reason": "deleted",
         "session.resumed": true,
         "session.total_tokens": 3 * TOKENS_PER_STEP,
+        // And the session's history through opencode's client: lifetime turns and calls.
+        "session.total_turns": 2,
+        "session.total_messages": 3,
       },
     ]);
-    expect(t.turns).toHaveLength(2);
+    expect(t.turns.map(turnIndex)).toEqual([1, 2]);
     const turnUnder = (session: typeof before) =>
       t.turns.filter((turn) => turn.parentSpanId === session.spanId).length;
     expect([turnUnder(before), turnUnder(after)]).toEqual([1, 1]);

@@ -19,6 +19,13 @@ export const FIXTURES = [
   "c2_errors_serve",
   "d_subagent_serve",
   "e_abort_serve",
+  "f_lines_run",
+  "g_git_run",
+  "h_compaction_serve",
+  "i_subagent_lines_serve",
+  "j_lines_nogit_run",
+  "k_autocompaction_serve",
+  "l_dispose_serve",
 ] as const;
 
 export function loadFixture(name: string): Captured[] {
@@ -80,4 +87,9 @@ export function expectedTotals(
     totals.set(message.session, total);
   }
   return totals;
+}
+
+/** What git and opencode said about a newer capture (`<name>.truth.json`, see ../fixtures/README.md). */
+export function loadTruth(name: string): unknown {
+  return JSON.parse(readFileSync(join(FIXTURE_DIR, `${name}.truth.json`), "utf8"));
 }

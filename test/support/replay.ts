@@ -14,6 +14,44 @@ export interface ReplayOptions {
   readonly directory?: string;
   /** Call dispose at the end of each process segment even if the capture has none (serve). */
   readonly disposeAtEnd?: boolean;
+  /** How long the plugin waits for a resumed session's history (ms). */
+  readonly historyTimeoutMs?: number;
+}
+
+/**
+ * opencode's SDK client as the plugin uses it, answering from the capture: a session's history
+ * read (`session.messages`) resolves when the replay reaches the `client.messages` record the
+ * capture plugin wrote for that session, so it lands between the same events as it did live.
+ * A read the capture has no answer for resolves, at the end of the segment, with an error.
+ */
+class CapturedClient {
+  private readonly waiting = new Map<string, (answer: unknown) => void>();
+  private readonly answered = new Map<string, unknown>();
+
+  readonly session = {
+    messages: (request: { path: { id: string } }) =>
+      new Promise<unknown>((resolve) => {
+        const id = request.path.id;
+        if (this.answered.has(id)) resolve(this.answered.get(id));
+        else this.waiting.set(id, resolve);
+      }),
+    diff: async () => ({ data: [] }),
+  };
+
+  answer(record: Captured): void {
+    const input = record.input;
+    if (typeof input !== "object" || input === null || !("sessionId" in input)) return;
+    const id = String(input.sessionId);
+    const answer = { data: record.output };
+    this.answered.set(id, answer);
+    this.waiting.get(id)?.(answer);
+    this.waiting.delete(id);
+  }
+
+  close(): void {
+    for (const resolve of this.waiting.values()) resolve({ error: "not captured" });
+    this.waiting.clear();
+  }
 }
 
 /**
@@ -28,13 +66,18 @@ export async function replay(
   const instances: PluginInstance[] = [];
   for (const segment of processSegments(records)) {
     let clock = segment[0]?.ts ?? Date.now();
+    const client = new CapturedClient();
     const instance = await createPluginInstance({
+      client,
       env: options.env ?? TEST_ENV,
       options: options.options,
       exporters: options.exporters,
       logSink: options.logSink ?? (() => undefined),
       ...(options.directory ? { directory: options.directory } : {}),
       now: () => clock,
+      ...(options.historyTimeoutMs === undefined
+        ? {}
+        : { historyTimeoutMs: options.historyTimeoutMs }),
     });
     instances.push(instance);
     let disposed = false;
@@ -43,11 +86,16 @@ export async function replay(
       if (record.hook === "event") void instance.hooks.event?.({ event: eventOf(record.input) });
       else if (record.hook === "chat.message")
         await instance.hooks["chat.message"]?.(record.input, record.output);
-      else if (record.hook === "dispose") {
+      else if (record.hook === "client.messages") {
+        client.answer(record);
+        // The answer reaches the plugin's fact queue on its own promise chain.
+        await new Promise((resolve) => setImmediate(resolve));
+      } else if (record.hook === "dispose") {
         disposed = true;
         await instance.hooks.dispose?.();
       }
     }
+    client.close();
     if (!disposed && options.disposeAtEnd !== false) await instance.hooks.dispose?.();
   }
   return instances;

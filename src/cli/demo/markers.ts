@@ -41,12 +41,32 @@ export function parseMarkers(text: string): Marker[] {
   return markers;
 }
 
-/** Tool arguments per marker, in the shapes opencode 1.18's tool schemas ask for. */
+/**
+ * Tool arguments per marker, in the shapes opencode 1.18's tool schemas ask for. `write` and
+ * `edit` take `|`-separated fields (`[[write:a.txt|one\ntwo\n]]`, `[[edit:a.txt|old|new]]`), in
+ * which a literal `\n` stands for a line break, so a one-line prompt can write several lines.
+ */
 export const TOOL_ARGS: Readonly<Record<string, (argument: string) => object>> = {
   bash: (command) => ({ command, description: "Run demo command" }),
   read: (filePath) => ({ filePath }),
   task: (prompt) => ({ description: "Demo subtask", prompt, subagent_type: "general" }),
+  write: (argument) => {
+    const [filePath = "", content = ""] = fields(argument, 2);
+    return { filePath, content };
+  },
+  edit: (argument) => {
+    const [filePath = "", oldString = "", newString = ""] = fields(argument, 3);
+    return { filePath, oldString, newString };
+  },
 };
+
+/** `a|b|c` split into at most `count` fields (the last keeps any further `|`), `\n` unescaped. */
+function fields(argument: string, count: number): string[] {
+  const parts = argument.split("|");
+  const head = parts.slice(0, count - 1);
+  const rest = parts.slice(count - 1).join("|");
+  return [...head, rest].map((field) => field.replaceAll("\\n", "\n"));
+}
 
 /** One chat message of an OpenAI-style request, as far as the scripted models read it. */
 export interface ChatMessage {

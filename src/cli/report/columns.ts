@@ -5,7 +5,7 @@
  */
 import type { ReportGroup, ReportRow } from "../../store/index.js";
 import { formatCount, formatDuration, formatMoney, formatShare, formatTokens } from "./format.js";
-import type { Column } from "./table.js";
+import { type Column, truncate } from "./table.js";
 
 interface ReportColumn extends Column<ReportRow> {
   /** Shown only when the total is non-zero for it. */
@@ -32,6 +32,7 @@ const p95 = right("p95", 9, (r) => (hasTools(r) ? formatDuration(r.toolP95Ms) : 
 
 const USAGE: readonly ReportColumn[] = [
   right("Cost", 0, (r) => formatMoney(r.costUsd)),
+  right("Tokens", 1, (r) => formatTokens(r.totalTokens)),
   right("Input", 1, (r) => formatTokens(r.inputTokens)),
   right("Output", 1, (r) => formatTokens(r.outputTokens)),
   {
@@ -53,11 +54,14 @@ const USAGE: readonly ReportColumn[] = [
   toolOk,
   p50,
   p95,
-  { ...right("+Lines", 14, (r) => formatCount(r.linesAdded)), optional: (t) => t.linesAdded > 0 },
+  // What the agent changed and shipped: kept before the finer tool and cache figures.
+  { ...right("+Lines", 5, (r) => formatCount(r.linesAdded)), optional: (t) => t.linesAdded > 0 },
   {
-    ...right("-Lines", 14, (r) => formatCount(r.linesRemoved)),
+    ...right("-Lines", 5, (r) => formatCount(r.linesRemoved)),
     optional: (t) => t.linesRemoved > 0,
   },
+  { ...right("Commits", 6, (r) => formatCount(r.commits)), optional: (t) => t.commits > 0 },
+  { ...right("PRs", 6, (r) => formatCount(r.pullRequests)), optional: (t) => t.pullRequests > 0 },
 ];
 
 const TOOL: readonly ReportColumn[] = [
@@ -69,8 +73,24 @@ const TOOL: readonly ReportColumn[] = [
   right("Sessions", 4, (r) => formatCount(r.sessions)),
 ];
 
-/** The columns of a `group` report: key first, then the figures worth showing for `total`. */
-export function reportColumns(group: ReportGroup, total: ReportRow): Column<ReportRow>[] {
+/** A session's title beside its id, cut so that it never pushes the figures off the table. */
+const TITLE_WIDTH = 32;
+const TITLE: Column<ReportRow> = {
+  header: "Title",
+  align: "left",
+  priority: 4,
+  cell: (r) => truncate(r.title ?? "", TITLE_WIDTH),
+};
+
+/**
+ * The columns of a `group` report: key first (with the session's title beside it, when any row
+ * has one), then the figures worth showing for `total`.
+ */
+export function reportColumns(
+  group: ReportGroup,
+  total: ReportRow,
+  rows: readonly ReportRow[] = [],
+): Column<ReportRow>[] {
   const key: Column<ReportRow> = {
     header: KEY_HEADERS[group],
     align: "left",
@@ -78,5 +98,6 @@ export function reportColumns(group: ReportGroup, total: ReportRow): Column<Repo
     cell: (r) => r.key,
   };
   const figures = (group === "tool" ? TOOL : USAGE).filter((c) => !c.optional || c.optional(total));
-  return [key, ...figures];
+  const titled = group === "session" && rows.some((r) => r.title);
+  return titled ? [key, TITLE, ...figures] : [key, ...figures];
 }

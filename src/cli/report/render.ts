@@ -48,7 +48,7 @@ export function renderReport(report: Report, width: number | undefined): string 
   const title = reportTitle(report.query);
   if (report.rows.length === 0) return `${title}\n\nNo telemetry in this range.\n`;
   const table = renderTable({
-    columns: reportColumns(report.query.group, report.total),
+    columns: reportColumns(report.query.group, report.total, report.rows),
     rows: report.rows,
     total: { ...report.total, key: "Total" },
     width,

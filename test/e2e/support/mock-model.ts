@@ -15,11 +15,13 @@
  * | `[[slow]]`                  | text streamed slowly (one chunk per 250 ms, about 30 s)     |
  * | `[[cut]]`                   | a few text chunks, then the connection is destroyed         |
  * | `[[say:TEXT]]`              | TEXT as the final answer (after any tool calls)             |
+ * | `[[context:N]]`             | the prompt's first answer reports N prompt tokens (a context that overflows the model's limit makes opencode compact the session) |
  * | none                        | a short text answer                                         |
  *
  * Several tool markers run one per step, in order; once the last message is the result of the
  * last one, the answer is a final text message. opencode's title
- * requests (system prompt "You are a title generator") get a plain title whatever the markers.
+ * requests (system prompt "You are a title generator") get a plain title whatever the markers,
+ * and a request that offers no tools (a compaction's summary) a plain text answer.
  *
  * Every answer ends with the same usage: 120 prompt tokens of which 20 cached, 30 completion
  * tokens (opencode then records input 100, cache read 20, output 30), so tests can compute totals.
@@ -88,12 +90,23 @@ export async function startMockModel(): Promise<MockModel> {
     const record = (status: number) =>
       requests.push({ kind: title ? "title" : "chat", prompt, lastRole, status, tools });
 
-    const sse = startStream(res);
+    const context = parseMarkers(prompt).find((m) => m.name === "context");
+    const overflow =
+      context && tools.length > 0 && lastRole === "user" && !attempts.has(`context:${prompt}`);
+    if (overflow) attempts.set(`context:${prompt}`, 1);
+    const sse = startStream(
+      res,
+      overflow
+        ? { prompt: Number(context.argument), cached: 0, completion: USAGE.completion }
+        : USAGE,
+    );
     if (title) {
       record(200);
       return sse.text(["Mock session title"]);
     }
-    const markers = parseMarkers(prompt);
+    // A request that offers no tools cannot be answered with a call: opencode's compaction sends
+    // the whole conversation (markers included) as one user message, with no tools.
+    const markers = tools.length === 0 ? [] : parseMarkers(prompt);
     const say = markers.find((m) => m.name === "say")?.argument;
     // Tool markers run one per step, in order: the number of tool results since the prompt says
     // which one is next; once all have run, a final text message closes the turn.
@@ -139,7 +152,10 @@ export async function startMockModel(): Promise<MockModel> {
   }
 
   /** One streaming answer: role chunk, content or tool-call chunks, finish, usage, [DONE]. */
-  function startStream(res: ServerResponse) {
+  function startStream(
+    res: ServerResponse,
+    usage: { readonly prompt: number; readonly cached: number; readonly completion: number },
+  ) {
     const id = `chatcmpl-${requests.length}`;
     const chunk = (choices: unknown[], extra: object = {}) => {
       if (res.destroyed) return;
@@ -156,10 +172,10 @@ export async function startMockModel(): Promise<MockModel> {
       chunk([{ index: 0, delta: {}, finish_reason: reason }]);
       chunk([], {
         usage: {
-          prompt_tokens: USAGE.prompt,
-          completion_tokens: USAGE.completion,
-          total_tokens: USAGE.prompt + USAGE.completion,
-          prompt_tokens_details: { cached_tokens: USAGE.cached },
+          prompt_tokens: usage.prompt,
+          completion_tokens: usage.completion,
+          total_tokens: usage.prompt + usage.completion,
+          prompt_tokens_details: { cached_tokens: usage.cached },
         },
       });
       if (!res.destroyed) res.end("data: [DONE]\n\n");

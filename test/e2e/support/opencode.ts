@@ -219,6 +219,57 @@ export async function runOpencode(options: {
   return { code, ...output, ms: Date.now() - started, events, sessionId };
 }
 
+/** A message as `opencode export` and the server API give it, as far as tests read it. */
+export interface OwnMessage {
+  readonly info: {
+    readonly id: string;
+    readonly role: string;
+    readonly cost?: number;
+    readonly summary?: unknown;
+    readonly tokens?: {
+      input: number;
+      output: number;
+      reasoning: number;
+      cache: { read: number; write: number };
+    };
+  };
+  readonly parts: readonly { readonly type: string }[];
+}
+
+/** opencode's own record of a session: `opencode export <id>` (without plugins). */
+export async function exportSession(project: string, sessionId: string): Promise<OwnMessage[]> {
+  const child = spawnOpencode(["export", "--pure", sessionId], project);
+  const output = collect(child);
+  const code = await exitOf(child, 60_000);
+  if (code !== 0) throw new Error(`opencode export ${sessionId} exited ${code}: ${output.stderr}`);
+  const exported = JSON.parse(output.stdout.slice(output.stdout.indexOf("{"))) as {
+    messages: OwnMessage[];
+  };
+  return exported.messages;
+}
+
+/** opencode's own totals over a session's messages: every token, cost, and lines changed. */
+export function ownFigures(messages: readonly OwnMessage[]) {
+  let tokens = 0;
+  let cost = 0;
+  let added = 0;
+  let removed = 0;
+  for (const { info } of messages) {
+    const used = info.tokens;
+    if (info.role === "assistant" && used)
+      tokens += used.input + used.output + used.reasoning + used.cache.read + used.cache.write;
+    if (info.role === "assistant") cost += info.cost ?? 0;
+    const summary = info.summary;
+    if (info.role !== "user" || typeof summary !== "object" || summary === null) continue;
+    const diffs = "diffs" in summary && Array.isArray(summary.diffs) ? summary.diffs : [];
+    for (const diff of diffs as { additions?: number; deletions?: number }[]) {
+      added += diff.additions ?? 0;
+      removed += diff.deletions ?? 0;
+    }
+  }
+  return { tokens, cost, added, removed };
+}
+
 /** Resolves with the exit code; SIGKILLs the process (and rejects) after `timeoutMs`. */
 function exitOf(child: ChildProcess, timeoutMs: number): Promise<number | null> {
   return new Promise((resolve, reject) => {

@@ -11,6 +11,8 @@ export interface ApiMessage {
     role: string;
     error?: { name?: string; data?: { statusCode?: number } };
     finish?: string;
+    /** `true` on a compaction's summary message. */
+    summary?: unknown;
     cost?: number;
     tokens?: {
       input: number;
@@ -33,6 +35,8 @@ export interface Serve {
   promptAsync(sessionId: string, text: string): Promise<void>;
   /** `POST /session/:id/abort`. */
   abort(sessionId: string): Promise<void>;
+  /** `POST /session/:id/summarize`: a compaction with the mock model; resolves when it is done. */
+  summarize(sessionId: string): Promise<void>;
   /** `DELETE /session/:id` (opencode deletes the session's children with it). */
   deleteSession(sessionId: string): Promise<void>;
   /** `GET /session/:id/message`. */
@@ -95,6 +99,11 @@ export async function startServe(options: {
     },
     async abort(id) {
       await api("POST", `/session/${id}/abort`);
+    },
+    async summarize(id) {
+      await api("POST", `/session/${id}/summarize`, {
+        body: { providerID: "mock", modelID: "mock-model" },
+      });
     },
     async deleteSession(id) {
       await api("DELETE", `/session/${id}`);
