@@ -218,6 +218,54 @@ describe("migrations", () => {
     again.close();
   });
 
+  test("bring a v3 file (lines, commits and pull requests) to v4, the viewer's index of sessions", async () => {
+    // What the release before the viewer wrote: v1 taken through the same v2 and v3 steps, with
+    // opencode's title kept on the session span as its local exporter keeps it.
+    const path = join(dir, "v3.db");
+    const db = await openDatabase(path);
+    writeV1(db);
+    db.transaction(() => {
+      for (const migration of MIGRATIONS.filter((m) => m.version === 2 || m.version === 3))
+        migration.up(db);
+      db.prepare("UPDATE schema_version SET version = 3").run();
+      db.prepare(
+        `UPDATE spans SET attributes = json_set(attributes, '$."session.title"', 'Old title')
+         WHERE category = 'session'`,
+      ).run();
+    });
+    const indexes = (file: Database) =>
+      file
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'spans'")
+        .all()
+        .map((row) => row.name);
+    expect(indexes(db)).not.toContain("spans_root");
+    db.close();
+
+    const store = await Store.open(path);
+    expect(store.schemaVersion()).toBe(SCHEMA_VERSION);
+    const index = store.sessionIndex();
+    index.load();
+    expect(index.page({}).rows).toEqual([
+      expect.objectContaining({
+        sessionId: "ses_old",
+        title: "Old title",
+        agent: "build",
+        linesAdded: 4,
+        linesRemoved: 2,
+        commits: 1,
+      }),
+    ]);
+    expect(index.page({ text: "old TITLE" }).total).toBe(1);
+    expect(store.report({ group: "session" }).rows).toEqual([
+      expect.objectContaining({ key: "ses_old", title: "Old title", linesAdded: 4, commits: 1 }),
+    ]);
+    expect(store.integrityCheck()).toBe("ok");
+    store.close();
+    const after = await openDatabase(path);
+    expect(indexes(after)).toContain("spans_root");
+    after.close();
+  });
+
   test("leave the file at its old version when a step fails", async () => {
     const path = join(dir, "v1-broken.db");
     const db = await openDatabase(path);

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SessionListRow, SpanRow } from "../src/store/index.js";
 import { Store } from "../src/store/index.js";
-import { expectedTotals, FIXTURES, loadFixture } from "./support/fixtures.js";
+import { expectedTotals, FIXTURES, loadFixture, loadTruth } from "./support/fixtures.js";
 import { fillStore } from "./support/store-fill.js";
 
 const dir = mkdtempSync(join(tmpdir(), "opencode-otel-store-viewer-"));
@@ -59,7 +59,19 @@ describe("the session index", () => {
       expect(row.toolCalls).toBe(want?.toolCalls ?? -1);
       expect(row.cacheReadShare).toBeCloseTo(want?.cacheReadShare ?? -1, 12);
       expect(row.inputTokens).toBe(want?.inputTokens ?? -1);
+      expect(row.tokens).toBe(want?.totalTokens ?? -1);
+      expect(row.title).toBe(want?.title ?? "");
+      expect([row.linesAdded, row.linesRemoved, row.commits, row.pullRequests]).toEqual([
+        want?.linesAdded ?? -1,
+        want?.linesRemoved ?? -1,
+        want?.commits ?? -1,
+        want?.pullRequests ?? -1,
+      ]);
     }
+    // The captures changed lines, made a commit and opened a pull request: the figures are there.
+    const rows = allSessions();
+    expect(rows.some((row) => row.linesAdded > 0 && row.linesRemoved > 0)).toBe(true);
+    expect(rows.some((row) => row.commits === 1 && row.pullRequests === 1)).toBe(true);
   });
 
   test("knows subagents, agents, models and projects", () => {
@@ -142,10 +154,45 @@ describe("the session index", () => {
       const fresh = growing.sessionIndex();
       fresh.load();
       expect(index.page({ limit: 500 })).toEqual(fresh.page({ limit: 500 }));
+
+      // A commit and a pull request arrive as change events: they add to their session.
+      await fillStore(copy, ["g_git_run"]);
+      const [git] = [...expectedTotals(loadFixture("g_git_run")).keys()];
+      expect(index.update()?.sessions).toContain(git ?? "");
+      expect(index.session(git ?? "")).toMatchObject({
+        linesAdded: 1,
+        commits: 1,
+        pullRequests: 1,
+      });
+      const again = growing.sessionIndex();
+      again.load();
+      expect(index.page({ limit: 500 })).toEqual(again.page({ limit: 500 }));
     } finally {
       growing.close();
     }
   });
+});
+
+test("a replayed session shows opencode's title with content capture off, and the search finds it", async () => {
+  // The plugin's default privacy: no prompt content on OTLP, the title kept to the local store.
+  const copy = join(dir, "private.db");
+  await fillStore(copy, ["d_subagent_serve"], { content: false });
+  const stored = await Store.open(copy);
+  try {
+    const index = stored.sessionIndex();
+    index.load();
+    const rows = index.page({}).rows;
+    expect(rows.map((row) => row.title).sort()).toEqual([
+      "Mock session title",
+      "Mock subtask (@general subagent)",
+    ]);
+    expect(index.page({ text: "SUBTASK" }).rows.map((row) => row.agent)).toEqual(["general"]);
+    const report = stored.report({ group: "session" }).rows;
+    for (const row of rows)
+      expect(report.find((r) => r.key === row.sessionId)?.title).toBe(row.title);
+  } finally {
+    stored.close();
+  }
 });
 
 test("a session span's title names the session, and the search finds it", async () => {
@@ -220,6 +267,36 @@ describe("waterfalls", () => {
     const full = store.span(retried?.traceId ?? "", retried?.spanId ?? "");
     expect(full?.events.some((event) => event.name === "retry")).toBe(true);
     expect(full?.attributes["llm.retries"]).toBe(retried?.retries ?? -1);
+  });
+
+  test("give each turn the lines, commits and pull requests of its change events", () => {
+    const truth = loadTruth("f_lines_run") as {
+      sessionId: string;
+      processes: { numstat: { added: number; removed: number } }[];
+    };
+    const waterfall = store.waterfall(truth.sessionId);
+    const turns = (waterfall?.spans ?? []).filter((span) => span.category === "turn");
+    const byTurn = new Map(
+      (waterfall?.turnChanges ?? []).map((c) => [c.spanId, [c.linesAdded, c.linesRemoved]]),
+    );
+    // One edit turn per process; each turn's lines are what git counted for that process.
+    expect(turns.map((turn) => byTurn.get(turn.spanId))).toEqual(
+      truth.processes.map((p) => [p.numstat.added, p.numstat.removed]),
+    );
+    for (const row of allSessions()) {
+      const changes = store.waterfall(row.sessionId)?.turnChanges ?? [];
+      const own = new Set(
+        (store.waterfall(row.sessionId)?.spans ?? [])
+          .filter((span) => span.sessionId === row.sessionId)
+          .map((span) => span.spanId),
+      );
+      const sum = (pick: (c: (typeof changes)[number]) => number) =>
+        changes.filter((c) => own.has(c.spanId)).reduce((n, c) => n + pick(c), 0);
+      // Every change event of these captures is tied to a turn of its own session.
+      expect([sum((c) => c.linesAdded), sum((c) => c.commits), sum((c) => c.pullRequests)]).toEqual(
+        [row.linesAdded, row.commits, row.pullRequests],
+      );
+    }
   });
 
   test("are undefined for an unknown session", () => {

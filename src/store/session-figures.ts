@@ -2,6 +2,9 @@ import * as sc from "../semconv.js";
 import type { Database, Row, SqlValue } from "./db.js";
 import { int, real, text } from "./read-row.js";
 import { type Changes, nameValues, Queries } from "./report-queries.js";
+
+export type { Changes as CodeChanges };
+
 import type { SessionListRow } from "./viewer-types.js";
 
 /**
@@ -18,41 +21,58 @@ interface Parts {
   session: Row[];
 }
 
-export type SessionLines = ReadonlyMap<string, Changes>;
+export type SessionChanges = ReadonlyMap<string, Changes>;
 
-/**
- * Lines changed per session id, as the report's per-session rows count them: the plugin's change
- * events, plus other sources' `lines_of_code.count` points that carry a session id.
- */
-export function readSessionLines(db: Database): SessionLines {
-  const q = new Queries(db, { group: "session" });
-  const lines = new Map(q.pointLinesBySession());
-  const events = q.changesGrouped("session_ref");
-  const names = nameValues(db, [...events.keys()]);
-  for (const [ref, changes] of events) {
-    const id = ref === null ? undefined : names.get(ref);
-    if (id === undefined) continue;
-    const other = lines.get(id);
-    lines.set(id, {
-      added: changes.added + (other?.added ?? 0),
-      removed: changes.removed + (other?.removed ?? 0),
-      commits: changes.commits + (other?.commits ?? 0),
-      pullRequests: changes.pullRequests + (other?.pullRequests ?? 0),
-    });
-  }
-  return lines;
+const NO_CHANGES: Changes = { added: 0, removed: 0, commits: 0, pullRequests: 0 };
+
+export function addChanges(a: Changes | undefined, b: Changes | undefined): Changes {
+  if (!a || !b) return a ?? b ?? NO_CHANGES;
+  return {
+    added: a.added + b.added,
+    removed: a.removed + b.removed,
+    commits: a.commits + b.commits,
+    pullRequests: a.pullRequests + b.pullRequests,
+  };
 }
 
-/** Lines added and removed of a session, from `readSessionLines`. */
-export function linesOf(lines: SessionLines, sessionId: string): [number, number] {
-  const changes = lines.get(sessionId);
-  return [changes?.added ?? 0, changes?.removed ?? 0];
+/**
+ * Lines, commits and pull requests per session id from the plugin's change events
+ * (`code_changes`) with a row id in `(afterId, throughId]`: all of them from 0, the new ones
+ * after that (the rows are only ever added, so new ones add to what was read).
+ */
+export function readEventChanges(db: Database, afterId: number, throughId: number): SessionChanges {
+  const rows = db
+    .prepare(
+      `SELECT n.value AS id, c.added, c.removed, c.commits, c.pull_requests
+       FROM (SELECT session_ref, TOTAL(added) AS added, TOTAL(removed) AS removed,
+               TOTAL(commits) AS commits, TOTAL(pull_requests) AS pull_requests
+             FROM code_changes WHERE rowid > ? AND rowid <= ? AND session_ref IS NOT NULL
+             GROUP BY session_ref) c
+       JOIN names n ON n.id = c.session_ref`,
+    )
+    .all(afterId, throughId);
+  return new Map(
+    rows.map((row) => [
+      text(row.id),
+      {
+        added: real(row.added),
+        removed: real(row.removed),
+        commits: real(row.commits),
+        pullRequests: real(row.pull_requests),
+      },
+    ]),
+  );
+}
+
+/** Other OTLP sources' lines per session id, from `lines_of_code.count` points naming one. */
+export function readPointLines(db: Database): SessionChanges {
+  return new Queries(db, { group: "session" }).pointLinesBySession();
 }
 
 /** Every session's figures, or those of the sessions in `refs` (interned session ids). */
 export function readSessionFigures(
   db: Database,
-  lines: SessionLines,
+  changes: (sessionId: string) => Changes,
   refs?: readonly number[],
 ): SessionListRow[] {
   const parts = readParts(db, refs);
@@ -78,7 +98,7 @@ export function readSessionFigures(
   for (const [ref, builder] of builders) {
     const sessionId = names.get(ref);
     if (sessionId === undefined) continue;
-    rows.push(builder.build(sessionId, names, linesOf(lines, sessionId)));
+    rows.push(builder.build(sessionId, names, changes(sessionId)));
   }
   return rows;
 }
@@ -203,11 +223,7 @@ class Builder {
     return [this.agent, this.project, ...this.modelCosts.keys()];
   }
 
-  build(
-    sessionId: string,
-    names: Map<number, string>,
-    [linesAdded, linesRemoved]: [number, number],
-  ): SessionListRow {
+  build(sessionId: string, names: Map<number, string>, changes: Changes): SessionListRow {
     const nameOf = (ref: number | null) => (ref === null ? "" : (names.get(ref) ?? ""));
     const prompt = this.input + this.cacheRead + this.cacheWrite;
     const startMs = Number.isFinite(this.lo) ? this.lo : 0;
@@ -234,8 +250,10 @@ class Builder {
       cacheWriteTokens: this.cacheWrite,
       tokens: prompt + this.output + this.reasoning,
       cacheReadShare: prompt > 0 ? this.cacheRead / prompt : 0,
-      linesAdded,
-      linesRemoved,
+      linesAdded: changes.added,
+      linesRemoved: changes.removed,
+      commits: changes.commits,
+      pullRequests: changes.pullRequests,
     };
   }
 

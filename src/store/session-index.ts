@@ -1,10 +1,12 @@
 import { lastRowIds, touchedSince } from "./changes.js";
 import type { Database } from "./db.js";
 import {
-  linesOf,
+  addChanges,
+  type CodeChanges,
+  readEventChanges,
+  readPointLines,
   readSessionFigures,
-  readSessionLines,
-  type SessionLines,
+  type SessionChanges,
 } from "./session-figures.js";
 import type {
   Changes,
@@ -34,7 +36,12 @@ export class SessionIndex {
   private readonly db: Database;
   private sessions = new Map<string, SessionListRow>();
   private ids: RowIds = { spans: 0, metricPoints: 0, codeChanges: 0 };
-  private lines: SessionLines = new Map();
+  /** Change events per session id, added up as new ones arrive. */
+  private events = new Map<string, CodeChanges>();
+  /** Other sources' lines per session id, read again when metric points arrive. */
+  private points: SessionChanges = new Map();
+  private readonly changesOf = (sessionId: string) =>
+    addChanges(this.events.get(sessionId), this.points.get(sessionId));
 
   constructor(db: Database) {
     this.db = db;
@@ -43,8 +50,9 @@ export class SessionIndex {
   /** Reads every session. */
   load(): void {
     const ids = lastRowIds(this.db);
-    this.lines = readSessionLines(this.db);
-    const rows = readSessionFigures(this.db, this.lines);
+    this.events = new Map(readEventChanges(this.db, 0, ids.codeChanges));
+    this.points = readPointLines(this.db);
+    const rows = readSessionFigures(this.db, this.changesOf);
     this.sessions = new Map(rows.map((row) => [row.sessionId, row]));
     this.ids = ids;
   }
@@ -69,18 +77,41 @@ export class SessionIndex {
       return { ids: this.ids, sessions: [...this.sessions.keys()], traces: touched.traces };
     }
     const sessions = new Set(touched.sessions);
-    if (!same("metricPoints") || !same("codeChanges")) {
-      // Lines come from change events and other sources' metric points.
-      this.lines = readSessionLines(this.db);
-      for (const [id, row] of this.sessions) {
-        const [linesAdded, linesRemoved] = linesOf(this.lines, id);
-        if (linesAdded === row.linesAdded && linesRemoved === row.linesRemoved) continue;
-        this.sessions.set(id, { ...row, linesAdded, linesRemoved });
-        sessions.add(id);
+    // Lines, commits and pull requests: new change events add to their sessions; other sources'
+    // points are read again (an older point's increase can change when a late one arrives).
+    const changed = new Set<string>();
+    if (!same("codeChanges"))
+      for (const [id, more] of readEventChanges(this.db, this.ids.codeChanges, ids.codeChanges)) {
+        this.events.set(id, addChanges(this.events.get(id), more));
+        changed.add(id);
       }
+    if (!same("metricPoints")) {
+      const before = this.points;
+      this.points = readPointLines(this.db);
+      for (const id of new Set([...before.keys(), ...this.points.keys()])) changed.add(id);
+    }
+    for (const id of changed) {
+      const row = this.sessions.get(id);
+      if (!row) continue;
+      const now = this.changesOf(id);
+      if (
+        now.added === row.linesAdded &&
+        now.removed === row.linesRemoved &&
+        now.commits === row.commits &&
+        now.pullRequests === row.pullRequests
+      )
+        continue;
+      this.sessions.set(id, {
+        ...row,
+        linesAdded: now.added,
+        linesRemoved: now.removed,
+        commits: now.commits,
+        pullRequests: now.pullRequests,
+      });
+      sessions.add(id);
     }
     if (touched.refs.length > 0)
-      for (const row of readSessionFigures(this.db, this.lines, touched.refs))
+      for (const row of readSessionFigures(this.db, this.changesOf, touched.refs))
         this.sessions.set(row.sessionId, row);
     this.ids = ids;
     return { ids, sessions: [...sessions], traces: touched.traces };

@@ -35,8 +35,14 @@ export interface SessionListRow {
   readonly tokens: number;
   /** cacheRead / (input + cacheRead + cacheWrite), 0..1. */
   readonly cacheReadShare: number;
+  /**
+   * Lines added and removed, commits and pull requests, as `report --by session` counts them:
+   * the plugin's change events plus other sources' `lines_of_code.count` points naming it.
+   */
   readonly linesAdded: number;
   readonly linesRemoved: number;
+  readonly commits: number;
+  readonly pullRequests: number;
 }
 
 export const SESSION_SORTS = [
@@ -122,10 +128,27 @@ export interface WaterfallSpan {
   readonly events: number;
 }
 
+/** Lines, commits and pull requests that change events tie to one turn span. */
+export interface TurnChanges {
+  readonly traceId: string;
+  /** The turn span's id. */
+  readonly spanId: string;
+  readonly linesAdded: number;
+  readonly linesRemoved: number;
+  readonly commits: number;
+  readonly pullRequests: number;
+}
+
 export interface Waterfall {
   readonly sessionId: string;
   /** Its spans and its subagents', parents before children, siblings by start time. */
   readonly spans: readonly WaterfallSpan[];
+  /**
+   * Per turn (of the session and its subagents), the change events linked to the turn or to a
+   * call under it. Events linked to no stored turn (a session-level correction) are in the
+   * session's figures only.
+   */
+  readonly turnChanges: readonly TurnChanges[];
   /** True when the session had more spans than the limit and the latest were left out. */
   readonly truncated: boolean;
 }

@@ -2,7 +2,7 @@ import * as sc from "../semconv.js";
 import { categoryOf } from "./changes.js";
 import type { Database, Row } from "./db.js";
 import { int, real, text } from "./read-row.js";
-import type { Waterfall, WaterfallSpan } from "./viewer-types.js";
+import type { TurnChanges, Waterfall, WaterfallSpan } from "./viewer-types.js";
 
 /** A session of 2,000 spans is large; 50,000 keeps one answer under about 10 MB of JSON. */
 export const WATERFALL_LIMIT = 50_000;
@@ -46,8 +46,46 @@ export function readWaterfall(
     )
     .all(int(ref), limit + 1);
   const truncated = rows.length > limit;
-  const spans = rows.slice(0, limit).map(waterfallSpan);
-  return { sessionId, spans: subtreeOf(spans, sessionId), truncated };
+  const spans = subtreeOf(rows.slice(0, limit).map(waterfallSpan), sessionId);
+  return { sessionId, spans, turnChanges: turnChangesOf(db, spans), truncated };
+}
+
+/**
+ * The plugin links a `lines_changed` event to its turn's span and a `commit` or `pull_request`
+ * event to the tool call's: each goes to that turn, or to the turn above the call. The events
+ * are found through `logs_session` (a few per turn), their figures in `code_changes`.
+ */
+function turnChangesOf(db: Database, spans: readonly WaterfallSpan[]): TurnChanges[] {
+  const sessions = [...new Set(spans.map((span) => span.sessionId).filter(Boolean))];
+  if (sessions.length === 0) return [];
+  const rows = db
+    .prepare(
+      `SELECT l.trace_id, l.span_id, c.added, c.removed, c.commits, c.pull_requests
+       FROM logs l INDEXED BY logs_session JOIN code_changes c ON c.log_key = l.key
+       WHERE l.session_id IN (SELECT value FROM json_each(?))`,
+    )
+    .all(JSON.stringify(sessions));
+  if (rows.length === 0) return [];
+  const key = (traceId: string, spanId: string) => `${traceId}/${spanId}`;
+  const byKey = new Map(spans.map((span) => [key(span.traceId, span.spanId), span]));
+  const turns = new Map<string, TurnChanges>();
+  for (const row of rows) {
+    let span = byKey.get(key(text(row.trace_id), text(row.span_id)));
+    while (span && span.category !== "turn" && span.category !== "session")
+      span = byKey.get(key(span.traceId, span.parentSpanId));
+    if (span?.category !== "turn") continue;
+    const turnKey = key(span.traceId, span.spanId);
+    const seen = turns.get(turnKey);
+    turns.set(turnKey, {
+      traceId: span.traceId,
+      spanId: span.spanId,
+      linesAdded: (seen?.linesAdded ?? 0) + real(row.added),
+      linesRemoved: (seen?.linesRemoved ?? 0) + real(row.removed),
+      commits: (seen?.commits ?? 0) + real(row.commits),
+      pullRequests: (seen?.pullRequests ?? 0) + real(row.pull_requests),
+    });
+  }
+  return [...turns.values()];
 }
 
 function waterfallSpan(row: Row): WaterfallSpan {
