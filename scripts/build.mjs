@@ -64,10 +64,12 @@ try {
     ...[...externals].map((name) => `--external=${name}`),
   ]);
   chmodSync(join(root, "dist", "cli.js"), 0o755);
-  // The viewer's browser code (`opencode-otel ui`): a script and a style sheet with Preact and
-  // @tanstack/virtual-core inside, a chunk with the usage page and uPlot (loaded when that page
-  // is first opened), and the page that loads them. The CLI serves these
-  // files and nothing else, so the viewer works offline and under a strict CSP.
+  // The viewer's browser code (`opencode-otel ui`): one script and one style sheet with Preact
+  // and @tanstack/virtual-core inside, a chunk with the usage page and uPlot (loaded when that
+  // page is first opened), and the page that loads them. The CLI serves these files and nothing
+  // else, so the viewer works offline and under a strict CSP. Every name carries a hash of its
+  // content, so the browser keeps the files (and V8 its compiled code) between visits and asks
+  // again only after an upgrade.
   run("bun", [
     "build",
     "src/ui/main.tsx",
@@ -77,20 +79,21 @@ try {
     "--splitting",
     "--sourcemap=linked",
     "--outdir=dist/ui/assets",
-    "--entry-naming=[name].[ext]",
-    "--chunk-naming=[name]-[hash].[ext]",
-    "--asset-naming=[name].[ext]",
+    "--entry-naming=[name]-[hash].[ext]",
+    "--chunk-naming=chunk-[hash].[ext]",
+    "--asset-naming=[name]-[hash].[ext]",
   ]);
-  // The chunk every page imports (Preact and the shared code) is preloaded with the entry, so
-  // the browser does not wait for main.js to be parsed before asking for it.
-  const shared = readdirSync(join(root, "dist", "ui", "assets")).filter((name) =>
-    /^main-[a-z0-9]+\.js$/.test(name),
-  );
-  const preload = shared
-    .map((name) => `<link rel="modulepreload" href="/assets/${name}" />`)
-    .join("\n    ");
-  const page = readFileSync(join(root, "src", "ui", "index.html"), "utf8");
-  writeFileSync(join(root, "dist", "ui", "index.html"), page.replace("<!-- preload -->", preload));
+  const built = readdirSync(join(root, "dist", "ui", "assets"));
+  /** @param {RegExp} pattern */
+  const one = (pattern) => {
+    const names = built.filter((name) => pattern.test(name));
+    if (names.length !== 1) throw new Error(`expected one ${pattern} in dist/ui/assets`);
+    return names[0];
+  };
+  const page = readFileSync(join(root, "src", "ui", "index.html"), "utf8")
+    .replace("/assets/main.js", `/assets/${one(/^main-[a-z0-9]+\.js$/)}`)
+    .replace("/assets/main.css", `/assets/${one(/^main-[a-z0-9]+\.css$/)}`);
+  writeFileSync(join(root, "dist", "ui", "index.html"), page);
   run("tsc", ["-p", "tsconfig.build.json"]);
 } catch (error) {
   process.stderr.write(`build failed: ${error instanceof Error ? error.message : error}\n`);

@@ -173,6 +173,57 @@ describe("the session index", () => {
   });
 });
 
+test("a read in steps answers along the way, the newest sessions first, and ends equal to a whole read", async () => {
+  const copy = join(dir, "steps.db");
+  await fillStore(copy, FIXTURES.slice(0, 6));
+  const stepped = await Store.open(copy);
+  try {
+    const before = stepped.sessionIndex();
+    before.load();
+    const calls = new Map(before.page({ limit: 500 }).rows.map((r) => [r.sessionId, r.llmCalls]));
+    const index = stepped.sessionIndex();
+    // A zero budget: every step is as small as the reader allows.
+    const step = index.loadInSteps(0);
+    const seen: number[] = [];
+    let wrote = false;
+    while (step()) {
+      const page = index.page({ limit: 500 });
+      expect(page.loading).toBe(index.loading ?? -1);
+      seen.push(page.loading ?? -1);
+      // Newest first: once a session is whole, so is every session that started after it.
+      const rows = page.rows.filter((row) => calls.has(row.sessionId));
+      const whole = rows.map((row) => row.llmCalls === calls.get(row.sessionId));
+      expect(whole).toEqual([...whole].sort((x, y) => Number(y) - Number(x)));
+      // New rows wait for the end of the read.
+      expect(index.update()).toBeUndefined();
+      if (!wrote && page.total > 0) {
+        await fillStore(copy, ["g_git_run"]);
+        wrote = true;
+      }
+    }
+    expect(seen.length).toBeGreaterThan(2);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(index.loading).toBeUndefined();
+    const whole = stepped.sessionIndex();
+    whole.load();
+    const a = index.page({ limit: 500 });
+    const b = whole.page({ limit: 500 });
+    expect(a.loading).toBeUndefined();
+    expect(a.rows.map((row) => row.sessionId)).toEqual(b.rows.map((row) => row.sessionId));
+    expect(a.rows.map((row) => row.sessionId)).toContain(
+      [...expectedTotals(loadFixture("g_git_run")).keys()][0] ?? "",
+    );
+    a.rows.forEach((row, i) => {
+      const other = b.rows[i];
+      // Sums taken in other steps may differ in the last bits.
+      expect(row.costUsd).toBeCloseTo(other?.costUsd ?? -1, 12);
+      expect({ ...row, costUsd: 0 }).toEqual({ ...(other ?? row), costUsd: 0 });
+    });
+  } finally {
+    stepped.close();
+  }
+});
+
 test("a replayed session shows opencode's title with content capture off, and the search finds it", async () => {
   // The plugin's default privacy: no prompt content on OTLP, the title kept to the local store.
   const copy = join(dir, "private.db");

@@ -13,7 +13,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { type RunningViewer, startViewer } from "../src/cli/ui/server.js";
 import { Store } from "../src/store/index.js";
 import { launchChromium } from "./support/browser.js";
-import { expectedTotals, loadFixture } from "./support/fixtures.js";
+import { expectedTotals, loadFixture, loadTruth } from "./support/fixtures.js";
 import { fillStore } from "./support/store-fill.js";
 
 // Chromium pages and child processes take seconds on a shared 2-core machine.
@@ -31,6 +31,8 @@ const EARLY = [
   "c2_errors_serve",
   "d_subagent_serve",
 ];
+// Replayed with the plugin's default privacy (no content on OTLP): titles come from the store.
+const PRIVATE = "f_lines_run";
 
 let store: Store;
 let viewer: RunningViewer;
@@ -40,6 +42,7 @@ const problems: string[] = [];
 
 beforeAll(async () => {
   await fillStore(path, EARLY);
+  await fillStore(path, [PRIVATE], { content: false });
   store = await Store.open(path);
   viewer = await startViewer({ store, host: "127.0.0.1", port: 0 });
   browser = await launchChromium();
@@ -92,7 +95,7 @@ describe("the viewer in Chromium", () => {
       ]),
     );
     const expected = new Map<string, number>();
-    for (const name of EARLY)
+    for (const name of [...EARLY, PRIVATE])
       for (const [id, totals] of expectedTotals(loadFixture(name))) expected.set(id, totals.cost);
     expect(shown.map(([id]) => id).sort()).toEqual([...expected.keys()].sort());
     for (const [id, cost] of shown) expect(cost).toBeCloseTo(expected.get(String(id)) ?? -1, 10);
@@ -108,6 +111,72 @@ describe("the viewer in Chromium", () => {
       );
       return costs.length > 1 && costs.every((cost, i) => i === 0 || cost <= (costs[i - 1] ?? 0));
     });
+    await page.close();
+  }, 60_000);
+
+  test("the sessions page shows opencode's titles and lines changed as `report --by session`, and finds a title", async () => {
+    const cli = spawnSync(
+      BUN,
+      [join(ROOT, "dist", "cli.js"), "report", "--by", "session", "--json", "--db", path],
+      { encoding: "utf8" },
+    );
+    expect(cli.status).toBe(0);
+    const report: { key: string; title?: string; linesAdded: number; linesRemoved: number }[] =
+      JSON.parse(cli.stdout).rows;
+    const page = await open("/sessions");
+    await page.waitForSelector("[data-session-row]");
+    const shown = await page.$$eval("[data-session-row]", (rows) =>
+      rows.map((row) => ({
+        id: row.getAttribute("data-session-row"),
+        // Without the subagent mark.
+        title: (row.querySelector(".session-link")?.textContent ?? "").replace(/^↳ /, ""),
+        lines: row.querySelector("[data-lines]")?.getAttribute("data-lines"),
+      })),
+    );
+    expect(shown).toHaveLength(report.length);
+    for (const row of report) {
+      const seen = shown.find((s) => s.id === row.key);
+      expect(row.title).toBeTruthy();
+      expect(seen?.title).toStartWith(row.title ?? "?");
+      expect(seen?.lines).toBe(`${row.linesAdded}/${row.linesRemoved}`);
+    }
+    // The capture replayed without content: its title is still opencode's, from the store.
+    const { sessionId } = loadTruth(PRIVATE) as { sessionId: string };
+    expect(shown.find((s) => s.id === sessionId)?.title).toStartWith("Mock session title");
+    expect(shown.find((s) => s.id === sessionId)?.lines).toBe("9/3");
+    // A search on a title finds it.
+    await page.fill("input[type=search]", "mock SUBTASK");
+    await until(async () => (await page.locator("[data-session-row]").count()) === 1);
+    expect(await page.textContent("[data-session-row] .session-link")).toContain(
+      "Mock subtask (@general subagent)",
+    );
+    await page.close();
+  }, 60_000);
+
+  test("a session's page shows its title, its lines and each turn's as git counted them, with no request of its own", async () => {
+    const truth = loadTruth(PRIVATE) as {
+      sessionId: string;
+      processes: { numstat: { added: number; removed: number } }[];
+    };
+    const asked: string[] = [];
+    const page = await context.newPage();
+    page.on("request", (request) => asked.push(new URL(request.url()).pathname));
+    await page.goto(`${viewer.origin}/session/${truth.sessionId}`);
+    await page.waitForSelector(".wf-row[data-category=turn] .wf-changes");
+    expect(await page.textContent("h1")).toBe("Mock session title");
+    let added = 0;
+    let removed = 0;
+    for (const { numstat } of truth.processes) {
+      added += numstat.added;
+      removed += numstat.removed;
+    }
+    expect(await page.textContent("[data-testid=session-lines] dd")).toBe(`+${added} −${removed}`);
+    const turns = await page.$$eval(".wf-row[data-category=turn]", (rows) =>
+      rows.map((row) => row.querySelector(".wf-changes")?.getAttribute("data-lines") ?? ""),
+    );
+    expect(turns).toEqual(truth.processes.map((p) => `${p.numstat.added}/${p.numstat.removed}`));
+    // The session's data came with the page.
+    expect(asked.filter((p) => p.startsWith("/api/sessions"))).toEqual([]);
     await page.close();
   }, 60_000);
 

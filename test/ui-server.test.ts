@@ -81,6 +81,7 @@ describe("opencode-otel ui", () => {
   let url: URL;
   let child: ChildProcess;
   let cookie = "";
+  let script = "/assets/main.js";
 
   beforeAll(async () => {
     const started = await startCli(
@@ -102,7 +103,13 @@ describe("opencode-otel ui", () => {
     cookie = set.split(";")[0] ?? "";
     const page = await get(`${url.origin}/sessions`, { cookie });
     expect(page.status).toBe(200);
-    expect(page.body).toContain('<script type="module" src="/assets/main.js">');
+    // The script is named by a hash of its content, so the browser may keep it for good.
+    script =
+      /<script type="module" src="(\/assets\/main-[a-z0-9]+\.js)">/.exec(page.body)?.[1] ?? "";
+    expect(script).not.toBe("");
+    const asset = await get(`${url.origin}${script}`, { cookie });
+    expect(asset.status).toBe(200);
+    expect(asset.headers["cache-control"]).toContain("immutable");
     // A deep link works with the cookie, and the token works on it too.
     const deep = await get(`${url.origin}/session/ses_x?token=${url.searchParams.get("token")}`);
     expect(deep.status).toBe(303);
@@ -123,7 +130,7 @@ describe("opencode-otel ui", () => {
       { authorization: "Bearer wrong" },
     ];
     for (const headers of wrong) {
-      for (const where of ["/", "/api/sessions", "/api/usage", "/api/events", "/assets/main.js"]) {
+      for (const where of ["/", "/api/sessions", "/api/usage", "/api/events", script]) {
         const denied = await get(`${url.origin}${where}`, headers);
         expect(denied.status).toBe(401);
         expect(denied.body).not.toContain("ses_");
@@ -144,7 +151,7 @@ describe("opencode-otel ui", () => {
   });
 
   test("every answer has a strict Content-Security-Policy and no caching of data", async () => {
-    for (const where of ["/sessions", "/api/sessions", "/assets/main.js"]) {
+    for (const where of ["/sessions", "/api/sessions", script]) {
       const answer = await get(`${url.origin}${where}`, { cookie });
       const csp = String(answer.headers["content-security-policy"]);
       expect(csp).toContain("default-src 'none'");
@@ -160,6 +167,37 @@ describe("opencode-otel ui", () => {
     expect((await get(`${url.origin}/api/sessions`, { cookie }, "POST")).status).toBe(405);
     expect((await get(`${url.origin}/api/sessions?sort=nope`, { cookie })).status).toBe(400);
     expect((await get(`${url.origin}/api/sessions/ses_nope`, { cookie })).status).toBe(404);
+  });
+
+  test("a session page carries the session's data, and no text in it can end its element", async () => {
+    // A title that would close the data's element and run a script, were it not escaped.
+    const title = "</script><script>alert(1)</script>";
+    const writer = await Store.open(path);
+    const root = writer.spans(0, 100).items.find((span) => span.name === "opencode.session");
+    if (!root) throw new Error("no session span");
+    writer.insertSpans([
+      {
+        ...root,
+        traceId: "c".repeat(32),
+        spanId: "00000000000000c1",
+        attributes: { ...root.attributes, "session.id": "ses_quoted", "session.title": title },
+      },
+    ]);
+    writer.close();
+    // A sessions request applies new rows to the index.
+    await get(`${url.origin}/api/sessions`, { cookie });
+    const page = await get(`${url.origin}/session/ses_quoted`, { cookie });
+    expect(page.status).toBe(200);
+    expect(page.body).not.toContain(title);
+    const data =
+      /<script type="application\/json" id="viewer-data" data-url="\/api\/sessions\/ses_quoted">([^<]*)<\/script>/.exec(
+        page.body,
+      )?.[1] ?? "null";
+    const api = await get(`${url.origin}/api/sessions/ses_quoted`, { cookie });
+    expect(JSON.parse(data)).toEqual(JSON.parse(api.body));
+    expect(JSON.parse(data).session.title).toBe(title);
+    // Pages of other views carry nothing.
+    expect((await get(`${url.origin}/sessions`, { cookie })).body).not.toContain("viewer-data");
   });
 
   test("an open event stream hears of another process's write within 2 s", async () => {

@@ -1,73 +1,20 @@
 import * as sc from "../semconv.js";
 import type { Database, Row, SqlValue } from "./db.js";
 import { int, real, text } from "./read-row.js";
-import { type Changes, nameValues, Queries } from "./report-queries.js";
-
-export type { Changes as CodeChanges };
-
+import { type Changes, nameValues } from "./report-queries.js";
 import type { SessionListRow } from "./viewer-types.js";
 
 /**
  * Whole-session figures for the viewer's session list, read per kind of span: LLM, tool and
  * turn spans through their covering indexes (the same columns the report sums) and session spans
- * through `spans_root`, for titles and parents. `refs` limits the reads to some sessions (the
- * ones new rows touched), which the planner serves from `spans_session` instead.
+ * through `spans_root`, for titles and parents.
+ *
+ * Every session at once takes seconds on a year of heavy use, so `FigureReader` reads in steps:
+ * first the session spans (titles, parents), then the other spans by ranges of start time, the
+ * newest first, sized to take about `stepMs` each. Between steps a server answers requests, and
+ * the rows read so far already hold the newest sessions whole. A session's figures add up the
+ * same whatever the steps were (sums, minimums and maximums; names as a whole read picks them).
  */
-
-interface Parts {
-  llm: Row[];
-  tool: Row[];
-  turn: Row[];
-  session: Row[];
-}
-
-export type SessionChanges = ReadonlyMap<string, Changes>;
-
-const NO_CHANGES: Changes = { added: 0, removed: 0, commits: 0, pullRequests: 0 };
-
-export function addChanges(a: Changes | undefined, b: Changes | undefined): Changes {
-  if (!a || !b) return a ?? b ?? NO_CHANGES;
-  return {
-    added: a.added + b.added,
-    removed: a.removed + b.removed,
-    commits: a.commits + b.commits,
-    pullRequests: a.pullRequests + b.pullRequests,
-  };
-}
-
-/**
- * Lines, commits and pull requests per session id from the plugin's change events
- * (`code_changes`) with a row id in `(afterId, throughId]`: all of them from 0, the new ones
- * after that (the rows are only ever added, so new ones add to what was read).
- */
-export function readEventChanges(db: Database, afterId: number, throughId: number): SessionChanges {
-  const rows = db
-    .prepare(
-      `SELECT n.value AS id, c.added, c.removed, c.commits, c.pull_requests
-       FROM (SELECT session_ref, TOTAL(added) AS added, TOTAL(removed) AS removed,
-               TOTAL(commits) AS commits, TOTAL(pull_requests) AS pull_requests
-             FROM code_changes WHERE rowid > ? AND rowid <= ? AND session_ref IS NOT NULL
-             GROUP BY session_ref) c
-       JOIN names n ON n.id = c.session_ref`,
-    )
-    .all(afterId, throughId);
-  return new Map(
-    rows.map((row) => [
-      text(row.id),
-      {
-        added: real(row.added),
-        removed: real(row.removed),
-        commits: real(row.commits),
-        pullRequests: real(row.pull_requests),
-      },
-    ]),
-  );
-}
-
-/** Other OTLP sources' lines per session id, from `lines_of_code.count` points naming one. */
-export function readPointLines(db: Database): SessionChanges {
-  return new Queries(db, { group: "session" }).pointLinesBySession();
-}
 
 /** Every session's figures, or those of the sessions in `refs` (interned session ids). */
 export function readSessionFigures(
@@ -75,45 +22,154 @@ export function readSessionFigures(
   changes: (sessionId: string) => Changes,
   refs?: readonly number[],
 ): SessionListRow[] {
-  const parts = readParts(db, refs);
-  const builders = new Map<number, Builder>();
-  const builderOf = (ref: unknown): Builder => {
-    const key = int(ref);
-    let builder = builders.get(key);
-    if (!builder) {
-      builder = new Builder();
-      builders.set(key, builder);
-    }
-    return builder;
-  };
-  for (const row of parts.llm) builderOf(row.ref).addLlm(row);
-  for (const row of parts.tool) builderOf(row.ref).addTool(row);
-  for (const row of parts.turn) builderOf(row.ref).addTurn(row);
-  for (const row of parts.session) builderOf(row.ref).addSession(row);
-  const names = nameValues(db, [
-    ...builders.keys(),
-    ...[...builders.values()].flatMap((b) => b.nameRefs()),
-  ]);
-  const rows: SessionListRow[] = [];
-  for (const [ref, builder] of builders) {
-    const sessionId = names.get(ref);
-    if (sessionId === undefined) continue;
-    rows.push(builder.build(sessionId, names, changes(sessionId)));
-  }
-  return rows;
+  const reader = new FigureReader(db, refs);
+  while (reader.step(Number.POSITIVE_INFINITY));
+  return reader.rows(changes);
 }
 
-function readParts(db: Database, refs: readonly number[] | undefined): Parts {
-  // One filter, two plans: all sessions scan the partial covering indexes; a few sessions are
-  // looked up by `spans_session` (the planner's choice once the IN list is there).
-  const only = refs ? "AND s.session_ref IN (SELECT value FROM json_each(?))" : "";
-  const params: SqlValue[] = refs ? [JSON.stringify(refs)] : [];
-  const index = (name: string) => (refs ? "" : `INDEXED BY ${name}`);
-  const all = (sql: string) => db.prepare(sql).all(...params);
-  return {
+const MAX_NS = 9223372036854775807n;
+
+export class FigureReader {
+  private readonly builders = new Map<number, Builder>();
+  private readonly touched = new Set<number>();
+  private readonly names = new Map<number, string>();
+  private readonly only: string;
+  private readonly params: SqlValue[];
+  private readonly index: (name: string) => string;
+  /** Next session ref to read the session spans from; undefined once they are read. */
+  private nextRef: number | undefined = 0;
+  private readonly lastRef: number;
+  /** How many session refs a step of session spans covers (each is a table row to read). */
+  private refWindow = 256;
+  /** Start times not read yet: [low, high), read from the top down. */
+  private readonly low: bigint;
+  private high: bigint;
+  private window: bigint;
+  private readonly total: bigint;
+
+  /** `refs`: only these sessions (the planner then reads them through `spans_session`). */
+  constructor(
+    private readonly db: Database,
+    refs?: readonly number[],
+  ) {
+    // One filter, two plans: all sessions scan the partial covering indexes; a few sessions are
+    // looked up by `spans_session` (the planner's choice once the IN list is there).
+    this.only = refs ? "AND s.session_ref IN (SELECT value FROM json_each(?))" : "";
+    this.params = refs ? [JSON.stringify(refs)] : [];
+    this.index = (name) => (refs ? "" : `INDEXED BY ${name}`);
+    const bounds = db
+      .prepare(
+        `SELECT (SELECT MIN(start_ns) FROM spans) AS lo, (SELECT MAX(start_ns) FROM spans) AS hi,
+           (SELECT MAX(id) FROM names) AS names`,
+        { bigints: true },
+      )
+      .get();
+    this.low = typeof bounds?.lo === "bigint" ? bounds.lo : 0n;
+    this.high = typeof bounds?.hi === "bigint" ? bounds.hi + 1n : 0n;
+    this.total = this.high > this.low ? this.high - this.low : 1n;
+    // A first guess of a step's range; `step` corrects it from how long each one took.
+    this.window = this.total / 64n + 1n;
+    this.lastRef = refs ? 0 : int(bounds?.names);
+  }
+
+  /** Share of the work done, 0..1 (by start time covered). */
+  get progress(): number {
+    if (this.nextRef !== undefined) return 0;
+    return Number(this.total - (this.high - this.low)) / Number(this.total);
+  }
+
+  /**
+   * Reads one step of about `budgetMs` (all that is left when it is infinite); false once
+   * everything has been read.
+   */
+  step(budgetMs: number): boolean {
+    const started = performance.now();
+    if (this.nextRef !== undefined && !Number.isFinite(budgetMs)) {
+      this.readSessionSpans(`${this.only}`, this.params);
+      this.nextRef = undefined;
+    } else if (this.nextRef !== undefined) {
+      const from = this.nextRef;
+      const to = from + this.refWindow;
+      this.readSessionSpans("AND s.session_ref >= ? AND s.session_ref < ?", [from, to]);
+      this.nextRef = to > this.lastRef ? undefined : to;
+      const took = performance.now() - started;
+      if (took < budgetMs / 2) this.refWindow *= 2;
+      else if (took > budgetMs * 2 && this.refWindow > 16) this.refWindow /= 2;
+      return true;
+    }
+    if (this.high <= this.low) return false;
+    const left = this.high - this.low;
+    const width = Number.isFinite(budgetMs) && left > this.window ? this.window : left;
+    const range: [bigint, bigint] = [this.high - width, this.high];
+    this.readSpans(range);
+    this.high = range[0];
+    if (Number.isFinite(budgetMs)) {
+      const took = performance.now() - started;
+      if (took < budgetMs / 2) this.window *= 2n;
+      else if (took > budgetMs * 2 && this.window > 1_000_000_000n) this.window /= 2n;
+    }
+    return this.high > this.low;
+  }
+
+  /** The rows of the sessions read since the last call (all of them the first time). */
+  rows(changes: (sessionId: string) => Changes): SessionListRow[] {
+    const refs = [...this.touched];
+    this.touched.clear();
+    const unknown = new Set<number>();
+    for (const ref of refs) {
+      if (!this.names.has(ref)) unknown.add(ref);
+      for (const name of this.builders.get(ref)?.nameRefs() ?? [])
+        if (name !== null && !this.names.has(name)) unknown.add(name);
+    }
+    for (const [id, value] of nameValues(this.db, [...unknown])) this.names.set(id, value);
+    const rows: SessionListRow[] = [];
+    for (const ref of refs) {
+      const sessionId = this.names.get(ref);
+      const builder = this.builders.get(ref);
+      if (sessionId === undefined || !builder) continue;
+      rows.push(builder.build(sessionId, this.names, changes(sessionId)));
+    }
+    return rows;
+  }
+
+  private builderOf(ref: unknown): Builder {
+    const key = int(ref);
+    this.touched.add(key);
+    let builder = this.builders.get(key);
+    if (!builder) {
+      builder = new Builder();
+      this.builders.set(key, builder);
+    }
+    return builder;
+  }
+
+  /** One row per process segment of each session, in order (all of a session in one step). */
+  private readSessionSpans(filter: string, params: SqlValue[]): void {
+    const rows = this.db
+      .prepare(
+        `SELECT s.session_ref AS ref, s.start_ns / 1000000 AS lo, s.end_ns / 1000000 AS hi,
+           s.agent_ref AS agent, s.project_ref AS project,
+           json_extract(s.attributes, '$."${sc.SESSION_TITLE}"') AS title,
+           json_extract(s.attributes, '$."${sc.SESSION_PARENT_ID}"') AS parent
+         FROM spans s ${this.index("spans_root")}
+         WHERE s.category = 'session' AND s.session_ref IS NOT NULL ${filter}
+         ORDER BY s.session_ref, s.start_ns`,
+      )
+      .all(...params);
+    for (const row of rows) this.builderOf(row.ref).addSession(row);
+  }
+
+  /** LLM, tool and turn spans that started in `[from, to)`. */
+  private readSpans([from, to]: [bigint, bigint]): void {
+    const whole = from === this.low && to === this.high;
+    const time = whole && this.only ? "" : "AND s.start_ns >= ? AND s.start_ns < ?";
+    const params: SqlValue[] = [...this.params, ...(time ? [from, to < MAX_NS ? to : MAX_NS] : [])];
+    const all = (sql: string) => this.db.prepare(sql).all(...params);
+    const where = (kind: string) =>
+      `WHERE s.category = '${kind}' AND s.session_ref IS NOT NULL ${this.only} ${time}`;
     // Per model first (for each session's models by cost), then per session in SQL: a year has
     // hundreds of thousands of (session, model) pairs but only thousands of sessions.
-    llm: all(
+    for (const row of all(
       `SELECT ref, TOTAL(cost) AS cost, TOTAL(input) AS input, TOTAL(output) AS output,
          TOTAL(reasoning) AS reasoning, TOTAL(cache_read) AS cache_read,
          TOTAL(cache_write) AS cache_write, SUM(calls) AS calls, SUM(errors) AS errors,
@@ -127,38 +183,40 @@ function readParts(db: Database, refs: readonly number[] | undefined): Parts {
            SUM(s.status_code = 2) AS errors, TOTAL(s.retries) AS retries,
            MIN(s.start_ns) / 1000000 AS lo, MIN(s.agent_ref) AS agent,
            MAX(s.project_ref) AS project
-         FROM spans s ${index("spans_llm")}
-         WHERE s.category = 'llm' AND s.session_ref IS NOT NULL ${only}
+         FROM spans s ${this.index("spans_llm")} ${where("llm")}
          GROUP BY s.session_ref, s.model_ref)
        GROUP BY ref`,
-    ),
-    tool: all(
+    ))
+      this.builderOf(row.ref).addLlm(row);
+    for (const row of all(
       `SELECT s.session_ref AS ref, COUNT(*) AS calls, SUM(s.tool_success = 1) AS ok
-       FROM spans s ${index("spans_tool")}
-       WHERE s.category = 'tool' AND s.session_ref IS NOT NULL ${only}
+       FROM spans s ${this.index("spans_tool")} ${where("tool")}
        GROUP BY s.session_ref`,
-    ),
-    turn: all(
+    ))
+      this.builderOf(row.ref).addTool(row);
+    for (const row of all(
       `SELECT s.session_ref AS ref, COUNT(*) AS turns, MIN(s.start_ns) / 1000000 AS lo,
          MAX(s.end_ns) / 1000000 AS hi, MIN(s.agent_ref) AS agent, MAX(s.project_ref) AS project
-       FROM spans s ${index("spans_turn")}
-       WHERE s.category = 'turn' AND s.session_ref IS NOT NULL ${only}
+       FROM spans s ${this.index("spans_turn")} ${where("turn")}
        GROUP BY s.session_ref`,
-    ),
-    // One row per process segment; the latest one's title wins.
-    session: all(
-      `SELECT s.session_ref AS ref, s.start_ns / 1000000 AS lo, s.end_ns / 1000000 AS hi,
-         s.agent_ref AS agent, s.project_ref AS project,
-         json_extract(s.attributes, '$."${sc.SESSION_TITLE}"') AS title,
-         json_extract(s.attributes, '$."${sc.SESSION_PARENT_ID}"') AS parent
-       FROM spans s ${index("spans_root")}
-       WHERE s.category = 'session' AND s.session_ref IS NOT NULL ${only}
-       ORDER BY s.session_ref, s.start_ns`,
-    ),
-  };
+    ))
+      this.builderOf(row.ref).addTurn(row);
+  }
 }
 
-/** Adds up one session's parts. */
+interface Segment {
+  readonly agent: number | null;
+  readonly project: number | null;
+  readonly title: string;
+  readonly parent: string;
+}
+
+const refOf = (value: unknown) => (value === null || value === undefined ? null : int(value));
+const lower = (a: number | null, b: number | null) => (a === null || (b !== null && b < a) ? b : a);
+const higher = (a: number | null, b: number | null) =>
+  a === null || (b !== null && b > a) ? b : a;
+
+/** Adds up one session's parts, in any order. */
 class Builder {
   private readonly modelCosts = new Map<number, number>();
   private cost = 0;
@@ -175,16 +233,19 @@ class Builder {
   private turns = 0;
   private lo = Number.POSITIVE_INFINITY;
   private hi = Number.NEGATIVE_INFINITY;
-  private agent: number | null = null;
-  private project: number | null = null;
-  private title = "";
-  private parent = "";
+  /** The lowest agent and highest project id of its LLM calls, and of its turns. */
+  private llmAgent: number | null = null;
+  private llmProject: number | null = null;
+  private turnAgent: number | null = null;
+  private turnProject: number | null = null;
+  private readonly segments: Segment[] = [];
 
   addLlm(row: Row): void {
     // "ref:cost,ref:cost": the models this session called (calls without one are left out).
     for (const pair of text(row.models).split(",")) {
       const [ref, cost] = pair.split(":");
-      if (ref) this.modelCosts.set(Number(ref), Number(cost));
+      if (ref)
+        this.modelCosts.set(Number(ref), (this.modelCosts.get(Number(ref)) ?? 0) + Number(cost));
     }
     this.cost += real(row.cost);
     this.input += real(row.input);
@@ -196,7 +257,8 @@ class Builder {
     this.errors += int(row.errors);
     this.retries += real(row.retries);
     this.span(row.lo, undefined);
-    this.names(row);
+    this.llmAgent = lower(this.llmAgent, refOf(row.agent));
+    this.llmProject = higher(this.llmProject, refOf(row.project));
   }
 
   addTool(row: Row): void {
@@ -207,32 +269,36 @@ class Builder {
   addTurn(row: Row): void {
     this.turns += int(row.turns);
     this.span(row.lo, row.hi);
-    this.names(row);
+    this.turnAgent = lower(this.turnAgent, refOf(row.agent));
+    this.turnProject = higher(this.turnProject, refOf(row.project));
   }
 
   addSession(row: Row): void {
     this.span(row.lo, row.hi);
-    // Session spans name the session's own agent; they decide over its calls'.
-    if (row.agent !== null && row.agent !== undefined) this.agent = int(row.agent);
-    if (row.project !== null && row.project !== undefined) this.project = int(row.project);
-    if (text(row.title)) this.title = text(row.title);
-    if (text(row.parent)) this.parent = text(row.parent);
+    this.segments.push({
+      agent: refOf(row.agent),
+      project: refOf(row.project),
+      title: text(row.title),
+      parent: text(row.parent),
+    });
   }
 
   nameRefs(): (number | null)[] {
-    return [this.agent, this.project, ...this.modelCosts.keys()];
+    const { agent, project } = this.names();
+    return [agent, project, ...this.modelCosts.keys()];
   }
 
   build(sessionId: string, names: Map<number, string>, changes: Changes): SessionListRow {
     const nameOf = (ref: number | null) => (ref === null ? "" : (names.get(ref) ?? ""));
     const prompt = this.input + this.cacheRead + this.cacheWrite;
     const startMs = Number.isFinite(this.lo) ? this.lo : 0;
+    const { agent, project, title, parent } = this.names();
     return {
       sessionId,
-      title: this.title,
-      parentSessionId: this.parent,
-      agent: nameOf(this.agent),
-      project: nameOf(this.project),
+      title,
+      parentSessionId: parent,
+      agent: nameOf(agent),
+      project: nameOf(project),
       models: [...this.modelCosts].sort((a, b) => b[1] - a[1]).map(([ref]) => nameOf(ref)),
       startMs,
       endMs: Number.isFinite(this.hi) ? Math.max(this.hi, startMs) : startMs,
@@ -257,15 +323,26 @@ class Builder {
     };
   }
 
+  /**
+   * Session spans name the session's own agent and decide over its calls' (the latest process
+   * segment's, like its title); without them, its LLM calls' agent and project, then its turns'.
+   */
+  private names() {
+    let agent = this.llmAgent ?? this.turnAgent;
+    let project = this.llmProject ?? this.turnProject;
+    let title = "";
+    let parent = "";
+    for (const segment of this.segments) {
+      agent = segment.agent ?? agent;
+      project = segment.project ?? project;
+      title = segment.title || title;
+      parent = segment.parent || parent;
+    }
+    return { agent, project, title, parent };
+  }
+
   private span(lo: unknown, hi: unknown): void {
     if (lo !== null && lo !== undefined) this.lo = Math.min(this.lo, int(lo));
     if (hi !== null && hi !== undefined) this.hi = Math.max(this.hi, int(hi));
-  }
-
-  private names(row: Row): void {
-    if (this.agent === null && row.agent !== null && row.agent !== undefined)
-      this.agent = int(row.agent);
-    if (this.project === null && row.project !== null && row.project !== undefined)
-      this.project = int(row.project);
   }
 }

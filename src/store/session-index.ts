@@ -5,9 +5,9 @@ import {
   type CodeChanges,
   readEventChanges,
   readPointLines,
-  readSessionFigures,
   type SessionChanges,
-} from "./session-figures.js";
+} from "./session-changes.js";
+import { FigureReader, readSessionFigures } from "./session-figures.js";
 import type {
   Changes,
   Facet,
@@ -23,12 +23,18 @@ import type {
 const MAX_TOUCHED = 2000;
 const MAX_PAGE = 500;
 
+/** Stores up to this many spans are read at once; larger ones in steps (`loadInSteps`). */
+export const SMALL_STORE_SPANS = 50_000;
+
 /**
  * Every session's figures, held by the viewer and kept current from the rows other processes
- * add. Sorting a year of sessions by cost needs every session's sums; reading them takes about a
- * second on a 1,000,000-span store, so it is done once, and each poll then re-reads only the
- * sessions that new rows (found by row id) touched. A page is then a filter and a sort in memory:
+ * add. Sorting a year of sessions by cost needs every session's sums; reading them takes seconds
+ * on a 1,000,000-span store, so it is done once, and each poll then re-reads only the sessions
+ * that new rows (found by row id) touched. A page is then a filter and a sort in memory:
  * milliseconds for any order or filter.
+ *
+ * A large store is read in steps (`loadInSteps`) while the viewer already answers: pages are
+ * then made of the sessions read so far (the newest first) and say how far the read is.
  *
  * Rows deleted by retention stay listed until the next full read (a restart of the viewer).
  */
@@ -47,18 +53,61 @@ export class SessionIndex {
     this.db = db;
   }
 
-  /** Reads every session. */
+  /** Set while a read in steps is under way. */
+  private reader: FigureReader | undefined;
+
+  /** Reads every session, at once. */
   load(): void {
-    const ids = lastRowIds(this.db);
-    this.events = new Map(readEventChanges(this.db, 0, ids.codeChanges));
-    this.points = readPointLines(this.db);
+    this.reader = undefined;
+    const ids = this.readChanges();
     const rows = readSessionFigures(this.db, this.changesOf);
     this.sessions = new Map(rows.map((row) => [row.sessionId, row]));
     this.ids = ids;
   }
 
+  /**
+   * Starts reading every session in steps: each call of the returned function reads about
+   * `stepMs` worth and returns true while there is more. Until the last step, `update` leaves
+   * new rows for later and `loading` says how far the read is; the last step applies what was
+   * stored meanwhile.
+   */
+  loadInSteps(stepMs: number): () => boolean {
+    const ids = this.readChanges();
+    const reader = new FigureReader(this.db);
+    this.reader = reader;
+    this.sessions = new Map();
+    return () => {
+      if (this.reader !== reader) return false;
+      const more = reader.step(stepMs);
+      for (const row of reader.rows(this.changesOf)) this.sessions.set(row.sessionId, row);
+      if (more) return true;
+      this.reader = undefined;
+      this.ids = ids;
+      this.update();
+      return false;
+    };
+  }
+
+  /** How much of a read in steps is done (0..1); undefined when none is under way. */
+  get loading(): number | undefined {
+    return this.reader?.progress;
+  }
+
+  /** Spans in the store (the newest row id: deletions leave gaps), to choose how to load. */
+  spanCount(): number {
+    return lastRowIds(this.db).spans;
+  }
+
+  private readChanges(): RowIds {
+    const ids = lastRowIds(this.db);
+    this.events = new Map(readEventChanges(this.db, 0, ids.codeChanges));
+    this.points = readPointLines(this.db);
+    return ids;
+  }
+
   /** Applies what was stored since the last look; undefined when nothing was. */
   update(): Changes | undefined {
+    if (this.reader) return undefined;
     const ids = lastRowIds(this.db);
     const same = (key: keyof RowIds) => ids[key] === this.ids[key];
     if (same("spans") && same("metricPoints") && same("codeChanges")) return;
@@ -125,8 +174,12 @@ export class SessionIndex {
     return this.sessions.size;
   }
 
+  /** A session's figures; during a read in steps, read for it alone (a session page's). */
   session(sessionId: string): SessionListRow | undefined {
-    return this.sessions.get(sessionId);
+    if (!this.reader) return this.sessions.get(sessionId);
+    const ref = this.db.prepare("SELECT id FROM names WHERE value = ?").get(sessionId)?.id;
+    if (typeof ref !== "number" && typeof ref !== "bigint") return undefined;
+    return readSessionFigures(this.db, this.changesOf, [Number(ref)])[0];
   }
 
   page(query: SessionListQuery): SessionListPage {
@@ -136,7 +189,9 @@ export class SessionIndex {
     matches.sort((a, b) => sign * compare(a, b) || b.startMs - a.startMs || order(a, b));
     const offset = Math.max(0, Math.floor(query.offset ?? 0));
     const limit = Math.min(MAX_PAGE, Math.max(1, Math.floor(query.limit ?? 50)));
-    return { total: matches.length, offset, rows: matches.slice(offset, offset + limit) };
+    const page = { total: matches.length, offset, rows: matches.slice(offset, offset + limit) };
+    const loading = this.loading;
+    return loading === undefined ? page : { ...page, loading };
   }
 
   facets(): SessionFacets {

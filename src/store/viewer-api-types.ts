@@ -4,3 +4,4 @@
  */
 export type { ReportRow, SpanRow } from "./types.js";
 export type * from "./viewer-types.js";
+export type { WaterfallWire } from "./waterfall-wire.js";

@@ -85,6 +85,11 @@ export interface SessionListPage {
   readonly total: number;
   readonly offset: number;
   readonly rows: readonly SessionListRow[];
+  /**
+   * While the viewer is still reading a large store (0..1 done): the page is made of the
+   * sessions read so far, the newest first, and older sessions' figures may still grow.
+   */
+  readonly loading?: number;
 }
 
 /** The names the filters offer, each with how many sessions use it. */

@@ -7,7 +7,9 @@ import type {
   SpanRow,
   Usage,
   Waterfall,
+  WaterfallWire,
 } from "../store/viewer-api-types.js";
+import { decodeWaterfall } from "../store/waterfall-wire.js";
 
 export class ApiError extends Error {
   constructor(
@@ -48,13 +50,39 @@ export type SpanJson = Omit<SpanRow, "startNs" | "endNs" | "events"> & {
   }[];
 };
 
+/**
+ * An answer the server put in the page for its first view (a session page's spans), taken once:
+ * later reads of the same URL (live updates) ask the server.
+ */
+export function takeInline<T>(url: string): T | undefined {
+  const element = document.getElementById("viewer-data");
+  if (!element || element.dataset.url !== url) return undefined;
+  element.remove();
+  try {
+    return JSON.parse(element.textContent ?? "") as T;
+  } catch {
+    return undefined;
+  }
+}
+
+const sessionUrl = (id: string) => `/api/sessions/${encodeURIComponent(id)}`;
+
+export type SessionData = { session: SessionListRow | null; waterfall: Waterfall };
+type SessionWire = { session: SessionListRow | null; waterfall: WaterfallWire };
+
+const sessionOf = (wire: SessionWire): SessionData => ({
+  session: wire.session,
+  waterfall: decodeWaterfall(wire.waterfall),
+});
+
 export const api = {
   sessions: (params: URLSearchParams) => get<SessionListPage>("/api/sessions", params),
   facets: () => get<SessionFacets>("/api/facets"),
-  session: (id: string) =>
-    get<{ session: SessionListRow | null; waterfall: Waterfall }>(
-      `/api/sessions/${encodeURIComponent(id)}`,
-    ),
+  session: async (id: string) => sessionOf(await get<SessionWire>(sessionUrl(id))),
+  inlineSession: (id: string) => {
+    const wire = takeInline<SessionWire>(sessionUrl(id));
+    return wire ? sessionOf(wire) : undefined;
+  },
   span: (traceId: string, spanId: string) =>
     get<SpanJson>(`/api/spans/${encodeURIComponent(traceId)}/${encodeURIComponent(spanId)}`),
   usage: (params: URLSearchParams) => get<Usage>("/api/usage", params),

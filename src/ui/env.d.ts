@@ -1,2 +1,2 @@
-/** Style sheets imported for the bundler, which emits them as `main.css`. */
+/** Style sheets imported for the bundler, which emits them as `main-<hash>.css`. */
 declare module "*.css";

@@ -4,7 +4,8 @@
  * store is the only data source.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type SessionIndex, type Store, StoreError } from "../../store/index.js";
+import { type SessionIndex, SMALL_STORE_SPANS, type Store, StoreError } from "../../store/index.js";
+import { encodeWaterfall } from "../../store/waterfall-wire.js";
 import type { Assets } from "./assets.js";
 import { checkRequest, loginCookie, type ViewerAuth } from "./auth.js";
 import { SECURITY_HEADERS } from "./headers.js";
@@ -35,8 +36,8 @@ export function createViewer(options: ViewerOptions): Viewer {
   const { store, auth, assets } = options;
   const onProblem = options.onProblem ?? (() => undefined);
   const index = store.sessionIndex();
-  index.load();
   const live = new Live(index, options.pollMs ?? 500, onProblem);
+  const reading = readSessions(index, live, onProblem);
   return {
     handle(req, res) {
       try {
@@ -52,7 +53,10 @@ export function createViewer(options: ViewerOptions): Viewer {
         else res.end();
       }
     },
-    close: () => live.close(),
+    close: () => {
+      reading.stop();
+      live.close();
+    },
   };
 
   function route(req: IncomingMessage, res: ServerResponse) {
@@ -87,22 +91,48 @@ export function createViewer(options: ViewerOptions): Viewer {
     if (path.startsWith("/assets/")) {
       const asset = assets.files.get(decodeURIComponent(path.slice(8)));
       if (!asset) return notFound(res);
-      return send(res, 200, asset.type, asset.body, "no-cache");
+      // Named by a hash of their content: kept by the browser until an upgrade renames them.
+      return send(res, 200, asset.type, asset.body, "private, max-age=31536000, immutable");
     }
-    if (PAGE.test(path)) return send(res, 200, assets.page.type, pageFor(path), "no-store");
+    if (PAGE.test(path)) return page(path, req.method === "HEAD", res);
     notFound(res);
   }
 
   /**
-   * The page, with the data a session page will ask for preloaded: the browser fetches it while
-   * it loads the script, instead of after. A header-free link, so the CSP needs no exception.
+   * The page. A session page also carries the session's data, so the browser needs no request
+   * of its own for it: the head goes out at once (the browser asks for the script and the style
+   * sheet), the spans are read while it does, and they follow at the end of the body, read by
+   * the script when it runs (a module script runs once the document is complete).
    */
-  function pageFor(path: string): Buffer | string {
+  function page(path: string, head: boolean, res: ServerResponse) {
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      "content-type": assets.page.type,
+      "cache-control": "no-store",
+    });
     const session = /^\/session\/([^/]+)/.exec(path)?.[1];
-    if (!session) return assets.page.body;
-    const href = `/api/sessions/${encodeURIComponent(decodeURIComponent(session))}`;
-    const link = `<link rel="preload" href="${href}" as="fetch" crossorigin="anonymous" />`;
-    return assets.page.body.toString("utf8").replace("</head>", `  ${link}\n  </head>`);
+    if (head || !session) return void res.end(head ? undefined : assets.page.body);
+    const [start, end] = assets.pageParts;
+    res.write(start);
+    setImmediate(() => {
+      if (res.destroyed) return;
+      try {
+        const id = decodeURIComponent(session);
+        const data = sessionData(id);
+        // Without it (an unknown session) the page asks the API, which says why.
+        if (data) res.write(inlineData(`/api/sessions/${encodeURIComponent(id)}`, data));
+      } catch (error) {
+        onProblem(`viewer: ${String(error)}`);
+      }
+      res.end(end);
+    });
+  }
+
+  /** A session's figures and its waterfall, in the waterfall's compact wire form. */
+  function sessionData(id: string) {
+    const waterfall = store.waterfall(id);
+    if (!waterfall) return undefined;
+    return { session: index.session(id) ?? null, waterfall: encodeWaterfall(waterfall) };
   }
 
   function api(path: string, params: URLSearchParams, res: ServerResponse) {
@@ -112,9 +142,9 @@ export function createViewer(options: ViewerOptions): Viewer {
         live.poll();
         if (parts.length === 1) return json(res, 200, index.page(sessionQueryOf(params)));
         const id = parts[1] ?? "";
-        const waterfall = store.waterfall(id);
-        if (!waterfall) return json(res, 404, { error: `no session ${id} in the store` });
-        return json(res, 200, { session: index.session(id) ?? null, waterfall });
+        const data = sessionData(id);
+        if (!data) return json(res, 404, { error: `no session ${id} in the store` });
+        return json(res, 200, data);
       }
       case "spans": {
         const span = store.span(parts[1] ?? "", parts[2] ?? "");
@@ -140,6 +170,52 @@ export function createViewer(options: ViewerOptions): Viewer {
   }
 }
 
+/** A step of the read in steps: short enough that a request waits for it unnoticed. */
+const STEP_MS = 25;
+
+/**
+ * Reads every session: a small store at once; a large one in steps between requests, so the
+ * viewer answers from the start (pages of the sessions read so far, the newest first). Open
+ * pages are told to fetch again when the read is done.
+ */
+function readSessions(index: SessionIndex, live: Live, onProblem: (message: string) => void) {
+  if (index.spanCount() <= SMALL_STORE_SPANS) {
+    index.load();
+    return { stop: () => undefined };
+  }
+  let stopped = false;
+  const step = index.loadInSteps(STEP_MS);
+  // A store locked past its busy timeout: read it whole (a step half done cannot be redone)
+  // once it answers again.
+  const retry = (error: unknown) => {
+    onProblem(`could not read the store: ${String(error)}`);
+    setTimeout(() => {
+      if (stopped) return;
+      try {
+        index.load();
+        live.announceAll();
+      } catch (again) {
+        retry(again);
+      }
+    }, 1000);
+  };
+  const next = () => {
+    if (stopped) return;
+    try {
+      if (step()) return void setImmediate(next);
+      live.announceAll();
+    } catch (error) {
+      retry(error);
+    }
+  };
+  setImmediate(next);
+  return {
+    stop: () => {
+      stopped = true;
+    },
+  };
+}
+
 function recent(index: SessionIndex, store: Store) {
   return {
     sessions: index.page({ since: Date.now() - ACTIVE_MS, sort: "start", limit: 20 }).rows,
@@ -159,8 +235,21 @@ function send(
 }
 
 function json(res: ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v));
-  send(res, status, "application/json; charset=utf-8", body, "no-store");
+  send(res, status, "application/json; charset=utf-8", toJson(value), "no-store");
+}
+
+function toJson(value: unknown): string {
+  return JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v));
+}
+
+/**
+ * An API answer inside the page, for the script to read instead of asking (`src/ui/api.ts`). A
+ * data block is never run, so the CSP needs no exception; `<` is escaped so that no text in the
+ * data (a title) can end the element.
+ */
+export function inlineData(url: string, value: unknown): string {
+  const body = toJson(value).replace(/</g, "\\u003c");
+  return `<script type="application/json" id="viewer-data" data-url="${url}">${body}</script>\n`;
 }
 
 function notFound(res: ServerResponse): void {

@@ -14,6 +14,8 @@ export interface Asset {
 
 export interface Assets {
   readonly page: Asset;
+  /** The page cut before `</body>`, where a session page's data goes. */
+  readonly pageParts: readonly [string, string];
   /** By file name under `/assets/`. */
   readonly files: ReadonlyMap<string, Asset>;
 }
@@ -42,8 +44,12 @@ export function loadAssets(dir = uiDirectory()): Assets {
     const type = TYPES[extname(name)];
     if (type) files.set(name, { type, body: readFileSync(join(dir, "assets", name)) });
   }
+  const body = readFileSync(join(dir, "index.html"));
+  const text = body.toString("utf8");
+  const cut = text.lastIndexOf("</body>");
   return {
-    page: { type: TYPES[".html"] ?? "text/html", body: readFileSync(join(dir, "index.html")) },
+    page: { type: TYPES[".html"] ?? "text/html", body },
+    pageParts: cut < 0 ? [text, ""] : [text.slice(0, cut), text.slice(cut)],
     files,
   };
 }

@@ -59,6 +59,11 @@ export class Live {
     return changes;
   }
 
+  /** Tells every open page that anything may have changed (a read of every session ended). */
+  announceAll(): void {
+    this.broadcast("change", { ids: this.index.rowIds, all: true });
+  }
+
   get listeners(): number {
     return this.clients.size;
   }

@@ -22,10 +22,20 @@ interface Props {
 }
 
 export function SessionPage({ sessionId, span }: Props) {
-  const data = useData(sessionId, () => api.session(sessionId));
+  const data = useData(
+    sessionId,
+    () => api.session(sessionId),
+    0,
+    () => api.inlineSession(sessionId),
+  );
   const waterfall = data.value?.waterfall;
   const summary = data.value?.session;
-  const forest = useMemo(() => buildForest(waterfall?.spans ?? []), [waterfall]);
+  const forest = useMemo(() => {
+    performance.mark("session-data");
+    const built = buildForest(waterfall?.spans ?? [], waterfall?.turnChanges);
+    performance.mark("session-forest");
+    return built;
+  }, [waterfall]);
   const traces = useMemo(
     () => new Set((waterfall?.spans ?? []).map((s) => s.traceId)),
     [waterfall],
@@ -114,6 +124,21 @@ export function SessionPage({ sessionId, span }: Props) {
             <Tile label="LLM calls" value={formatCount(summary.llmCalls)} />
             <Tile label="Tools" value={formatCount(summary.toolCalls)} />
             <Tile label="Errors" value={formatCount(summary.errors)} bad={summary.errors > 0} />
+            <Tile
+              label="Lines"
+              testid="session-lines"
+              value={
+                summary.linesAdded + summary.linesRemoved > 0
+                  ? `+${formatCount(summary.linesAdded)} −${formatCount(summary.linesRemoved)}`
+                  : "–"
+              }
+            />
+            {summary.commits + summary.pullRequests > 0 ? (
+              <Tile
+                label="Commits · PRs"
+                value={`${formatCount(summary.commits)} · ${formatCount(summary.pullRequests)}`}
+              />
+            ) : null}
             <Tile label="Started" value={formatDateTime(summary.startMs)} />
             <Tile label="Duration" value={formatDuration(summary.endMs - summary.startMs)} />
             <Tile label="Agent" value={summary.agent || "–"} />

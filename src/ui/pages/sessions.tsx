@@ -105,16 +105,31 @@ const COLUMNS: readonly Column[] = [
     label: "Lines",
     sort: "lines",
     numeric: true,
-    title: "Lines added / removed",
-    cell: (row) =>
-      row.linesAdded + row.linesRemoved > 0 ? (
-        <span>
-          <span class="good">+{formatCount(row.linesAdded)}</span>{" "}
-          <span class="bad">−{formatCount(row.linesRemoved)}</span>
-        </span>
-      ) : (
-        "–"
-      ),
+    title: "Lines added / removed, and commits and pull requests made",
+    cell: (row) => (
+      <span data-lines={`${row.linesAdded}/${row.linesRemoved}`} data-session={row.sessionId}>
+        {row.linesAdded + row.linesRemoved > 0 ? (
+          <>
+            <span class="good">+{formatCount(row.linesAdded)}</span>{" "}
+            <span class="bad">−{formatCount(row.linesRemoved)}</span>
+          </>
+        ) : (
+          "–"
+        )}
+        {row.commits > 0 ? (
+          <span class="muted" title="Commits">
+            {" "}
+            · {formatCount(row.commits)}c
+          </span>
+        ) : null}
+        {row.pullRequests > 0 ? (
+          <span class="muted" title="Pull requests">
+            {" "}
+            · {formatCount(row.pullRequests)} PR
+          </span>
+        ) : null}
+      </span>
+    ),
   },
 ];
 
@@ -158,6 +173,12 @@ export function SessionsPage({ params }: { params: URLSearchParams }) {
         <Filters path="/sessions" params={params} facets={facets.value} model text />
       </header>
       {list.error ? <p class="error">{list.error}</p> : null}
+      {data?.loading !== undefined ? (
+        <p class="notice" data-testid="sessions-loading">
+          Reading the store ({Math.floor(data.loading * 100)}%): the newest sessions are listed
+          first, and older ones' figures are still being added. The page updates when it is done.
+        </p>
+      ) : null}
       <div class="table-wrap">
         <table class="sessions" aria-busy={list.loading}>
           <thead>

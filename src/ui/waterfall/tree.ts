@@ -2,7 +2,7 @@
  * A session's spans as a collapsible tree, flattened into the rows a virtualized list shows.
  * Pure, so it is tested without a browser.
  */
-import type { WaterfallSpan } from "../../store/viewer-api-types.js";
+import type { TurnChanges, WaterfallSpan } from "../../store/viewer-api-types.js";
 
 export interface SpanNode {
   readonly span: WaterfallSpan;
@@ -14,6 +14,8 @@ export interface SpanNode {
   tokens: number;
   /** Failed spans under it (shown on a collapsed row). */
   errorsBelow: number;
+  /** A turn's lines, commits and pull requests, when change events name any. */
+  changes?: TurnChanges;
 }
 
 export interface Row {
@@ -31,63 +33,66 @@ export interface Forest {
 
 export const spanKey = (traceId: string, spanId: string) => `${traceId}/${spanId}`;
 
-/** Builds the tree from spans listed parents first (as the API sends them). */
-export function buildForest(spans: readonly WaterfallSpan[]): Forest {
+/**
+ * Builds the tree from spans listed parents first (as the API sends them). It runs once, cold
+ * (V8 has not optimized it yet) and before the first row is drawn, so it does the least it can:
+ * one pass down to link each span to its parent, one pass back up to add costs and errors to
+ * parents (every child comes after its parent, so children are done first).
+ */
+export function buildForest(
+  spans: readonly WaterfallSpan[],
+  turnChanges: readonly TurnChanges[] = [],
+): Forest {
   const byKey = new Map<string, SpanNode>();
   const roots: SpanNode[] = [];
+  const nodes: SpanNode[] = new Array(spans.length);
+  const parents: (SpanNode | undefined)[] = new Array(spans.length);
   let start = Number.POSITIVE_INFINITY;
   let end = Number.NEGATIVE_INFINITY;
-  for (const span of spans) {
-    const parent = byKey.get(spanKey(span.traceId, span.parentSpanId));
+  for (let i = 0; i < spans.length; i++) {
+    const span = spans[i] as WaterfallSpan;
+    const parent = span.parentSpanId
+      ? byKey.get(spanKey(span.traceId, span.parentSpanId))
+      : undefined;
+    const llm = span.category === "llm";
     const node: SpanNode = {
       span,
       key: spanKey(span.traceId, span.spanId),
       depth: parent ? parent.depth + 1 : 0,
       children: [],
-      cost: 0,
-      tokens: 0,
+      cost: llm ? span.costUsd : 0,
+      tokens: llm ? span.tokens : 0,
       errorsBelow: 0,
     };
     byKey.set(node.key, node);
+    nodes[i] = node;
+    parents[i] = parent;
     if (parent) parent.children.push(node);
     else roots.push(node);
-    start = Math.min(start, span.startMs);
-    end = Math.max(end, span.endMs);
+    if (span.startMs < start) start = span.startMs;
+    if (span.endMs > end) end = span.endMs;
   }
-  for (const root of roots) total(root);
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const node = nodes[i] as SpanNode;
+    const parent = parents[i];
+    if (!parent) continue;
+    // A subagent's calls are its own session's, not the turn's that started it.
+    if (node.span.sessionId === parent.span.sessionId) {
+      parent.cost += node.cost;
+      parent.tokens += node.tokens;
+    }
+    parent.errorsBelow += node.errorsBelow + (node.span.status === 2 ? 1 : 0);
+  }
+  for (const changes of turnChanges) {
+    const node = byKey.get(spanKey(changes.traceId, changes.spanId));
+    if (node) node.changes = changes;
+  }
   return {
     roots,
     byKey,
     start: Number.isFinite(start) ? start : 0,
     end: Number.isFinite(end) ? end : 0,
   };
-}
-
-/** Sums a subtree bottom-up (iteratively: a deep tree must not overflow the stack). */
-function total(root: SpanNode): void {
-  const order: SpanNode[] = [];
-  const stack = [root];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (!node) break;
-    order.push(node);
-    stack.push(...node.children);
-  }
-  for (let i = order.length - 1; i >= 0; i--) {
-    const node = order[i];
-    if (!node) continue;
-    if (node.span.category === "llm") {
-      node.cost += node.span.costUsd;
-      node.tokens += node.span.tokens;
-    }
-    for (const child of node.children) {
-      if (child.span.sessionId === node.span.sessionId) {
-        node.cost += child.cost;
-        node.tokens += child.tokens;
-      }
-      node.errorsBelow += child.errorsBelow + (child.span.status === 2 ? 1 : 0);
-    }
-  }
 }
 
 /** The rows to show: every node whose ancestors are all expanded, depth first. */

@@ -1,5 +1,6 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
-import { formatDuration, formatMoney, formatTokens } from "../format.js";
+import type { TurnChanges } from "../../store/viewer-api-types.js";
+import { formatCount, formatDuration, formatMoney, formatTokens } from "../format.js";
 import { colorOf } from "./colors.js";
 import { Minimap } from "./minimap.js";
 import { type Forest, labelOf, type Row } from "./tree.js";
@@ -28,8 +29,9 @@ export function Waterfall({ forest, rows, selected, onSelect, onToggle }: Props)
     getScrollElement: () => body.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 12,
-    // Rows on the first render, before the element has been measured.
-    initialRect: { width: innerWidth, height: innerHeight },
+    // Rows on the first render, before the element has been measured: the height `.wf-body`
+    // gets in styles.css, so that measuring it does not render again with other rows.
+    initialRect: { width: innerWidth, height: Math.max(300, innerHeight - 260) },
   });
   const items = virtualizer.getVirtualItems();
   const first = items[0]?.index ?? 0;
@@ -50,10 +52,19 @@ export function Waterfall({ forest, rows, selected, onSelect, onToggle }: Props)
   // For the benchmark and tests: when a fetched waterfall's first rows are in the page (a layout
   // effect: right after the DOM has them, not a frame later).
   const drawn = items.length > 0;
+  // Then when they are painted: a timer set from the next animation frame runs after its paint.
   useLayoutEffect(() => {
     if (!drawn) return;
     performance.mark("waterfall-ready");
-    document.documentElement.dataset.waterfallReady = String(forest.byKey.size);
+    const root = document.documentElement;
+    root.dataset.waterfallReady = String(forest.byKey.size);
+    if (root.dataset.waterfallPainted) return;
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        performance.mark("waterfall-painted");
+        root.dataset.waterfallPainted = String(forest.byKey.size);
+      }, 0),
+    );
   }, [drawn, forest]);
 
   const span = Math.max(1, forest.end - forest.start);
@@ -134,6 +145,7 @@ export function Waterfall({ forest, rows, selected, onSelect, onToggle }: Props)
                       {formatMoney(node.cost)} · {formatTokens(node.tokens)} tok
                     </span>
                   ) : null}
+                  {node.changes ? <Changed changes={node.changes} /> : null}
                 </div>
                 <button
                   type="button"
@@ -166,5 +178,24 @@ export function Waterfall({ forest, rows, selected, onSelect, onToggle }: Props)
         </div>
       </div>
     </div>
+  );
+}
+
+/** A turn's lines added and removed, commits and pull requests, where change events name them. */
+function Changed({ changes }: { changes: TurnChanges }) {
+  const { linesAdded, linesRemoved, commits, pullRequests } = changes;
+  return (
+    <span class="wf-figures wf-changes" data-lines={`${linesAdded}/${linesRemoved}`}>
+      {linesAdded + linesRemoved > 0 ? (
+        <>
+          <span class="good">+{formatCount(linesAdded)}</span>{" "}
+          <span class="bad">−{formatCount(linesRemoved)}</span>
+        </>
+      ) : null}
+      {commits > 0 ? ` · ${formatCount(commits)} commit${commits === 1 ? "" : "s"}` : null}
+      {pullRequests > 0
+        ? ` · ${formatCount(pullRequests)} PR${pullRequests === 1 ? "" : "s"}`
+        : null}
+    </span>
   );
 }
