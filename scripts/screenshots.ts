@@ -46,9 +46,12 @@ async function main(): Promise<void> {
       deviceScaleFactor: 1,
     });
     const page = await context.newPage();
+    // Wide enough for every column of the sessions table, lines and commits included.
+    await page.setViewportSize({ width: 1920, height: 860 });
     await page.goto(viewer.url);
     await page.waitForSelector("[data-session-row]");
     await page.screenshot({ path: join(OUT, "sessions.png") });
+    await page.setViewportSize({ width: 1440, height: 860 });
 
     const index = store.sessionIndex();
     index.load();

@@ -117,15 +117,15 @@ const COLUMNS: readonly Column[] = [
           "–"
         )}
         {row.commits > 0 ? (
-          <span class="muted" title="Commits">
+          <span class="muted">
             {" "}
-            · {formatCount(row.commits)}c
+            · {formatCount(row.commits)} commit{row.commits === 1 ? "" : "s"}
           </span>
         ) : null}
         {row.pullRequests > 0 ? (
-          <span class="muted" title="Pull requests">
+          <span class="muted">
             {" "}
-            · {formatCount(row.pullRequests)} PR
+            · {formatCount(row.pullRequests)} PR{row.pullRequests === 1 ? "" : "s"}
           </span>
         ) : null}
       </span>
