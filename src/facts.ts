@@ -191,6 +191,7 @@ export type Fact =
   | {
       readonly kind: "text";
       readonly sessionId: string;
+      readonly time: number;
       readonly messageId: string;
       readonly partId: string;
       /** `delta`: `length` is the size of one streamed chunk. `full`: `length` is the whole text so far. */
@@ -213,6 +214,8 @@ export type Fact =
       readonly output: (() => string) | undefined;
       readonly outputLength: number;
       readonly error: string | undefined;
+      /** The host's permission rules refused the call without asking anyone. */
+      readonly deniedByRule: boolean;
       /** The subagent session a `task` tool spawned (from its metadata). */
       readonly childSessionId: string | undefined;
       readonly exitCode: number | undefined;

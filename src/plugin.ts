@@ -6,11 +6,13 @@ import { parseConfig } from "./config/parse.js";
 import type { Config, ParsedConfig } from "./config/types.js";
 import { createLogsEmitter } from "./emit/logs.js";
 import { createMetricsEmitter } from "./emit/metrics.js";
+import { createProfile } from "./emit/profile.js";
 import { createSpanEmitter } from "./emit/spans.js";
 import type { Fact } from "./facts.js";
 import { createDiagnosticLog, type DiagnosticLog, type LogSink, opencodeLogSink } from "./log.js";
 import { SessionModel } from "./model/session-model.js";
 import { createPrivacy } from "./privacy/privacy.js";
+import { resolveIdentity } from "./sdk/identity.js";
 import { flushOnExitSignal } from "./sdk/signals.js";
 import { type ExporterOverrides, startTelemetry, type Telemetry } from "./sdk/telemetry.js";
 
@@ -41,6 +43,8 @@ export interface PluginEnvironment {
   readonly parsed?: ParsedConfig;
   /** Flush on SIGTERM/SIGINT/SIGHUP (default true; off when a wrapper does it). */
   readonly exitSignals?: boolean;
+  /** The opencode executable (its package gives opencode's version); `process.execPath` by default. */
+  readonly execPath?: string;
   /** How long a resumed session's history read may take before it is given up (ms). */
   readonly historyTimeoutMs?: number;
 }
@@ -74,12 +78,23 @@ export async function createPluginInstance(
   if (!config.enabled) return { hooks: {}, model: undefined, config };
 
   const now = environment.now ?? Date.now;
+  // Identity reads a few small files; this runs while the SDK chunk loads, off the hook path.
+  const identity = await resolveIdentity({
+    config: config.identity,
+    env: environment.env,
+    resourceAttributes: config.resourceAttributes,
+    directory: environment.directory,
+    execPath: environment.execPath ?? process.execPath,
+  });
   const titles = new SessionTitles();
   const telemetry = await startTelemetry(config, log, {
     ...(environment.exporters ? { exporters: environment.exporters } : {}),
     ...(environment.directory ? { directory: environment.directory } : {}),
+    resource: identity.resource,
     sessionTitle: (sessionId) => titles.get(sessionId),
   });
+  const profile = createProfile(config.profile, config.metrics.prefix);
+  const userId = identity.standard["user.id"];
   const privacy = createPrivacy(config.capture, environment.env);
   const model = new SessionModel({
     maxSessions: config.maxSessions,
@@ -93,7 +108,11 @@ export async function createPluginInstance(
         ids: telemetry.ids,
         privacy,
         prefix: config.spanPrefix,
-        extraAttributes: config.spanAttributes,
+        // The pseudonymous user on every span: Langfuse and Phoenix attribute traces by `user.id`.
+        extraAttributes:
+          typeof userId === "string"
+            ? { "user.id": userId, ...config.spanAttributes }
+            : config.spanAttributes,
         remoteParent: remoteParent(config),
       })
     : undefined;
@@ -102,8 +121,10 @@ export async function createPluginInstance(
     model.subscribe(
       createMetricsEmitter({
         meter: telemetry.meter,
-        prefix: config.metrics.prefix,
-        includeSessionId: config.metrics.includeSessionId,
+        profile,
+        includeSessionId: config.identity.sessionId,
+        standard: identity.standard,
+        genAiLatest: config.metrics.genAiLatest,
       }),
     );
   if (telemetry.logger)
@@ -111,7 +132,8 @@ export async function createPluginInstance(
       createLogsEmitter({
         logger: telemetry.logger,
         privacy,
-        prefix: config.metrics.prefix,
+        profile,
+        standard: logAttributes(identity.standard),
         contextOf: (record) => spans?.contextOf(record),
       }),
     );
@@ -283,4 +305,15 @@ function remoteParent(config: Config): SpanContext | undefined {
     isRemote: true,
     ...(config.tracestate ? { traceState: createTraceState(config.tracestate) } : {}),
   };
+}
+
+/** Standard attributes as log attribute values (strings, numbers and booleans only). */
+function logAttributes(
+  attributes: Readonly<Record<string, unknown>>,
+): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(attributes))
+    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
+      out[key] = value;
+  return out;
 }

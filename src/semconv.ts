@@ -15,6 +15,12 @@ export const GEN_AI_USAGE_INPUT_TOKENS = "gen_ai.usage.input_tokens";
 export const GEN_AI_USAGE_OUTPUT_TOKENS = "gen_ai.usage.output_tokens";
 export const GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = "gen_ai.usage.cache_read.input_tokens";
 export const GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS = "gen_ai.usage.cache_creation.input_tokens";
+export const GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS = "gen_ai.usage.cache_write.input_tokens";
+export const GEN_AI_USAGE_REASONING_OUTPUT_TOKENS = "gen_ai.usage.reasoning.output_tokens";
+/** Not (yet) in the conventions; Langfuse reads it as an observation's total cost. */
+export const GEN_AI_USAGE_COST = "gen_ai.usage.cost";
+export const GEN_AI_RESPONSE_ID = "gen_ai.response.id";
+export const GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK = "gen_ai.response.time_to_first_chunk";
 export const GEN_AI_CONVERSATION_ID = "gen_ai.conversation.id";
 /** Not (yet) in the GenAI conventions: the call summarizes the conversation to compact it. */
 export const GEN_AI_CONVERSATION_COMPACTED = "gen_ai.conversation.compacted";
@@ -89,3 +95,11 @@ export const SUCCESS = "success";
 export const EVENT_NAME = "event.name";
 export const EVENT_SEQUENCE = "event.sequence";
 export const EVENT_TIMESTAMP = "event.timestamp";
+export const QUERY_SOURCE = "query_source";
+export const START_TYPE = "start_type";
+export const TOOL_NAME_ATTR = "tool_name";
+export const DECISION = "decision";
+export const SOURCE = "source";
+export const LANGUAGE = "language";
+export const USER_ID = "user.id";
+export const TRIGGER = "trigger";

@@ -51,8 +51,20 @@ describe("defaults", () => {
         intervalMs: 60000,
         temporality: "cumulative",
         prefix: "opencode.",
-        includeSessionId: false,
+        genAiLatest: false,
       },
+      profile: "opencode",
+      preset: undefined,
+      identity: {
+        sessionId: false,
+        version: false,
+        accountUuid: true,
+        resourceAttributes: true,
+        repository: false,
+        userEmail: false,
+        hostName: false,
+      },
+      sampler: { name: "parentbased_always_on", ratio: 1 },
       logs: {
         enabled: false,
         exporter: "otlp",
@@ -618,11 +630,9 @@ describe("metrics, privacy and limits", () => {
       OTEL_METRICS_INCLUDE_SESSION_ID: "true",
       OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "Delta",
     });
-    expect(c.metrics).toMatchObject({
-      prefix: "claude_code.",
-      includeSessionId: true,
-      temporality: "delta",
-    });
+    expect(c.metrics).toMatchObject({ prefix: "claude_code.", temporality: "delta" });
+    expect(c.profile).toBe("claude_code");
+    expect(c.identity.sessionId).toBe(true);
   });
 
   test("a metric prefix that would make invalid instrument names is rejected", () => {
@@ -749,6 +759,7 @@ describe("every invalid value gives exactly one warning and the default", () => 
     "W3C tracestate": "=bad",
     "`k=v,…` list (object in options)": "novalue",
     "command line (string or string[] in options)": "'unterminated",
+    "number 0–1": "1.5",
   };
   const invalidFor = (spec: OptionSpec<unknown>): string | undefined =>
     spec.option === "metricPrefix"
@@ -772,7 +783,13 @@ describe("every invalid value gives exactly one warning and the default", () => 
     const free = OPTION_LIST.filter((spec) => invalidFor(spec) === undefined).map(
       (spec) => spec.option,
     );
-    expect(free).toEqual(["serviceName", "storePath", "spanPrefix", "spoolDir"]);
+    expect(free).toEqual([
+      "serviceName",
+      "storePath",
+      "semconvStabilityOptIn",
+      "spanPrefix",
+      "spoolDir",
+    ]);
   });
 
   test.each(sources.map((s) => [s.name, s] as const))("%s", (_, { spec, name, bad, option }) => {

@@ -60,7 +60,7 @@ export function adaptEvent(event: unknown, now: number, emit: FactSink): void {
       partUpdated(props, now, emit);
       return;
     case "message.part.delta":
-      partDelta(props, emit);
+      partDelta(props, now, emit);
       return;
     case "permission.asked":
       permissionAsked(props, now, emit);
@@ -183,6 +183,7 @@ function partUpdated(props: Obj, now: number, emit: FactSink): void {
     emit({
       kind: "text",
       sessionId,
+      time: now,
       messageId,
       partId,
       mode: "full",
@@ -260,6 +261,7 @@ function toolPart(part: Obj, sessionId: string, messageId: string, now: number, 
     output: output === undefined ? undefined : () => output,
     outputLength: output?.length ?? 0,
     error: str(state.error),
+    deniedByRule: status === "error" && isRuleDenial(str(state.error)),
     // The task tool's metadata names the subagent session it spawned.
     childSessionId: id(metadata?.sessionId),
     exitCode: exit,
@@ -268,7 +270,17 @@ function toolPart(part: Obj, sessionId: string, messageId: string, now: number, 
   });
 }
 
-function partDelta(props: Obj, emit: FactSink): void {
+/**
+ * opencode's error when a `deny` permission rule refuses a call (no question is asked; seen on
+ * 1.18.33: "The user has specified a rule which prevents you from using this specific tool
+ * call. Here are some of the relevant rules [...]"). A user's rejection reads "The user rejected
+ * permission to use this specific tool call." and comes after a `permission.replied`.
+ */
+function isRuleDenial(error: string | undefined): boolean {
+  return error?.startsWith("The user has specified a rule which prevents you") === true;
+}
+
+function partDelta(props: Obj, now: number, emit: FactSink): void {
   const sessionId = id(props.sessionID);
   const messageId = id(props.messageID);
   const partId = id(props.partID);
@@ -278,6 +290,7 @@ function partDelta(props: Obj, emit: FactSink): void {
   emit({
     kind: "text",
     sessionId,
+    time: now,
     messageId,
     partId,
     mode: "delta",

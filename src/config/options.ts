@@ -2,12 +2,21 @@
  * The options table: every setting the plugin reads, once. `parseConfig` resolves values from it
  * and `renderOptionsTable` documents it, so the README cannot drift from the code.
  */
-import type { Compression, ExporterKind, ProtocolSetting, TemporalityPreference } from "./types.js";
+import { PRESET_NAMES, type PresetName } from "./presets.js";
+import type {
+  Compression,
+  ExporterKind,
+  ProfileName,
+  ProtocolSetting,
+  SamplerName,
+  TemporalityPreference,
+} from "./types.js";
 import {
   booleanType,
   commandType,
   enumType,
   integerType,
+  ratioType,
   type StringMap,
   stringMapType,
   stringType,
@@ -80,6 +89,7 @@ export const OPTIONS = {
     otelEnv: ["OTEL_SERVICE_NAME"],
     type: stringType({ allowEmpty: false }),
     default: "opencode",
+    defaultDoc: "`opencode`; `claude-code` in the `claude_code` profile",
     description:
       "`service.name` resource attribute; a `service.name` in the resource attributes is used when this is unset.",
   }),
@@ -215,6 +225,25 @@ export const OPTIONS = {
     default: "cumulative",
     description: "Metrics aggregation temporality preference.",
   }),
+  preset: option<PresetName | undefined>({
+    option: "preset",
+    env: ["OPENCODE_OTEL_PRESET"],
+    otelEnv: [],
+    type: enumType<PresetName>({ values: PRESET_NAMES }),
+    default: undefined,
+    description:
+      "Backend preset: its protocol, endpoint, per-signal headers, temporality and signals become the defaults that every other setting still overrides (see [Backends](#backends)).",
+  }),
+  profile: option<ProfileName | undefined>({
+    option: "profile",
+    env: ["OPENCODE_OTEL_PROFILE"],
+    otelEnv: [],
+    type: enumType<ProfileName>({ values: ["opencode", "claude_code"] }),
+    default: undefined,
+    defaultDoc: "`opencode`; `claude_code` when the metric prefix is `claude_code.`",
+    description:
+      "Naming profile: `opencode` (the established opencode plugin's names and units) or `claude_code` (Claude Code's metric and event names, units, attributes and defaults, so its public dashboards work unchanged).",
+  }),
   metricPrefix: option<string>({
     option: "metricPrefix",
     env: ["OPENCODE_METRIC_PREFIX"],
@@ -228,16 +257,106 @@ export const OPTIONS = {
       },
     }),
     default: "opencode.",
-    description: "Prefix of every metric name; `claude_code.` gives Claude Code's names.",
+    description:
+      "Prefix of metric and event names in the `opencode` profile; `claude_code.` selects the `claude_code` profile.",
   }),
-  includeSessionId: option<boolean>({
+  includeSessionId: option<boolean | undefined>({
     option: "includeSessionId",
     env: [],
     otelEnv: ["OTEL_METRICS_INCLUDE_SESSION_ID"],
     type: booleanType,
-    default: false,
+    default: undefined,
+    defaultDoc: "`false`; `true` in the `claude_code` profile",
     description:
       "Puts `session.id` on metric points (one series per session: costly with cumulative temporality).",
+  }),
+  includeVersion: option<boolean>({
+    option: "includeVersion",
+    env: [],
+    otelEnv: ["OTEL_METRICS_INCLUDE_VERSION"],
+    type: booleanType,
+    default: false,
+    description: "Puts `app.version` (opencode's version) on metric points.",
+  }),
+  includeAccountUuid: option<boolean>({
+    option: "includeAccountUuid",
+    env: [],
+    otelEnv: ["OTEL_METRICS_INCLUDE_ACCOUNT_UUID"],
+    type: booleanType,
+    default: true,
+    description:
+      "Keeps `user.account_uuid` and `user.account_id` on metric points when they are given as resource attributes (opencode has no account of its own).",
+  }),
+  includeResourceAttributes: option<boolean>({
+    option: "includeResourceAttributes",
+    env: [],
+    otelEnv: ["OTEL_METRICS_INCLUDE_RESOURCE_ATTRIBUTES"],
+    type: booleanType,
+    default: true,
+    description:
+      "Copies the keys of the configured resource attributes (`OTEL_RESOURCE_ATTRIBUTES`, ...) onto metric points and log events, so Prometheus-style backends can group by them.",
+  }),
+  includeRepository: option<boolean>({
+    option: "includeRepository",
+    env: [],
+    otelEnv: ["OTEL_METRICS_INCLUDE_REPOSITORY"],
+    type: booleanType,
+    default: false,
+    description:
+      "Adds `vcs.repository.url.full`, `vcs.owner.name`, `vcs.repository.name` and `vcs.provider.name` from the project's `origin` remote (credentials removed) to the resource, metric points and log events.",
+  }),
+  includeUserEmail: option<boolean>({
+    option: "includeUserEmail",
+    env: ["OPENCODE_OTEL_INCLUDE_USER_EMAIL"],
+    otelEnv: [],
+    type: booleanType,
+    default: false,
+    description:
+      "Adds `user.email` from git's `user.email` setting (the project's `.git/config`, else `~/.gitconfig`) to the resource, metric points and log events.",
+  }),
+  includeHostName: option<boolean>({
+    option: "includeHostName",
+    env: ["OPENCODE_OTEL_INCLUDE_HOST_NAME"],
+    otelEnv: [],
+    type: booleanType,
+    default: false,
+    description: "Adds `host.name` to the resource.",
+  }),
+  semconvStabilityOptIn: option<string>({
+    option: "semconvStabilityOptIn",
+    env: [],
+    otelEnv: ["OTEL_SEMCONV_STABILITY_OPT_IN"],
+    type: stringType({ allowEmpty: true }),
+    default: "",
+    defaultDoc: "unset",
+    description:
+      "Comma list; `gen_ai_latest_experimental` switches the GenAI metrics to the latest conventions (`gen_ai.client.inference.*`) instead of the v1.41 `gen_ai.client.token.usage` and `gen_ai.client.operation.duration`.",
+  }),
+  sampler: option<SamplerName>({
+    option: "sampler",
+    env: [],
+    otelEnv: ["OTEL_TRACES_SAMPLER"],
+    type: enumType<SamplerName>({
+      values: [
+        "always_on",
+        "always_off",
+        "traceidratio",
+        "parentbased_always_on",
+        "parentbased_always_off",
+        "parentbased_traceidratio",
+      ],
+    }),
+    default: "parentbased_always_on",
+    description:
+      "Trace sampler, as the OTel spec defines it. The trace id comes from the session id, so `traceidratio` keeps or drops a whole session, in every process that touches it.",
+  }),
+  samplerArg: option<number>({
+    option: "samplerArg",
+    env: [],
+    otelEnv: ["OTEL_TRACES_SAMPLER_ARG"],
+    type: ratioType,
+    default: 1,
+    description: "Sampling ratio for the `traceidratio` samplers, from 0 to 1.",
   }),
   logsInterval: option<number>({
     option: "logsInterval",

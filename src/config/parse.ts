@@ -5,8 +5,16 @@
 import { deepFreeze } from "./freeze.js";
 import { OPTIONS, type Signal } from "./options.js";
 import { readPluginOptions } from "./plugin-options.js";
+import { PRESETS, type Preset } from "./presets.js";
 import { createResolver, isPerSignal, type Resolver } from "./resolve.js";
-import type { Config, OtlpProtocol, ParsedConfig, SignalConfig } from "./types.js";
+import type {
+  Config,
+  IdentityConfig,
+  OtlpProtocol,
+  ParsedConfig,
+  ProfileName,
+  SignalConfig,
+} from "./types.js";
 import type { StringMap } from "./value-types.js";
 
 /** What `parseConfig` reads: an environment (pass `process.env`) and the opencode.json plugin options. */
@@ -44,8 +52,13 @@ function build(input: ConfigInput): ParsedConfig {
   const r = createResolver({ env: input.env, options, warn });
 
   const enabled = resolveEnabled(r);
+  const presetName = r.first(OPTIONS.preset).value;
+  const preset = presetName ? PRESETS[presetName] : undefined;
+  const prefix = r.first(OPTIONS.metricPrefix).value;
+  const profile: ProfileName =
+    r.first(OPTIONS.profile).value ?? (prefix === "claude_code." ? "claude_code" : "opencode");
   const resourceAttributes = merge(r.layers(OPTIONS.resourceAttributes));
-  const serviceName = resolveServiceName(r, resourceAttributes);
+  const serviceName = resolveServiceName(r, resourceAttributes, profile);
   const traceparent = r.first(OPTIONS.traceparent).value;
 
   const config: Config = {
@@ -54,16 +67,23 @@ function build(input: ConfigInput): ParsedConfig {
     // Kept equal to serviceName so the resource is the same whichever of the two a consumer applies last.
     resourceAttributes: { ...resourceAttributes, "service.name": serviceName },
     spanAttributes: merge(r.layers(OPTIONS.spanAttributes)),
-    traces: resolveSignal(r, "traces", enabled),
+    traces: resolveSignal(r, "traces", enabled, preset),
     metrics: {
-      ...resolveSignal(r, "metrics", enabled),
+      ...resolveSignal(r, "metrics", enabled, preset),
       intervalMs: r.first(OPTIONS.metricsInterval).value,
-      temporality: r.first(OPTIONS.metricsTemporality).value,
-      prefix: r.first(OPTIONS.metricPrefix).value,
-      includeSessionId: r.first(OPTIONS.includeSessionId).value,
+      temporality: r.first(OPTIONS.metricsTemporality, { fallback: preset?.temporality }).value,
+      prefix,
+      genAiLatest: r
+        .first(OPTIONS.semconvStabilityOptIn)
+        .value.split(",")
+        .some((entry) => entry.trim() === "gen_ai_latest_experimental"),
     },
+    profile,
+    preset: presetName,
+    identity: resolveIdentity(r, profile),
+    sampler: { name: r.first(OPTIONS.sampler).value, ratio: r.first(OPTIONS.samplerArg).value },
     logs: {
-      ...resolveSignal(r, "logs", enabled),
+      ...resolveSignal(r, "logs", enabled, preset),
       intervalMs: r.first(OPTIONS.logsInterval).value,
     },
     spanPrefix: r.first(OPTIONS.spanPrefix).value,
@@ -104,12 +124,34 @@ function resolveEnabled(r: Resolver): boolean {
   return enabled.value && !sdkDisabled;
 }
 
-/** Option `serviceName` > `OTEL_SERVICE_NAME` > `service.name` in resource attributes (OTel spec order) > default. */
-function resolveServiceName(r: Resolver, resourceAttributes: StringMap): string {
+/**
+ * Option `serviceName` > `OTEL_SERVICE_NAME` > `service.name` in resource attributes (OTel spec
+ * order) > the profile's default: `claude-code` in the `claude_code` profile, because Claude
+ * Code's dashboards select on it (`{service_name="claude-code"}` in Loki).
+ */
+function resolveServiceName(
+  r: Resolver,
+  resourceAttributes: StringMap,
+  profile: ProfileName,
+): string {
   const named = r.first(OPTIONS.serviceName);
   if (named.source !== undefined) return named.value;
   const fromResource = resourceAttributes["service.name"];
-  return fromResource !== undefined && fromResource !== "" ? fromResource : named.value;
+  if (fromResource !== undefined && fromResource !== "") return fromResource;
+  return profile === "claude_code" ? "claude-code" : named.value;
+}
+
+/** Claude Code's `OTEL_METRICS_INCLUDE_*` switches, with its defaults in its profile. */
+function resolveIdentity(r: Resolver, profile: ProfileName): IdentityConfig {
+  return {
+    sessionId: r.first(OPTIONS.includeSessionId).value ?? profile === "claude_code",
+    version: r.first(OPTIONS.includeVersion).value,
+    accountUuid: r.first(OPTIONS.includeAccountUuid).value,
+    resourceAttributes: r.first(OPTIONS.includeResourceAttributes).value,
+    repository: r.first(OPTIONS.includeRepository).value,
+    userEmail: r.first(OPTIONS.includeUserEmail).value,
+    hostName: r.first(OPTIONS.includeHostName).value,
+  };
 }
 
 const DISABLE = {
@@ -118,12 +160,19 @@ const DISABLE = {
   logs: OPTIONS.disableLogs,
 } as const;
 
-function resolveSignal(r: Resolver, signal: Signal, enabled: boolean): SignalConfig {
-  const setting = r.first(OPTIONS.protocol, { signal }).value;
+function resolveSignal(
+  r: Resolver,
+  signal: Signal,
+  enabled: boolean,
+  preset: Preset | undefined,
+): SignalConfig {
+  const setting = r.first(OPTIONS.protocol, { signal, fallback: preset?.protocol }).value;
   // `local`: this signal goes to the local store only; no OTLP exporter at all.
   const localOnly = setting === "local";
   const protocol: OtlpProtocol = localOnly ? "http/protobuf" : setting;
-  const exporter = localOnly ? "none" : r.first(OPTIONS.exporter, { signal }).value;
+  const exporter = localOnly
+    ? "none"
+    : r.first(OPTIONS.exporter, { signal, fallback: preset?.exporter[signal] }).value;
   const disabled = r.first(DISABLE[signal]).value;
   const local = localOnly || r.first(OPTIONS.local).value;
   return {
@@ -132,8 +181,11 @@ function resolveSignal(r: Resolver, signal: Signal, enabled: boolean): SignalCon
     local,
     exporter,
     protocol,
-    endpoint: resolveEndpoint(r, signal, protocol),
-    headers: merge(r.layers(OPTIONS.headers, { signal })),
+    endpoint: resolveEndpoint(r, signal, protocol, preset),
+    headers: merge([
+      ...(preset ? [preset.headers[signal]] : []),
+      ...r.layers(OPTIONS.headers, { signal }),
+    ]),
     timeoutMs: r.first(OPTIONS.timeoutMs, { signal }).value,
     compression: r.first(OPTIONS.compression, { signal }).value,
   };
@@ -143,8 +195,14 @@ function resolveSignal(r: Resolver, signal: Signal, enabled: boolean): SignalCon
  * The full URL for one signal. Per the OTel spec, a per-signal variable is the exact URL, while a
  * base endpoint gets `/v1/<signal>` for HTTP. gRPC exporters take the base URL for every signal.
  */
-function resolveEndpoint(r: Resolver, signal: Signal, protocol: OtlpProtocol): string {
-  const fallback = protocol === "grpc" ? "http://localhost:4317" : "http://localhost:4318";
+function resolveEndpoint(
+  r: Resolver,
+  signal: Signal,
+  protocol: OtlpProtocol,
+  preset: Preset | undefined,
+): string {
+  const fallback =
+    preset?.endpoint ?? (protocol === "grpc" ? "http://localhost:4317" : "http://localhost:4318");
   const { value, source } = r.first(OPTIONS.endpoint, { signal, fallback });
   if (protocol === "grpc" || isPerSignal(source)) return value;
   return `${value.replace(/\/+$/, "")}/v1/${signal}`;

@@ -15,6 +15,36 @@ export type ExporterKind = "otlp" | "console" | "none";
 /** OTLP request body compression. */
 export type Compression = "gzip" | "none";
 
+/** Naming profile of metrics and log events. */
+export type ProfileName = "opencode" | "claude_code";
+
+/** `OTEL_TRACES_SAMPLER` values this plugin implements (the OTel spec's built-in samplers). */
+export type SamplerName =
+  | "always_on"
+  | "always_off"
+  | "traceidratio"
+  | "parentbased_always_on"
+  | "parentbased_always_off"
+  | "parentbased_traceidratio";
+
+/** What is added to the resource, metric points and log events to say who and where. */
+export interface IdentityConfig {
+  /** `session.id` on metric points. */
+  readonly sessionId: boolean;
+  /** `app.version` on metric points. */
+  readonly version: boolean;
+  /** `user.account_uuid` / `user.account_id` (from resource attributes) on metric points. */
+  readonly accountUuid: boolean;
+  /** The configured resource attributes' keys on metric points and log events. */
+  readonly resourceAttributes: boolean;
+  /** `vcs.*` from the `origin` remote. */
+  readonly repository: boolean;
+  /** `user.email` from git's configuration. */
+  readonly userEmail: boolean;
+  /** `host.name` on the resource. */
+  readonly hostName: boolean;
+}
+
 /** Aggregation temporality preference for metrics. */
 export type TemporalityPreference = "cumulative" | "delta" | "lowmemory";
 
@@ -60,11 +90,18 @@ export interface Config {
     /** Export interval in milliseconds (`OPENCODE_OTLP_METRICS_INTERVAL`). */
     readonly intervalMs: number;
     readonly temporality: TemporalityPreference;
-    /** Metric name prefix (`OPENCODE_METRIC_PREFIX`, default `opencode.`). */
+    /** Metric name prefix in the `opencode` profile (`OPENCODE_METRIC_PREFIX`, default `opencode.`). */
     readonly prefix: string;
-    /** Put `session.id` on metric points (`OTEL_METRICS_INCLUDE_SESSION_ID`, default false). */
-    readonly includeSessionId: boolean;
+    /** `gen_ai_latest_experimental` in `OTEL_SEMCONV_STABILITY_OPT_IN`: the latest GenAI metric names. */
+    readonly genAiLatest: boolean;
   };
+  /** Naming profile of metrics and log events. */
+  readonly profile: ProfileName;
+  /** The backend preset in effect, if any. */
+  readonly preset: string | undefined;
+  readonly identity: IdentityConfig;
+  /** Trace sampler (`OTEL_TRACES_SAMPLER`) and its ratio (`OTEL_TRACES_SAMPLER_ARG`). */
+  readonly sampler: { readonly name: SamplerName; readonly ratio: number };
   readonly logs: SignalConfig & {
     /** Batch export interval in milliseconds (`OPENCODE_OTLP_LOGS_INTERVAL`). */
     readonly intervalMs: number;

@@ -226,3 +226,20 @@ export const tracestateType: ValueType<string> = {
   fromOption: (raw) =>
     typeof raw === "string" ? parseTracestate(raw) : fail("expected a tracestate string"),
 };
+
+/** A number from 0 to 1 (a sampling ratio). */
+export const ratioType: ValueType<number> = {
+  doc: "number 0–1",
+  secret: false,
+  fromEnv: (raw) => {
+    const text = raw.trim();
+    const value = /^(?:\d+(?:\.\d*)?|\.\d+)$/.test(text) ? Number(text) : Number.NaN;
+    return value >= 0 && value <= 1 ? ok(value) : fail("expected a number from 0 to 1");
+  },
+  fromOption: (raw) => {
+    if (typeof raw === "number")
+      return raw >= 0 && raw <= 1 ? ok(raw) : fail("expected a number from 0 to 1");
+    if (typeof raw === "string") return ratioType.fromEnv(raw);
+    return fail("expected a number from 0 to 1");
+  },
+};

@@ -6,20 +6,25 @@ import { INCOMPLETE } from "../model/session-model.js";
 import type { Subscriber } from "../model/subscriber.js";
 import type { Privacy } from "../privacy/privacy.js";
 import * as sc from "../semconv.js";
+import { decisionSource, querySource } from "./metrics.js";
+import type { Profile } from "./profile.js";
 import { errorType } from "./span-attributes.js";
 
 export interface LogsEmitterOptions {
   readonly logger: Logger;
   readonly privacy: Privacy;
-  /** Same prefix as metrics, so `claude_code.` gives Claude Code's event names. */
-  readonly prefix: string;
+  /** Event names (`claude_code.` prefix in Claude Code's profile) and record bodies. */
+  readonly profile: Profile;
+  /** Standard attributes on every record (`user.id`, `terminal.type`, resource keys, `vcs.*`). */
+  readonly standard: AnyValueMap;
   /** Trace context of the span a record is shown as (absent when traces are off). */
   readonly contextOf: (record: object) => Context | undefined;
 }
 
 /** The log-events signal: one record per user-visible event, linked to its span. */
 export function createLogsEmitter(options: LogsEmitterOptions): Subscriber {
-  const { logger, privacy, prefix, contextOf } = options;
+  const { logger, privacy, profile, contextOf, standard } = options;
+  const standardEntries = Object.entries(standard);
 
   function emit(
     name: string,
@@ -31,17 +36,21 @@ export function createLogsEmitter(options: LogsEmitterOptions): Subscriber {
   ): void {
     session.sequence += 1;
     const now = Date.now();
-    // One object per record, filled in place (no spreads on this path).
+    // One object per record, filled in place (no spreads on this path); an event's own
+    // attributes win over standard ones of the same name.
+    for (const [key, value] of standardEntries) if (!(key in attributes)) attributes[key] = value;
     attributes[sc.EVENT_NAME] = name;
     attributes[sc.EVENT_TIMESTAMP] = new Date(now).toISOString();
     attributes[sc.EVENT_SEQUENCE] = session.sequence;
     attributes[sc.SESSION_ID] = session.id;
     if (turn?.promptId) attributes[sc.PROMPT_ID] = turn.promptId;
     const context = contextOf(spanOf);
-    // The name travels as the record's event name (and `event.name`, for Claude Code's
-    // dashboards); a body repeating it would only cost bytes.
+    // The name travels three ways, each read by someone: the record's event name, the
+    // `event.name` attribute (Claude Code's convention) and the body, which Loki line filters and
+    // SigNoz's published dashboards select on (`body = 'tool_result'`).
     logger.emit({
-      eventName: `${prefix}${name}`,
+      eventName: `${profile.eventPrefix}${name}`,
+      body: profile.body(name),
       severityNumber: severity,
       severityText: severity === SeverityNumber.ERROR ? "ERROR" : "INFO",
       timestamp: now,
@@ -81,6 +90,10 @@ export function createLogsEmitter(options: LogsEmitterOptions): Subscriber {
     turnStart(turn) {
       if (!turn.promptId) return;
       const attributes: AnyValueMap = { prompt_length: turn.promptLength };
+      // `providerID/modelID`, as the established opencode plugin reports it.
+      if (turn.providerId && turn.modelId) attributes.model = `${turn.providerId}/${turn.modelId}`;
+      const agent = turn.agent ?? turn.session.agent;
+      if (agent) attributes.agent = agent;
       const text = turn.promptText;
       const prompt = text ? privacy.content("prompt", text) : undefined;
       if (prompt !== undefined) attributes.prompt = prompt;
@@ -102,7 +115,9 @@ export function createLogsEmitter(options: LogsEmitterOptions): Subscriber {
         cache_read_tokens: usage.cacheRead,
         cache_creation_tokens: usage.cacheWrite,
         retries: llm.retries,
+        query_source: querySource(llm.session),
       };
+      if (profile.reasoningInOutput) attributes.output_tokens = usage.output + usage.reasoning;
       if (llm.finish) attributes.finish_reason = llm.finish;
       emit("api_request", llm.session, llm.turn, llm, attributes);
     },
@@ -142,10 +157,12 @@ export function createLogsEmitter(options: LogsEmitterOptions): Subscriber {
 
     permission(decision) {
       const turn = decision.session.turn;
+      // The tool asked about (`write`), when the question names its call; else the permission.
+      const tool = decision.callId ? decision.session.tools.get(decision.callId) : undefined;
       emit("tool_decision", decision.session, turn, turn ?? decision.session, {
-        tool_name: decision.permission,
+        tool_name: tool?.name ?? decision.permission,
         decision: decision.reply === "reject" ? "reject" : "accept",
-        source: decision.reply === "always" ? "user_permanent" : "user_temporary",
+        source: decisionSource(decision.reply),
         wait_ms: decision.waitMs,
       });
     },

@@ -1,206 +1,246 @@
-import type { Attributes, Meter } from "@opentelemetry/api";
-import type { LlmRec, SessionRec, ToolRec } from "../model/records.js";
-import type { Subscriber } from "../model/subscriber.js";
+import type { Attributes, Counter, Gauge, Histogram, Meter } from "@opentelemetry/api";
+import type { LlmRec, SessionRec, ToolRec, TurnRec } from "../model/records.js";
+import type { PermissionDecision, Subscriber } from "../model/subscriber.js";
 import { totalTokens } from "../model/usage.js";
 import * as sc from "../semconv.js";
+import { createGenAiMetrics } from "./gen-ai-metrics.js";
+import { editLanguage, isEditTool } from "./languages.js";
+import { METRICS, type MetricKey, type MetricRow, MS_BUCKETS, type Profile } from "./profile.js";
 
 export interface MetricsEmitterOptions {
   readonly meter: Meter;
-  /** Name prefix: `opencode.` by default, `claude_code.` for Claude Code dashboards. */
-  readonly prefix: string;
+  readonly profile: Profile;
+  /** `session.id` on every point (`OTEL_METRICS_INCLUDE_SESSION_ID`). */
   readonly includeSessionId: boolean;
+  /** Standard attributes on every point: `user.id`, `terminal.type`, resource keys, `vcs.*`... */
+  readonly standard: Attributes;
+  /** The latest GenAI conventions (`gen_ai.client.inference.*`) instead of v1.41's. */
+  readonly genAiLatest: boolean;
 }
 
 // Bucket advice from the GenAI semantic conventions.
 const TOKEN_BUCKETS = [
   1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
 ];
-const DURATION_BUCKETS_S = [
-  0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
-];
+
+/** Reading and typing between two turns counts as user time up to this long; beyond, idle. */
+const USER_ACTIVE_MAX_MS = 5 * 60 * 1000;
+
+type Instrument = Counter | Histogram | Gauge;
 
 /**
- * The metrics signal. Each instrument's attributes are built from an explicit, low-cardinality
- * allow-list (model, provider, agent, type, tool name, success); ids only on request, because
+ * The metrics signal. Instruments come from the profile table (`profile.ts`); each one's
+ * attributes are built from an explicit, low-cardinality allow-list (model, provider, agent,
+ * type, tool name, success) plus the standard identity attributes; ids only on request, because
  * with cumulative temporality every distinct id is a series re-exported forever.
  */
 export function createMetricsEmitter(options: MetricsEmitterOptions): Subscriber {
-  const { meter, prefix } = options;
-  const counter = (name: string, unit: string, description: string) =>
-    meter.createCounter(`${prefix}${name}`, { unit, description });
-  const sessionCount = counter("session.count", "{session}", "Sessions started");
-  const tokenUsage = counter("token.usage", "{token}", "Tokens used, by type");
-  const costUsage = counter("cost.usage", "USD", "Cost of LLM calls in US dollars");
-  const linesCount = counter("lines_of_code.count", "{line}", "Lines of code added or removed");
-  const commitCount = counter("commit.count", "{commit}", "Git commits made by the agent");
-  const pullRequestCount = counter(
-    "pull_request.count",
-    "{pull_request}",
-    "Pull requests (GitHub) and merge requests (GitLab) opened by the agent",
-  );
-  const compactionCount = counter(
-    "compaction.count",
-    "{compaction}",
-    "Conversation compactions (the host summarizing the session so far)",
-  );
-  const cacheCount = counter(
-    "cache.count",
-    "{call}",
-    "LLM calls that read or wrote the prompt cache",
-  );
-  const messageCount = counter(
-    "message.count",
-    "{message}",
-    "Assistant messages (LLM calls) completed",
-  );
-  const modelUsage = counter("model.usage", "{call}", "LLM calls per model");
-  const retryCount = counter("retry.count", "{retry}", "LLM request retries");
-  const subtaskCount = counter("subtask.count", "{subtask}", "Subagent tasks invoked");
-  const linesTotal = meter.createGauge(`${prefix}lines_of_code.total`, {
-    unit: "{line}",
-    description: "Lines added or removed so far in the session that changed last (its lifetime)",
-  });
-  const toolDuration = meter.createHistogram(`${prefix}tool.duration`, {
-    unit: "ms",
-    description: "Tool call duration in milliseconds",
-  });
-  const sessionDuration = meter.createHistogram(`${prefix}session.duration`, {
-    unit: "ms",
-    description: "Session duration in milliseconds, recorded once when the session is finalized",
-  });
-  const sessionTokens = meter.createHistogram(`${prefix}session.token.total`, {
-    unit: "{token}",
-    description: "Tokens used by one session (this process's segment), recorded once per session",
-    advice: { explicitBucketBoundaries: TOKEN_BUCKETS },
-  });
-  const sessionCost = meter.createHistogram(`${prefix}session.cost.total`, {
-    unit: "USD",
-    description: "Cost of one session (this process's segment), recorded once per session",
-  });
-  const genAiTokens = meter.createHistogram("gen_ai.client.token.usage", {
-    unit: "{token}",
-    description: "Number of input and output tokens used",
-    advice: { explicitBucketBoundaries: TOKEN_BUCKETS },
-  });
-  const genAiDuration = meter.createHistogram("gen_ai.client.operation.duration", {
-    unit: "s",
-    description: "GenAI operation duration",
-    advice: { explicitBucketBoundaries: DURATION_BUCKETS_S },
-  });
+  const { meter, profile, standard } = options;
+  const instruments = new Map<MetricKey, Instrument>();
+  for (const row of METRICS) instruments.set(row.key, createInstrument(meter, profile, row));
+  const add = (key: MetricKey, value: number, attributes: Attributes) => {
+    const instrument = instruments.get(key);
+    if (!instrument) return;
+    if ("add" in instrument) instrument.add(value, attributes);
+    else instrument.record(value, attributes);
+  };
+  const genAi = createGenAiMetrics(meter, options.genAiLatest, TOKEN_BUCKETS);
 
-  const withSession = (session: SessionRec, attributes: Attributes): Attributes =>
-    options.includeSessionId ? { ...attributes, [sc.SESSION_ID]: session.id } : attributes;
+  const hasStandard = Object.keys(standard).length > 0;
+  const point = (session: SessionRec, attributes: Attributes): Attributes => {
+    const all = hasStandard ? { ...standard, ...attributes } : attributes;
+    if (options.includeSessionId) all[sc.SESSION_ID] = session.id;
+    return all;
+  };
 
   const modelAttributes = (llm: LlmRec): Attributes =>
-    withSession(llm.session, {
+    point(llm.session, {
       [sc.MODEL]: llm.modelId,
       [sc.PROVIDER]: llm.providerId,
+      [sc.QUERY_SOURCE]: querySource(llm.session),
       ...(llm.agent ? { [sc.AGENT_NAME]: llm.agent } : {}),
     });
 
-  const genAiAttributes = (llm: LlmRec): Attributes => ({
-    [sc.GEN_AI_OPERATION_NAME]: "chat",
-    [sc.GEN_AI_PROVIDER_NAME]: llm.providerId,
-    [sc.GEN_AI_REQUEST_MODEL]: llm.modelId,
-    [sc.GEN_AI_RESPONSE_MODEL]: llm.modelId,
-  });
+  // When each session's last turn ended, for the user's share of active time.
+  const lastTurnEnd = new WeakMap<SessionRec, number>();
 
   return {
     sessionStart(session) {
-      if (!session.resumed) sessionCount.add(1, withSession(session, agentType(session)));
+      if (session.resumed) return;
+      add("session.count", 1, point(session, { ...agentType(session), [sc.START_TYPE]: "fresh" }));
+    },
+
+    turnStart(turn: TurnRec) {
+      const previous = lastTurnEnd.get(turn.session);
+      const gap = previous === undefined ? 0 : turn.startTime - previous;
+      if (gap > 0 && gap <= USER_ACTIVE_MAX_MS)
+        add("active_time.total", gap / 1000, point(turn.session, { [sc.TYPE]: "user" }));
+    },
+
+    turnEnd(turn: TurnRec) {
+      lastTurnEnd.set(turn.session, turn.endTime);
+      const busy = Math.max(0, turn.endTime - turn.startTime);
+      if (busy > 0)
+        add("active_time.total", busy / 1000, point(turn.session, { [sc.TYPE]: "cli" }));
+      genAi.turnEnd(turn);
     },
 
     llmRetry(llm) {
-      retryCount.add(1, modelAttributes(llm));
+      add("retry.count", 1, modelAttributes(llm));
     },
 
     llmEnd(llm) {
       const attributes = modelAttributes(llm);
       const usage = llm.usage;
-      const byType: [string, number][] = [
-        ["input", usage.input],
-        ["output", usage.output],
-        ["reasoning", usage.reasoning],
-        ["cacheRead", usage.cacheRead],
-        ["cacheCreation", usage.cacheWrite],
-      ];
+      const byType: [string, number][] = profile.reasoningInOutput
+        ? [["output", usage.output + usage.reasoning]]
+        : [
+            ["output", usage.output],
+            ["reasoning", usage.reasoning],
+          ];
+      byType.unshift(["input", usage.input]);
+      byType.push(["cacheRead", usage.cacheRead], ["cacheCreation", usage.cacheWrite]);
       for (const [type, value] of byType)
-        if (value > 0) tokenUsage.add(value, { ...attributes, [sc.TYPE]: type });
-      if (usage.cost > 0) costUsage.add(usage.cost, attributes);
-      if (usage.cacheRead > 0) cacheCount.add(1, { ...attributes, [sc.TYPE]: "read" });
-      if (usage.cacheWrite > 0) cacheCount.add(1, { ...attributes, [sc.TYPE]: "write" });
-      messageCount.add(1, attributes);
-      modelUsage.add(1, attributes);
-
-      const genAi = genAiAttributes(llm);
-      const failed = llm.error && !llm.finish;
-      const input = usage.input + usage.cacheRead + usage.cacheWrite;
-      const output = usage.output + usage.reasoning;
-      if (input > 0) genAiTokens.record(input, { ...genAi, [sc.GEN_AI_TOKEN_TYPE]: "input" });
-      if (output > 0) genAiTokens.record(output, { ...genAi, [sc.GEN_AI_TOKEN_TYPE]: "output" });
-      genAiDuration.record(
-        (llm.endTime - llm.startTime) / 1000,
-        failed && llm.error
-          ? { ...genAi, [sc.ERROR_TYPE]: llm.error.aborted ? "aborted" : llm.error.name }
-          : genAi,
-      );
+        if (value > 0) add("token.usage", value, { ...attributes, [sc.TYPE]: type });
+      if (usage.cost > 0) add("cost.usage", usage.cost, attributes);
+      if (usage.cacheRead > 0) add("cache.count", 1, { ...attributes, [sc.TYPE]: "cacheRead" });
+      if (usage.cacheWrite > 0)
+        add("cache.count", 1, { ...attributes, [sc.TYPE]: "cacheCreation" });
+      add("message.count", 1, attributes);
+      add("model.usage", 1, attributes);
+      genAi.llmEnd(llm);
     },
 
     toolEnd(tool: ToolRec) {
-      toolDuration.record(
+      add(
+        "tool.duration",
         tool.endTime - tool.startTime,
-        withSession(tool.session, { [sc.TOOL_NAME]: tool.name, [sc.SUCCESS]: tool.success }),
+        point(tool.session, { [sc.TOOL_NAME_ATTR]: tool.name, [sc.SUCCESS]: tool.success }),
+      );
+      genAi.toolEnd(tool);
+      // A file edit nobody was asked about was decided by the permission rules: Claude Code's
+      // source `config`. Counted when the call ends, because opencode marks a call running
+      // before it asks: only then is it known that no question came. One that was asked about
+      // is counted by the answer (`permission`).
+      if (!isEditTool(tool.name) || tool.asked.some(isEditTool)) return;
+      add(
+        "code_edit_tool.decision",
+        1,
+        point(tool.session, {
+          [sc.TOOL_NAME_ATTR]: tool.name,
+          [sc.DECISION]: tool.deniedByRule ? "reject" : "accept",
+          [sc.SOURCE]: "config",
+          [sc.LANGUAGE]: editLanguage(tool.input()),
+        }),
+      );
+    },
+
+    permission(decision: PermissionDecision) {
+      if (!isEditTool(decision.permission)) return;
+      const tool = decision.callId ? decision.session.tools.get(decision.callId) : undefined;
+      add(
+        "code_edit_tool.decision",
+        1,
+        point(decision.session, {
+          [sc.TOOL_NAME_ATTR]: tool?.name ?? decision.permission,
+          [sc.DECISION]: decision.reply === "reject" ? "reject" : "accept",
+          [sc.SOURCE]: decisionSource(decision.reply),
+          [sc.LANGUAGE]: editLanguage(tool?.input()),
+        }),
       );
     },
 
     linesChanged(change) {
       const { session } = change;
+      // Who wrote the lines, so reports and dashboards can break them down; the edit tool under
+      // Claude Code's `tool_name` key, as on its other metrics.
       const attributes: Attributes = {};
       if (change.modelId) attributes[sc.MODEL] = change.modelId;
       if (change.providerId) attributes[sc.PROVIDER] = change.providerId;
       if (change.agent) attributes[sc.AGENT_NAME] = change.agent;
-      if (change.tool) attributes[sc.TOOL_NAME] = change.tool;
+      if (change.tool) attributes[sc.TOOL_NAME_ATTR] = change.tool;
       if (change.added > 0)
-        linesCount.add(change.added, withSession(session, { ...attributes, [sc.TYPE]: "added" }));
-      if (change.removed > 0)
-        linesCount.add(
-          change.removed,
-          withSession(session, { ...attributes, [sc.TYPE]: "removed" }),
+        add(
+          "lines_of_code.count",
+          change.added,
+          point(session, { ...attributes, [sc.TYPE]: "added" }),
         );
-      linesTotal.record(session.lines.added, withSession(session, { [sc.TYPE]: "added" }));
-      linesTotal.record(session.lines.removed, withSession(session, { [sc.TYPE]: "removed" }));
+      if (change.removed > 0)
+        add(
+          "lines_of_code.count",
+          change.removed,
+          point(session, { ...attributes, [sc.TYPE]: "removed" }),
+        );
+      add("lines_of_code.total", session.lines.added, point(session, { [sc.TYPE]: "added" }));
+      add("lines_of_code.total", session.lines.removed, point(session, { [sc.TYPE]: "removed" }));
     },
 
     commit(tool) {
-      commitCount.add(1, withSession(tool.session, {}));
+      add("commit.count", 1, point(tool.session, {}));
     },
 
     pullRequest(tool) {
-      pullRequestCount.add(1, withSession(tool.session, {}));
+      add("pull_request.count", 1, point(tool.session, {}));
     },
 
     compactionEnd(compaction) {
-      compactionCount.add(
+      add(
+        "compaction.count",
         1,
-        withSession(compaction.session, { trigger: compaction.auto ? "auto" : "manual" }),
+        point(compaction.session, { [sc.TRIGGER]: compaction.auto ? "auto" : "manual" }),
       );
     },
 
     subtask(tool) {
-      subtaskCount.add(1, withSession(tool.session, {}));
+      add("subtask.count", 1, point(tool.session, {}));
     },
 
     sessionEnd(session) {
       // Once per session, at finalization, with this process's own usage: summed over
       // processes, the histograms then count every token of a resumed session exactly once.
-      const attributes = withSession(session, agentType(session));
-      sessionDuration.record(Math.max(0, session.endTime - session.startTime), attributes);
-      sessionTokens.record(totalTokens(session.usage), attributes);
-      sessionCost.record(session.usage.cost, attributes);
+      const attributes = point(session, agentType(session));
+      add("session.duration", Math.max(0, session.endTime - session.startTime), attributes);
+      add("session.token.total", totalTokens(session.usage), attributes);
+      add("session.cost.total", session.usage.cost, attributes);
     },
   };
 }
 
+function createInstrument(meter: Meter, profile: Profile, row: MetricRow): Instrument {
+  const name = profile.metricName(row);
+  const unit = row.unit[profile.name];
+  const description = row.description;
+  switch (row.kind) {
+    case "counter":
+      return meter.createCounter(name, { unit, description });
+    case "gauge":
+      return meter.createGauge(name, { unit, description });
+    case "histogram":
+      return meter.createHistogram(name, {
+        unit,
+        description,
+        ...(unit === "ms" ? { advice: { explicitBucketBoundaries: MS_BUCKETS } } : {}),
+      });
+  }
+}
+
 function agentType(session: SessionRec): Attributes {
   return { [sc.AGENT_TYPE]: session.parentId ? "subagent" : "primary" };
+}
+
+/** Claude Code's `query_source` categories: the main conversation, or a subagent. */
+export function querySource(session: SessionRec): string {
+  return session.parentId ? "subagent" : "main";
+}
+
+/** Claude Code's decision sources for an answered permission request. */
+export function decisionSource(reply: PermissionDecision["reply"]): string {
+  switch (reply) {
+    case "always":
+      return "user_permanent";
+    case "once":
+      return "user_temporary";
+    case "reject":
+      return "user_reject";
+  }
 }

@@ -49,10 +49,16 @@ export function sessionEndAttributes(session: SessionRec): Attributes {
 export function turnStartAttributes(turn: TurnRec): Attributes {
   const attributes: Attributes = {
     [sc.OPENINFERENCE_SPAN_KIND]: "CHAIN",
+    // One prompt invokes the agent once: the unit of the GenAI agent metrics. Honeycomb's agent
+    // timeline needs the operation, conversation and agent on every span.
+    [sc.GEN_AI_OPERATION_NAME]: "invoke_agent",
     [sc.SESSION_ID]: turn.session.id,
+    [sc.GEN_AI_CONVERSATION_ID]: turn.session.id,
     [sc.TURN_INDEX]: turn.index,
     [sc.TURN_PROMPT_LENGTH]: turn.promptLength,
   };
+  const agent = turn.agent ?? turn.session.agent;
+  if (agent) attributes[sc.GEN_AI_AGENT_NAME] = agent;
   if (turn.promptId) attributes[sc.PROMPT_ID] = turn.promptId;
   return attributes;
 }
@@ -78,11 +84,14 @@ export function turnEndAttributes(turn: TurnRec): Attributes {
 
 /** A compaction: not a turn (no `turn.index`), so reports never count it as one. */
 export function compactionStartAttributes(compaction: TurnRec): Attributes {
-  return {
+  const attributes: Attributes = {
     [sc.OPENINFERENCE_SPAN_KIND]: "CHAIN",
     [sc.SESSION_ID]: compaction.session.id,
+    [sc.GEN_AI_CONVERSATION_ID]: compaction.session.id,
     [sc.COMPACTION_AUTO]: compaction.auto,
   };
+  if (compaction.agent) attributes[sc.GEN_AI_AGENT_NAME] = compaction.agent;
+  return attributes;
 }
 
 export function compactionEndAttributes(compaction: TurnRec): Attributes {
@@ -110,7 +119,8 @@ export function llmStartAttributes(llm: LlmRec): Attributes {
     [sc.SESSION_ID]: llm.session.id,
     [sc.GEN_AI_CONVERSATION_ID]: llm.session.id,
   };
-  if (llm.agent) attributes[sc.GEN_AI_AGENT_NAME] = llm.agent;
+  const agent = llm.agent ?? llm.session.agent;
+  if (agent) attributes[sc.GEN_AI_AGENT_NAME] = agent;
   if (llm.turn.kind === "compaction") attributes[sc.GEN_AI_CONVERSATION_COMPACTED] = true;
   return attributes;
 }
@@ -129,6 +139,7 @@ export function usageAttributes(usage: Usage): Attributes {
     [sc.LLM_TOKEN_COUNT_COMPLETION]: completion,
     [sc.LLM_TOKEN_COUNT_TOTAL]: prompt + completion,
     [sc.LLM_COST_TOTAL]: usage.cost,
+    [sc.GEN_AI_USAGE_COST]: usage.cost,
   };
   // Breakdowns only when non-zero: absent reads as zero, and every span carries less.
   if (usage.cacheRead > 0) {
@@ -137,15 +148,25 @@ export function usageAttributes(usage: Usage): Attributes {
   }
   if (usage.cacheWrite > 0) {
     attributes[sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = usage.cacheWrite;
+    attributes[sc.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS] = usage.cacheWrite;
     attributes[sc.LLM_TOKEN_COUNT_CACHE_WRITE] = usage.cacheWrite;
   }
-  if (usage.reasoning > 0) attributes[sc.LLM_TOKEN_COUNT_REASONING] = usage.reasoning;
+  if (usage.reasoning > 0) {
+    attributes[sc.LLM_TOKEN_COUNT_REASONING] = usage.reasoning;
+    attributes[sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoning;
+  }
   return attributes;
 }
 
 export function llmEndAttributes(llm: LlmRec, outputLength: number): Attributes {
   const attributes = usageAttributes(llm.usage);
   attributes[sc.LLM_OUTPUT_LENGTH] = outputLength;
+  // opencode's assistant message id identifies the completion; the model is the one that answered.
+  attributes[sc.GEN_AI_RESPONSE_ID] = llm.messageId;
+  attributes[sc.GEN_AI_RESPONSE_MODEL] = llm.modelId;
+  if (llm.firstChunkTime !== undefined)
+    attributes[sc.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] =
+      Math.max(0, llm.firstChunkTime - llm.startTime) / 1000;
   if (llm.retries > 0) attributes[sc.LLM_RETRIES] = llm.retries;
   if (llm.finish) attributes[sc.GEN_AI_RESPONSE_FINISH_REASONS] = [llm.finish];
   if (llm.error) attributes[sc.ERROR_TYPE] = errorType(llm.error);
@@ -154,14 +175,17 @@ export function llmEndAttributes(llm: LlmRec, outputLength: number): Attributes 
 }
 
 export function toolStartAttributes(tool: ToolRec): Attributes {
-  return {
+  const attributes: Attributes = {
     [sc.OPENINFERENCE_SPAN_KIND]: "TOOL",
     [sc.GEN_AI_OPERATION_NAME]: "execute_tool",
     [sc.GEN_AI_TOOL_NAME]: tool.name,
     [sc.GEN_AI_TOOL_CALL_ID]: tool.callId,
     [sc.TOOL_NAME]: tool.name,
     [sc.SESSION_ID]: tool.session.id,
+    [sc.GEN_AI_CONVERSATION_ID]: tool.session.id,
   };
+  if (tool.session.agent) attributes[sc.GEN_AI_AGENT_NAME] = tool.session.agent;
+  return attributes;
 }
 
 export function toolEndAttributes(tool: ToolRec): Attributes {

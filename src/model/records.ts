@@ -170,6 +170,8 @@ export interface LlmRec {
   finish: string | undefined;
   error: ErrorInfo | undefined;
   retries: number;
+  /** When the first text chunk arrived (time to first chunk), if any did. */
+  firstChunkTime: number | undefined;
   /** Text length bookkeeping, O(1) per chunk whatever the streaming style. */
   partId: string | undefined;
   partLength: number;
@@ -195,6 +197,10 @@ export interface ToolRec {
   output: (() => string) | undefined;
   exitCode: number | undefined;
   childSessionId: string | undefined;
+  /** Permissions the host asked the user about for this call (their names, at most a few). */
+  readonly asked: string[];
+  /** The host's permission rules refused it without a question. */
+  deniedByRule: boolean;
   /** What a successful shell command did to version control (read once, when it ends). */
   vcs: (() => VcsResult) | undefined;
   ended: boolean;

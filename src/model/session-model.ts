@@ -32,6 +32,8 @@ export interface SessionModelOptions {
 
 const RECENT_IDS = 8;
 const MAX_PENDING_PERMISSIONS = 64;
+/** Permission names kept per tool call: a call is asked about one or two things. */
+const MAX_ASKED_PER_CALL = 4;
 
 /** Why an LLM call or tool still open when its turn ended is closed. Not an API error. */
 export const INCOMPLETE: ErrorInfo = {
@@ -436,6 +438,7 @@ export class SessionModel {
         finish: undefined,
         error: undefined,
         retries: 0,
+        firstChunkTime: undefined,
         partId: undefined,
         partLength: 0,
         doneLength: 0,
@@ -497,6 +500,7 @@ export class SessionModel {
   private text(fact: Extract<Fact, { kind: "text" }>): void {
     const llm = this.sessions.get(fact.sessionId)?.llms.get(fact.messageId);
     if (!llm) return;
+    if (llm.firstChunkTime === undefined && fact.length > 0) llm.firstChunkTime = fact.time;
     if (fact.partId !== llm.partId) {
       llm.doneLength += llm.partLength;
       llm.partLength = 0;
@@ -540,6 +544,8 @@ export class SessionModel {
         output: undefined,
         exitCode: undefined,
         childSessionId: undefined,
+        asked: [],
+        deniedByRule: false,
         vcs: undefined,
         ended: false,
       };
@@ -556,6 +562,7 @@ export class SessionModel {
     tool.output = fact.output;
     tool.outputLength = fact.outputLength;
     tool.exitCode = fact.exitCode;
+    tool.deniedByRule = fact.deniedByRule;
     tool.vcs = fact.vcs;
     for (const edit of fact.edits) tool.turn.edits.push({ ...edit, tool: tool.name });
     this.endTool(session, tool, fact.endedAt ?? fact.time);
@@ -610,6 +617,9 @@ export class SessionModel {
       callId: fact.callId,
       time: fact.time,
     });
+    // The call is already running when the host asks (seen on 1.18.33): it learns it was asked.
+    const tool = fact.callId ? session.tools.get(fact.callId) : undefined;
+    if (tool && tool.asked.length < MAX_ASKED_PER_CALL) tool.asked.push(fact.permission);
   }
 
   private permissionReply(fact: Extract<Fact, { kind: "permission.reply" }>): void {

@@ -1,4 +1,4 @@
-import type { Meter, Tracer } from "@opentelemetry/api";
+import type { Attributes, Meter, Tracer } from "@opentelemetry/api";
 import type { Logger } from "@opentelemetry/api-logs";
 import { defaultResource, resourceFromAttributes } from "@opentelemetry/resources";
 import {
@@ -41,6 +41,7 @@ import type { DiagnosticLog } from "../log.js";
 import { createHeaderSource, type HeaderSource } from "./headers-helper.js";
 import { SessionIdGenerator } from "./ids.js";
 import { openLocalExporters } from "./local.js";
+import { createSampler } from "./sampler.js";
 
 export const INSTRUMENTATION_SCOPE = "opencode-otel";
 export const VERSION = "0.1.0";
@@ -86,13 +87,19 @@ export async function startTelemetry(
   options: {
     readonly exporters?: ExporterOverrides;
     readonly directory?: string;
+    /** Identity attributes (instance, versions, host, user); the user's own resource attributes win. */
+    readonly resource?: Attributes;
     /** A session's title, for the local store only (it is prompt content). */
     readonly sessionTitle?: (sessionId: string) => string | undefined;
   } = {},
 ): Promise<Telemetry> {
   const overrides = options.exporters ?? {};
   const resource = defaultResource().merge(
-    resourceFromAttributes({ ...config.resourceAttributes, "service.name": config.serviceName }),
+    resourceFromAttributes({
+      ...options.resource,
+      ...config.resourceAttributes,
+      "service.name": config.serviceName,
+    }),
   );
   const delivery: Delivery = {
     config,
@@ -143,6 +150,7 @@ export async function startTelemetry(
       ? new BasicTracerProvider({
           resource,
           idGenerator: ids,
+          sampler: createSampler(config.sampler.name, config.sampler.ratio),
           spanLimits: { attributeValueLengthLimit: limit },
           spanProcessors: spanExporters.map(
             (exporter) =>

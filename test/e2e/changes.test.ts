@@ -95,7 +95,7 @@ describe("lines changed", () => {
     for (const point of [...pointsOf("lines-1"), ...pointsOf("lines-2")]) {
       if (point.name !== "opencode.lines_of_code.count") continue;
       expect(point.attributes).toMatchObject({ model: "mock-model", "agent.name": "build" });
-      expect(["write", "edit"]).toContain(String(point.attributes["tool.name"]));
+      expect(["write", "edit"]).toContain(String(point.attributes.tool_name));
     }
     // The log events say the same, linked to their turns; turn 2 continues turn 1's numbering.
     const t = sessionTelemetry(receiver, sessionId);

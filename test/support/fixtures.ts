@@ -26,6 +26,7 @@ export const FIXTURES = [
   "j_lines_nogit_run",
   "k_autocompaction_serve",
   "l_dispose_serve",
+  "m_permissions_serve",
 ] as const;
 
 export function loadFixture(name: string): Captured[] {
@@ -92,4 +93,33 @@ export function expectedTotals(
 /** What git and opencode said about a newer capture (`<name>.truth.json`, see ../fixtures/README.md). */
 export function loadTruth(name: string): unknown {
   return JSON.parse(readFileSync(join(FIXTURE_DIR, `${name}.truth.json`), "utf8"));
+}
+
+const EDIT_TOOLS = new Set(["edit", "write", "patch", "multiedit", "apply_patch"]);
+
+/** Every file-editing call in a capture that got past `pending`, as opencode reported it. */
+export function editCalls(records: readonly Captured[]) {
+  const calls = new Map<string, { tool: string; file: string; status: string; asked: boolean }>();
+  const asked = new Set<string>();
+  for (const record of records) {
+    if (record.hook !== "event" || !isObj(record.input) || !isObj(record.input.event)) continue;
+    const { type, properties } = record.input.event;
+    if (!isObj(properties)) continue;
+    if (type === "permission.asked" && isObj(properties.tool))
+      asked.add(`${properties.sessionID}/${properties.tool.callID}`);
+    const part = properties.part;
+    if (type !== "message.part.updated" || !isObj(part) || part.type !== "tool") continue;
+    const state = part.state;
+    if (!isObj(state) || state.status === "pending" || !EDIT_TOOLS.has(String(part.tool))) continue;
+    const input = isObj(state.input) ? state.input : {};
+    // Call ids are the model's (`call_2`): unique within a session only.
+    calls.set(`${part.sessionID}/${part.callID}`, {
+      tool: String(part.tool),
+      file: String(input.filePath),
+      status: String(state.status),
+      asked: false,
+    });
+  }
+  for (const [callId, call] of calls) call.asked = asked.has(callId);
+  return [...calls.values()];
 }

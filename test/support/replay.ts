@@ -10,7 +10,7 @@ export interface ReplayOptions {
   readonly options?: unknown;
   readonly exporters?: ExporterOverrides;
   readonly logSink?: LogSink;
-  /** opencode's working directory (the store's project). */
+  /** opencode's working directory (the project, and the store's). */
   readonly directory?: string;
   /** Call dispose at the end of each process segment even if the capture has none (serve). */
   readonly disposeAtEnd?: boolean;
@@ -72,8 +72,8 @@ export async function replay(
       env: options.env ?? TEST_ENV,
       options: options.options,
       exporters: options.exporters,
-      logSink: options.logSink ?? (() => undefined),
       ...(options.directory ? { directory: options.directory } : {}),
+      logSink: options.logSink ?? (() => undefined),
       now: () => clock,
       ...(options.historyTimeoutMs === undefined
         ? {}

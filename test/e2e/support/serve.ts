@@ -24,6 +24,15 @@ export interface ApiMessage {
   parts: { type: string; tool?: string; state?: { status?: string } }[];
 }
 
+/** A pending permission request (`GET /permission`), as far as tests read it. */
+export interface PendingPermission {
+  readonly id: string;
+  readonly sessionID: string;
+  readonly permission: string;
+  readonly patterns?: readonly string[];
+  readonly tool?: { readonly messageID: string; readonly callID: string };
+}
+
 export interface Serve {
   readonly url: string;
   readonly output: { stdout: string; stderr: string };
@@ -45,6 +54,10 @@ export interface Serve {
   waitIdle(sessionId: string, timeoutMs?: number): Promise<void>;
   /** `POST /instance/dispose`: opencode disposes plugins; the next request re-creates them. */
   disposeInstance(): Promise<void>;
+  /** Polls `GET /permission` until the session has a pending request; its id and permission. */
+  waitPermission(sessionId: string, timeoutMs?: number): Promise<PendingPermission>;
+  /** `POST /permission/:requestID/reply`. */
+  replyPermission(requestId: string, reply: "once" | "always" | "reject"): Promise<void>;
   /** SIGTERM, then SIGKILL after 5 s; resolves once the process is gone. */
   stop(): Promise<void>;
 }
@@ -121,6 +134,19 @@ export async function startServe(options: {
     },
     async disposeInstance() {
       await api("POST", "/instance/dispose");
+    },
+    async waitPermission(id, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const pending = await api<PendingPermission[]>("GET", "/permission");
+        const request = pending.find((p) => p.sessionID === id);
+        if (request) return request;
+        await sleep(100);
+      }
+      throw new Error(`no permission request in ${id} after ${timeoutMs} ms`);
+    },
+    async replyPermission(requestId, reply) {
+      await api("POST", `/permission/${requestId}/reply`, { body: { reply } });
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
