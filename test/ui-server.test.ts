@@ -10,7 +10,8 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { Store } from "../src/store/index.js";
+import { startViewer } from "../src/cli/ui/server.js";
+import { type SessionListRow, Store } from "../src/store/index.js";
 import { fillStore } from "./support/store-fill.js";
 
 const ROOT = join(import.meta.dir, "..");
@@ -235,6 +236,56 @@ describe("opencode-otel ui", () => {
     const done = exited(child);
     child.kill("SIGTERM");
     expect(await done).toBe(0);
+  });
+});
+
+describe("a large store", () => {
+  test("is read in steps while the viewer answers, and open pages hear when the read is done", async () => {
+    const store = await Store.open(path);
+    const whole = store.sessionIndex();
+    whole.load();
+    // Every store counts as large here: the read goes in steps between requests.
+    const viewer = await startViewer({ store, host: "127.0.0.1", port: 0, readAtOnceUpTo: 0 });
+    const auth = { authorization: `Bearer ${viewer.token}` };
+    try {
+      const events: string[] = [];
+      const done = new Promise<void>((resolve) => {
+        const req = request(`${viewer.origin}/api/events`, { headers: auth }, (res) => {
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => {
+            events.push(chunk);
+            if (chunk.includes('"all":true')) {
+              resolve();
+              req.destroy();
+            }
+          });
+        });
+        req.on("error", () => undefined);
+        req.end();
+      });
+      for (;;) {
+        const answer = await get(`${viewer.origin}/api/sessions?limit=500`, auth);
+        expect(answer.status).toBe(200);
+        const page = JSON.parse(answer.body);
+        if (page.loading === undefined) {
+          const want = whole.page({ limit: 500 });
+          expect(page.total).toBe(want.total);
+          page.rows.forEach((row: SessionListRow, i: number) => {
+            // Sums taken in other steps may differ in the last bits.
+            expect(row.costUsd).toBeCloseTo(want.rows[i]?.costUsd ?? -1, 12);
+            expect({ ...row, costUsd: 0 }).toEqual({ ...(want.rows[i] ?? row), costUsd: 0 });
+          });
+          break;
+        }
+        expect(page.loading).toBeGreaterThanOrEqual(0);
+        expect(page.loading).toBeLessThanOrEqual(1);
+      }
+      await done;
+      expect(events.join("")).toContain("event: change");
+    } finally {
+      await viewer.close();
+      store.close();
+    }
   });
 });
 

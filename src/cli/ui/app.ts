@@ -18,6 +18,8 @@ export interface ViewerOptions {
   readonly assets: Assets;
   /** How often open pages look for new rows; 500 ms keeps "appears within 2 s" with room. */
   readonly pollMs?: number;
+  /** Stores with more spans are read in steps between requests (`SMALL_STORE_SPANS`). */
+  readonly readAtOnceUpTo?: number;
   readonly onProblem?: (message: string) => void;
 }
 
@@ -37,7 +39,12 @@ export function createViewer(options: ViewerOptions): Viewer {
   const onProblem = options.onProblem ?? (() => undefined);
   const index = store.sessionIndex();
   const live = new Live(index, options.pollMs ?? 500, onProblem);
-  const reading = readSessions(index, live, onProblem);
+  const reading = readSessions(
+    index,
+    live,
+    options.readAtOnceUpTo ?? SMALL_STORE_SPANS,
+    onProblem,
+  );
   return {
     handle(req, res) {
       try {
@@ -178,8 +185,13 @@ const STEP_MS = 25;
  * viewer answers from the start (pages of the sessions read so far, the newest first). Open
  * pages are told to fetch again when the read is done.
  */
-function readSessions(index: SessionIndex, live: Live, onProblem: (message: string) => void) {
-  if (index.spanCount() <= SMALL_STORE_SPANS) {
+function readSessions(
+  index: SessionIndex,
+  live: Live,
+  atOnceUpTo: number,
+  onProblem: (message: string) => void,
+) {
+  if (index.spanCount() <= atOnceUpTo) {
     index.load();
     return { stop: () => undefined };
   }

@@ -15,6 +15,7 @@ export interface ViewerServerOptions {
   readonly token?: string;
   readonly assets?: Assets;
   readonly pollMs?: number;
+  readonly readAtOnceUpTo?: number;
   readonly onProblem?: (message: string) => void;
 }
 
@@ -42,6 +43,7 @@ export async function startViewer(options: ViewerServerOptions): Promise<Running
       auth: viewerAuth({ token, host: options.host, port }),
       assets,
       ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
+      ...(options.readAtOnceUpTo !== undefined ? { readAtOnceUpTo: options.readAtOnceUpTo } : {}),
       ...(options.onProblem ? { onProblem: options.onProblem } : {}),
     });
   } catch (error) {
