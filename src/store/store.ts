@@ -127,7 +127,7 @@ export class Store {
     return buildUsage(this.db, query);
   }
 
-  /** Every session's figures in memory, for the viewer; call `load()` before use. */
+  /** Every session's figures in memory, for the viewer; call `load()` or `loadInSteps()` first. */
   sessionIndex(): SessionIndex {
     return new SessionIndex(this.db);
   }
