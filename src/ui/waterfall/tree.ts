@@ -45,12 +45,11 @@ export function buildForest(
 ): Forest {
   const byKey = new Map<string, SpanNode>();
   const roots: SpanNode[] = [];
-  const nodes: SpanNode[] = new Array(spans.length);
-  const parents: (SpanNode | undefined)[] = new Array(spans.length);
+  const nodes: SpanNode[] = [];
+  const parents: (SpanNode | undefined)[] = [];
   let start = Number.POSITIVE_INFINITY;
   let end = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < spans.length; i++) {
-    const span = spans[i] as WaterfallSpan;
+  for (const span of spans) {
     const parent = span.parentSpanId
       ? byKey.get(spanKey(span.traceId, span.parentSpanId))
       : undefined;
@@ -65,17 +64,17 @@ export function buildForest(
       errorsBelow: 0,
     };
     byKey.set(node.key, node);
-    nodes[i] = node;
-    parents[i] = parent;
+    nodes.push(node);
+    parents.push(parent);
     if (parent) parent.children.push(node);
     else roots.push(node);
     if (span.startMs < start) start = span.startMs;
     if (span.endMs > end) end = span.endMs;
   }
   for (let i = nodes.length - 1; i >= 0; i--) {
-    const node = nodes[i] as SpanNode;
+    const node = nodes[i];
     const parent = parents[i];
-    if (!parent) continue;
+    if (!node || !parent) continue;
     // A subagent's calls are its own session's, not the turn's that started it.
     if (node.span.sessionId === parent.span.sessionId) {
       parent.cost += node.cost;
