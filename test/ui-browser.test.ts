@@ -63,6 +63,20 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** `opencode-otel report --json` as a process, with its other arguments. */
+function report(...args: string[]) {
+  const cli = spawnSync(
+    BUN,
+    [join(ROOT, "dist", "cli.js"), "report", "--json", "--db", path, ...args],
+    { encoding: "utf8" },
+  );
+  expect(cli.status).toBe(0);
+  return JSON.parse(cli.stdout) as {
+    total: Record<string, number>;
+    rows: ({ key: string } & Record<string, number>)[];
+  };
+}
+
 /** Polls `check` until it holds (or fails after `ms`). */
 async function until(check: () => Promise<boolean>, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -150,6 +164,90 @@ describe("the viewer in Chromium", () => {
     expect(await page.textContent("[data-session-row] .session-link")).toContain(
       "Mock subtask (@general subagent)",
     );
+    await page.close();
+  }, 60_000);
+
+  test("the sessions page filters by project, model, agent and dates on the server, as `report --by session` does", async () => {
+    const page = await open("/sessions");
+    await page.waitForSelector("[data-session-row]");
+    const asked: string[] = [];
+    page.on("request", (request) => {
+      const url = new URL(request.url());
+      if (url.pathname === "/api/sessions") asked.push(url.search);
+    });
+    const shown = async () =>
+      (
+        await page.$$eval("[data-session-row]", (rows) =>
+          rows.map((row) => row.getAttribute("data-session-row") ?? ""),
+        )
+      ).sort();
+    const until_ = async (want: string[]) => {
+      await until(async () => JSON.stringify(await shown()) === JSON.stringify(want));
+    };
+    const facets = store.sessionIndex();
+    facets.load();
+    const { projects, models, agents } = facets.facets();
+    for (const [name, values] of [
+      ["project", projects.map((f) => f.value)],
+      ["model", models.map((f) => f.value)],
+      ["agent", agents.map((f) => f.value)],
+    ] as const) {
+      expect(values.length).toBeGreaterThan(0);
+      for (const value of values.slice(0, 2)) {
+        const want = report("--by", "session", `--${name}`, value)
+          .rows.map((row) => row.key)
+          .sort();
+        expect(want.length).toBeGreaterThan(0);
+        await page.selectOption(`select[name=${name}]`, value);
+        await page.waitForURL(new RegExp(`${name}=`));
+        await until_(want);
+        // The server filtered: the request named the filter.
+        expect(asked.at(-1)).toContain(`${name}=${encodeURIComponent(value).replace(/%20/g, "+")}`);
+      }
+      await page.selectOption(`select[name=${name}]`, "");
+    }
+    // Dates: a day after every capture shows none; the capture's own day shows them all.
+    const every = report("--by", "session")
+      .rows.map((row) => row.key)
+      .sort();
+    await until_(every);
+    const days = (await page.$$eval("[data-session-row] [data-start]", (cells) =>
+      cells.map((cell) => Number(cell.getAttribute("data-start"))),
+    )) as number[];
+    expect(days.length).toBe(every.length);
+    const local = (ms: number) => {
+      const d = new Date(ms);
+      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+    };
+    const last = Math.max(...days);
+    await page.fill("input[name=from]", local(last + 2 * 86_400_000));
+    await until(async () => (await page.locator("[data-session-row]").count()) === 0);
+    expect(asked.at(-1)).toContain("since=");
+    await page.fill("input[name=from]", local(Math.min(...days)));
+    await page.fill("input[name=to]", local(last));
+    await until_(every);
+    expect(asked.at(-1)).toContain("until=");
+    await page.close();
+  }, 60_000);
+
+  test("each turn shows the cost and tokens of its own LLM calls, which add up to opencode's own", async () => {
+    const name = "b1_multiturn_run";
+    const [[id, totals] = ["", { cost: -1, tokens: -1 }]] = [...expectedTotals(loadFixture(name))];
+    const page = await open(`/session/${id}`);
+    await page.waitForSelector(".wf-row[data-category=turn]");
+    const turns = await page.$$eval(".wf-row[data-category=turn] .wf-figures[data-cost]", (cells) =>
+      cells.map((cell) => ({
+        cost: Number(cell.getAttribute("data-cost")),
+        tokens: Number(cell.getAttribute("data-tokens")),
+        text: cell.textContent ?? "",
+      })),
+    );
+    expect(turns.length).toBeGreaterThan(1);
+    const cost = turns.reduce((sum, turn) => sum + turn.cost, 0);
+    const tokens = turns.reduce((sum, turn) => sum + turn.tokens, 0);
+    expect(cost).toBeCloseTo(totals.cost, 10);
+    expect(tokens).toBe(totals.tokens);
+    for (const turn of turns) expect(turn.text).toMatch(/^\$\d+\.\d{4} · [\d.,]+k? tok$/);
     await page.close();
   }, 60_000);
 
@@ -272,6 +370,70 @@ describe("the viewer in Chromium", () => {
       await page.waitForSelector("[data-testid=chart-cost] canvas");
       await page.close();
     }
+  }, 60_000);
+
+  test("the usage page's tables are `report --by tool|model|agent`, and its charts stack cost by model and tokens by type", async () => {
+    const page = await open("/usage");
+    await page.waitForSelector("[data-testid=tools-table] tr[data-key]");
+    const table = (id: string) =>
+      page.$$eval(`[data-testid=${id}] tr[data-key]`, (rows) =>
+        rows.map((row) => ({
+          key: row.getAttribute("data-key") ?? "",
+          values: Object.fromEntries(
+            [...row.querySelectorAll("td[data-column]")].map((cell) => [
+              cell.getAttribute("data-column") ?? "",
+              Number(cell.getAttribute("data-value")),
+            ]),
+          ),
+        })),
+      );
+    const columns = {
+      "tools-table": [
+        "tool",
+        { Calls: "toolCalls", Success: "toolSuccessRate", p50: "toolP50Ms", p95: "toolP95Ms" },
+      ],
+      "models-table": [
+        "model",
+        { Cost: "costUsd", Calls: "llmCalls", Cached: "cacheReadShare", Errors: "errors" },
+      ],
+      "agents-table": [
+        "agent",
+        { Cost: "costUsd", Calls: "llmCalls", Tools: "toolCalls", Sessions: "sessions" },
+      ],
+    } as const;
+    for (const [id, [by, fields]] of Object.entries(columns)) {
+      const want = report("--by", by).rows;
+      const shown = await table(id);
+      expect(shown.length).toBe(Math.min(12, want.length));
+      expect(shown.length).toBeGreaterThan(0);
+      for (const row of shown) {
+        const expected = want.find((w) => w.key === row.key);
+        expect(expected).toBeDefined();
+        for (const [column, field] of Object.entries(fields))
+          expect(row.values[column]).toBe(expected?.[field] ?? Number.NaN);
+      }
+    }
+    // The cost chart has a series per model, the tokens chart one per type; the cache-read share
+    // and error rate are charts too.
+    const legend = (id: string) =>
+      page.$$eval(`[data-testid=${id}] .u-legend .u-series .u-label`, (labels) =>
+        labels.map((label) => label.textContent ?? "").filter(Boolean),
+      );
+    await page.waitForSelector("[data-testid=chart-tokens] canvas");
+    const models = report("--by", "model").rows.map((row) => row.key);
+    expect((await legend("chart-cost")).filter((label) => label !== "Time").sort()).toEqual(
+      models.sort(),
+    );
+    expect((await legend("chart-tokens")).filter((label) => label !== "Time").sort()).toEqual([
+      "Cache read",
+      "Cache write",
+      "Input",
+      "Output",
+      "Reasoning",
+    ]);
+    for (const id of ["chart-cache", "chart-errors"])
+      expect(await page.locator(`[data-testid=${id}] canvas`).count()).toBeGreaterThan(0);
+    await page.close();
   }, 60_000);
 
   test("a session written while the pages are open appears and grows without a reload", async () => {

@@ -106,7 +106,8 @@ describe("opencode-otel ui", () => {
     expect(page.status).toBe(200);
     // The script is named by a hash of its content, so the browser may keep it for good.
     script =
-      /<script type="module" src="(\/assets\/main-[a-z0-9]+\.js)">/.exec(page.body)?.[1] ?? "";
+      /<script type="module" async src="(\/assets\/main-[a-z0-9]+\.js)">/.exec(page.body)?.[1] ??
+      "";
     expect(script).not.toBe("");
     const asset = await get(`${url.origin}${script}`, { cookie });
     expect(asset.status).toBe(200);

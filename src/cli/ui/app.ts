@@ -39,12 +39,7 @@ export function createViewer(options: ViewerOptions): Viewer {
   const onProblem = options.onProblem ?? (() => undefined);
   const index = store.sessionIndex();
   const live = new Live(index, options.pollMs ?? 500, onProblem);
-  const reading = readSessions(
-    index,
-    live,
-    options.readAtOnceUpTo ?? SMALL_STORE_SPANS,
-    onProblem,
-  );
+  const reading = readSessions(index, live, options.readAtOnceUpTo ?? SMALL_STORE_SPANS, onProblem);
   return {
     handle(req, res) {
       try {

@@ -53,7 +53,15 @@ const COLUMNS: readonly Column[] = [
       </span>
     ),
   },
-  { label: "Start", sort: "start", cell: (row) => formatDateTime(row.startMs) },
+  {
+    label: "Start",
+    sort: "start",
+    cell: (row) => (
+      <time data-start={row.startMs} dateTime={new Date(row.startMs).toISOString()}>
+        {formatDateTime(row.startMs)}
+      </time>
+    ),
+  },
   {
     label: "Duration",
     sort: "duration",

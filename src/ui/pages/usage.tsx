@@ -117,10 +117,14 @@ function UsageBody({ usage }: { usage: Usage }) {
           testid="tools-table"
           rows={[...usage.byTool].sort((a, b) => b.toolCalls - a.toolCalls)}
           columns={[
-            ["Calls", (r) => formatCount(r.toolCalls)],
-            ["Success", (r) => formatShare(r.toolSuccessRate, r.toolCalls > 0)],
-            ["p50", (r) => formatDuration(r.toolP50Ms)],
-            ["p95", (r) => formatDuration(r.toolP95Ms)],
+            ["Calls", (r) => formatCount(r.toolCalls), (r) => r.toolCalls],
+            [
+              "Success",
+              (r) => formatShare(r.toolSuccessRate, r.toolCalls > 0),
+              (r) => r.toolSuccessRate,
+            ],
+            ["p50", (r) => formatDuration(r.toolP50Ms), (r) => r.toolP50Ms],
+            ["p95", (r) => formatDuration(r.toolP95Ms), (r) => r.toolP95Ms],
           ]}
         />
         <NamedTable
@@ -128,10 +132,14 @@ function UsageBody({ usage }: { usage: Usage }) {
           testid="models-table"
           rows={usage.byModel}
           columns={[
-            ["Cost", (r) => formatMoney(r.costUsd)],
-            ["Calls", (r) => formatCount(r.llmCalls)],
-            ["Cached", (r) => formatShare(r.cacheReadShare, r.inputTokens + r.cacheReadTokens > 0)],
-            ["Errors", (r) => formatCount(r.errors)],
+            ["Cost", (r) => formatMoney(r.costUsd), (r) => r.costUsd],
+            ["Calls", (r) => formatCount(r.llmCalls), (r) => r.llmCalls],
+            [
+              "Cached",
+              (r) => formatShare(r.cacheReadShare, r.inputTokens + r.cacheReadTokens > 0),
+              (r) => r.cacheReadShare,
+            ],
+            ["Errors", (r) => formatCount(r.errors), (r) => r.errors],
           ]}
         />
         <NamedTable
@@ -139,10 +147,10 @@ function UsageBody({ usage }: { usage: Usage }) {
           testid="agents-table"
           rows={usage.byAgent}
           columns={[
-            ["Cost", (r) => formatMoney(r.costUsd)],
-            ["Calls", (r) => formatCount(r.llmCalls)],
-            ["Tools", (r) => formatCount(r.toolCalls)],
-            ["Sessions", (r) => formatCount(r.sessions)],
+            ["Cost", (r) => formatMoney(r.costUsd), (r) => r.costUsd],
+            ["Calls", (r) => formatCount(r.llmCalls), (r) => r.llmCalls],
+            ["Tools", (r) => formatCount(r.toolCalls), (r) => r.toolCalls],
+            ["Sessions", (r) => formatCount(r.sessions), (r) => r.sessions],
           ]}
         />
       </div>
@@ -154,7 +162,8 @@ function NamedTable(props: {
   title: string;
   testid: string;
   rows: readonly ReportRow[];
-  columns: readonly (readonly [string, (row: ReportRow) => string])[];
+  /** Label, the text shown, and the exact figure (in `data-value`, for tests and scripts). */
+  columns: readonly (readonly [string, (row: ReportRow) => string, (row: ReportRow) => number])[];
 }) {
   return (
     <figure class="named-table" data-testid={props.testid}>
@@ -172,10 +181,10 @@ function NamedTable(props: {
         </thead>
         <tbody>
           {props.rows.slice(0, TABLE_ROWS).map((row) => (
-            <tr key={row.key}>
+            <tr key={row.key} data-key={row.key}>
               <td>{row.key}</td>
-              {props.columns.map(([label, cell]) => (
-                <td key={label} class="num">
+              {props.columns.map(([label, cell, exact]) => (
+                <td key={label} class="num" data-column={label} data-value={exact(row)}>
                   {cell(row)}
                 </td>
               ))}

@@ -7,6 +7,13 @@ import { type Forest, labelOf, type Row } from "./tree.js";
 import { useVirtualizer } from "./virtual.js";
 
 const ROW_HEIGHT = 26;
+/**
+ * Rows kept in the page above and below the view: a few while the first rows are drawn (each
+ * row is a dozen elements to create before the first paint), more once they are on screen, so
+ * that scrolling finds rows ready.
+ */
+const OVERSCAN_FIRST = 2;
+const OVERSCAN = 12;
 /** Above this many rows the minimap appears. */
 const MINIMAP_ROWS = 40;
 
@@ -24,11 +31,12 @@ interface Props {
  */
 export function Waterfall({ forest, rows, selected, onSelect, onToggle }: Props) {
   const body = useRef<HTMLDivElement>(null);
+  const [overscan, setOverscan] = useState(OVERSCAN_FIRST);
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => body.current,
     estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
+    overscan,
     // Rows on the first render, before the element has been measured: the height `.wf-body`
     // gets in styles.css, so that measuring it does not render again with other rows.
     initialRect: { width: innerWidth, height: Math.max(300, innerHeight - 260) },
@@ -58,13 +66,20 @@ export function Waterfall({ forest, rows, selected, onSelect, onToggle }: Props)
     performance.mark("waterfall-ready");
     const root = document.documentElement;
     root.dataset.waterfallReady = String(forest.byKey.size);
-    if (root.dataset.waterfallPainted) return;
-    requestAnimationFrame(() =>
-      setTimeout(() => {
-        performance.mark("waterfall-painted");
-        root.dataset.waterfallPainted = String(forest.byKey.size);
-      }, 0),
-    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(() => {
+        if (!root.dataset.waterfallPainted) {
+          performance.mark("waterfall-painted");
+          root.dataset.waterfallPainted = String(forest.byKey.size);
+        }
+        setOverscan(OVERSCAN);
+      }, 0);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
   }, [drawn, forest]);
 
   const span = Math.max(1, forest.end - forest.start);
@@ -124,7 +139,12 @@ export function Waterfall({ forest, rows, selected, onSelect, onToggle }: Props)
                   ) : (
                     <span class="twisty-space" />
                   )}
-                  <button type="button" class="wf-name" onClick={() => onSelect(node.key)}>
+                  <button
+                    type="button"
+                    class="wf-name"
+                    elementtiming="waterfall-row"
+                    onClick={() => onSelect(node.key)}
+                  >
                     {labelOf(s)}
                   </button>
                   {failed ? (
@@ -141,7 +161,7 @@ export function Waterfall({ forest, rows, selected, onSelect, onToggle }: Props)
                     <span class="badge bad">{node.errorsBelow} ✕ inside</span>
                   ) : null}
                   {(s.category === "turn" || s.category === "session") && node.cost > 0 ? (
-                    <span class="wf-figures">
+                    <span class="wf-figures" data-cost={node.cost} data-tokens={node.tokens}>
                       {formatMoney(node.cost)} · {formatTokens(node.tokens)} tok
                     </span>
                   ) : null}
