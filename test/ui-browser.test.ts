@@ -15,6 +15,7 @@ import { Store } from "../src/store/index.js";
 import { launchChromium } from "./support/browser.js";
 import { expectedTotals, loadFixture, loadTruth } from "./support/fixtures.js";
 import { fillStore } from "./support/store-fill.js";
+import { yearOfSpans } from "./support/year-of-spans.js";
 
 // Chromium pages and child processes take seconds on a shared 2-core machine.
 
@@ -507,4 +508,95 @@ describe("the viewer in Chromium", () => {
   test("nothing was blocked or failed on any page (strict CSP, no outside requests)", () => {
     expect(problems).toEqual([]);
   });
+});
+
+describe("the viewer on a generated year of use", () => {
+  const yearPath = join(dir, "year.db");
+  let yearStore: Store;
+  let yearViewer: RunningViewer;
+  let yearContext: BrowserContext;
+
+  beforeAll(async () => {
+    const writer = await Store.open(yearPath);
+    writer.insertSpans([...yearOfSpans(20_000)]);
+    writer.close();
+    yearStore = await Store.open(yearPath);
+    yearViewer = await startViewer({ store: yearStore, host: "127.0.0.1", port: 0 });
+    yearContext = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await yearContext.newPage();
+    await page.goto(yearViewer.url);
+    await page.close();
+  }, 60_000);
+
+  afterAll(async () => {
+    await yearContext?.close();
+    await yearViewer?.close();
+    yearStore?.close();
+  });
+
+  test("the sessions list is paged by the server: 50 rows a page, the next page from the API", async () => {
+    const index = yearStore.sessionIndex();
+    index.load();
+    const newest = index.page({ sort: "start", descending: true, offset: 0, limit: 100 });
+    expect(newest.total).toBeGreaterThan(100);
+    const page = await yearContext.newPage();
+    const asked: string[] = [];
+    page.on("request", (request) => {
+      const url = new URL(request.url());
+      if (url.pathname === "/api/sessions") asked.push(url.search);
+    });
+    await page.goto(`${yearViewer.origin}/sessions`);
+    await page.waitForSelector("[data-session-row]");
+    const ids = () =>
+      page.$$eval("[data-session-row]", (rows) =>
+        rows.map((row) => row.getAttribute("data-session-row") ?? ""),
+      );
+    expect(await ids()).toEqual(newest.rows.slice(0, 50).map((row) => row.sessionId));
+    expect(await page.textContent("[data-testid=session-count]")).toBe(
+      `1–50 of ${newest.total.toLocaleString("en-US")} sessions`,
+    );
+    await page.click("nav.pager button:has-text('Next')");
+    await page.waitForURL(/page=1/);
+    await until(async () => (await ids())[0] === newest.rows[50]?.sessionId);
+    expect(await ids()).toEqual(newest.rows.slice(50, 100).map((row) => row.sessionId));
+    expect(asked.at(-1)).toContain("offset=50");
+    expect(asked.at(-1)).toContain("limit=50");
+    await page.close();
+  }, 60_000);
+
+  test("a long session has a minimap of the whole session; a click on it scrolls the waterfall there", async () => {
+    const index = yearStore.sessionIndex();
+    index.load();
+    const [longest] = index.page({ sort: "llmCalls", descending: true, limit: 1 }).rows;
+    const spans = yearStore.waterfall(longest?.sessionId ?? "")?.spans.length ?? 0;
+    expect(spans).toBeGreaterThan(100);
+    const page = await yearContext.newPage();
+    await page.goto(`${yearViewer.origin}/session/${longest?.sessionId}`);
+    await page.waitForSelector(".wf-row");
+    expect(Number(await page.getAttribute("[data-testid=waterfall]", "data-rows"))).toBe(spans);
+    // Only the rows in view (and a few more) are in the page.
+    expect(await page.locator(".wf-row").count()).toBeLessThan(60);
+    const map = page.locator(".minimap canvas").last();
+    const box = await map.boundingBox();
+    if (!box) throw new Error("no minimap");
+    // The bars are drawn: the canvas is not blank (a string: this file has no DOM types).
+    const drawn = `(() => {
+      const canvas = document.querySelector(".minimap canvas");
+      const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+      return pixels.some((value, i) => i % 4 === 3 && value > 0);
+    })()`;
+    await until(async () => (await page.evaluate(drawn)) === true);
+    const scrolled = () => page.$eval("[data-testid=waterfall]", (element) => element.scrollTop);
+    expect(await scrolled()).toBe(0);
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height - 2);
+    await until(async () => (await scrolled()) > 0);
+    // The last rows are now in the page.
+    const lastSpan = await page.$$eval(".wf-row", (rows) =>
+      rows.map((row) =>
+        Number(/translateY\(([\d.]+)px\)/.exec(row.getAttribute("style") ?? "")?.[1] ?? 0),
+      ),
+    );
+    expect(Math.max(...lastSpan)).toBeGreaterThan((spans - 30) * 26);
+    await page.close();
+  }, 60_000);
 });

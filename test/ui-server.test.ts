@@ -6,10 +6,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
+import { IncomingMessage, request } from "node:http";
+import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { checkRequest, viewerAuth } from "../src/cli/ui/auth.js";
 import { startViewer } from "../src/cli/ui/server.js";
 import { type SessionListRow, Store } from "../src/store/index.js";
 import { fillStore } from "./support/store-fill.js";
@@ -336,6 +338,29 @@ describe("the viewer elsewhere", () => {
     child.kill("SIGTERM");
     expect(await done).toBe(0);
   }, 30_000);
+
+  test("--host rules as for serve: a loopback address checks Host, another one still needs the token", () => {
+    const asked = (host: string, headers: Record<string, string>, path = "/api/sessions") => {
+      const req = new IncomingMessage(new Socket());
+      req.headers = headers;
+      return checkRequest(
+        viewerAuth({ token: "t".repeat(24), host, port: 4320 }),
+        req,
+        new URL(path, "http://x"),
+      );
+    };
+    const bearer = { authorization: `Bearer ${"t".repeat(24)}` };
+    expect(asked("127.0.0.1", { ...bearer, host: "evil.example" }).kind).toBe("denied");
+    expect(asked("::1", { ...bearer, host: "[::1]:4320" }).kind).toBe("ok");
+    // On purpose on the network: any name reaches it (a teammate's), but never without the token.
+    expect(asked("0.0.0.0", { ...bearer, host: "build-box.lan:4320" }).kind).toBe("ok");
+    expect(asked("0.0.0.0", { host: "build-box.lan:4320" })).toEqual({
+      kind: "denied",
+      status: 401,
+      reason: "missing or wrong token",
+    });
+    expect(asked("0.0.0.0", { host: "build-box.lan" }, "/?token=wrong").kind).toBe("denied");
+  });
 
   test("a short --token is a usage error", async () => {
     const child = spawn(BUN, [CLI, "ui", "--db", path, "--token", "short"], { stdio: "ignore" });
