@@ -309,6 +309,21 @@ describe("the viewer elsewhere", () => {
       "POST",
     );
     expect(otlp.status).toBe(415);
+    // Two tokens, two rights: the OTLP token reads nothing, the viewer's token writes nothing.
+    const read = await get(`${viewer.origin}/api/sessions`, {
+      authorization: "Bearer otlp-secret",
+    });
+    expect(read.status).toBe(401);
+    expect(read.body).not.toContain("ses_");
+    const write = await get(
+      `${viewer.origin}/v1/traces`,
+      {
+        authorization: `Bearer ${viewer.searchParams.get("token")}`,
+        "content-type": "application/x-protobuf",
+      },
+      "POST",
+    );
+    expect(write.status).toBe(401);
     const done = exited(child);
     child.kill("SIGINT");
     expect(await done).toBe(0);
