@@ -14,7 +14,12 @@ import { SessionModel } from "./model/session-model.js";
 import { createPrivacy } from "./privacy/privacy.js";
 import { resolveIdentity } from "./sdk/identity.js";
 import { flushOnExitSignal } from "./sdk/signals.js";
-import { type ExporterOverrides, startTelemetry, type Telemetry } from "./sdk/telemetry.js";
+import {
+  type ExporterOverrides,
+  startTelemetry,
+  type Telemetry,
+  type TelemetryOptions,
+} from "./sdk/telemetry.js";
 
 /** The hooks this plugin gives opencode (a subset of `@opencode-ai/plugin`'s `Hooks`). */
 export interface OtelHooks {
@@ -43,6 +48,14 @@ export interface PluginEnvironment {
   readonly parsed?: ParsedConfig;
   /** Flush on SIGTERM/SIGINT/SIGHUP (default true; off when a wrapper does it). */
   readonly exitSignals?: boolean;
+  /** How long after a turn ends its telemetry is sent (default `TURN_FLUSH_DELAY_MS`). */
+  readonly turnFlushDelayMs?: number;
+  /** Builds the telemetry instead of `startTelemetry` (tests compare with the SDK's providers). */
+  readonly telemetry?: (
+    config: Config,
+    log: DiagnosticLog,
+    options: TelemetryOptions,
+  ) => Promise<Telemetry>;
   /** The opencode executable (its package gives opencode's version); `process.execPath` by default. */
   readonly execPath?: string;
   /** How long a resumed session's history read may take before it is given up (ms). */
@@ -87,12 +100,18 @@ export async function createPluginInstance(
     execPath: environment.execPath ?? process.execPath,
   });
   const titles = new SessionTitles();
-  const telemetry = await startTelemetry(config, log, {
+  const telemetryOptions: TelemetryOptions = {
     ...(environment.exporters ? { exporters: environment.exporters } : {}),
     ...(environment.directory ? { directory: environment.directory } : {}),
+    ...(environment.turnFlushDelayMs === undefined
+      ? {}
+      : { turnFlushDelayMs: environment.turnFlushDelayMs }),
     resource: identity.resource,
     sessionTitle: (sessionId) => titles.get(sessionId),
-  });
+  };
+  const telemetry = environment.telemetry
+    ? await environment.telemetry(config, log, telemetryOptions)
+    : await startTelemetry(config, log, telemetryOptions);
   const profile = createProfile(config.profile, config.metrics.prefix);
   const userId = identity.standard["user.id"];
   const privacy = createPrivacy(config.capture, environment.env);
@@ -137,23 +156,15 @@ export async function createPluginInstance(
         contextOf: (record) => spans?.contextOf(record),
       }),
     );
-  // Delivery: a finished turn or a deleted session goes out now, not at the next batch tick, so
-  // a crash right after loses nothing finished. Scheduled as a macrotask, so the encoding and
-  // sending never run inside the host's event call; concurrent flushes merge into one.
-  let scheduled = false;
-  const flush = () => {
-    if (scheduled) return;
-    scheduled = true;
-    setTimeout(() => {
-      scheduled = false;
-      telemetry.flush().catch(() => undefined);
-    }, 0);
-  };
+  // Delivery: a finished turn, a compaction or a deleted session leaves within the turn flush
+  // delay, not at the next batch tick, so a crash loses at most that window (docs/DESIGN.md §7).
   if (config.local.enabled) model.subscribe(titles);
   model.subscribe({
-    turnEnd: flush,
-    compactionEnd: flush,
-    sessionEnd: (session) => session.endReason === "deleted" && flush(),
+    turnEnd: () => telemetry.turnEnded(),
+    compactionEnd: () => telemetry.turnEnded(),
+    sessionEnd: (session) => {
+      if (session.endReason === "deleted") telemetry.turnEnded();
+    },
   });
 
   const exitSignals = environment.exitSignals ?? true;
@@ -244,21 +255,25 @@ function guardedHooks({ model, telemetry, config, log, now, exitSignals }: Pipel
   };
   const unregister = exitSignals ? flushOnExitSignal(finalize) : () => undefined;
   const hooks: OtelHooks = {
-    event: async (input) => {
-      if (disposed) return;
+    // Plain functions returning one settled promise: the host may await the hook, but nothing
+    // here is asynchronous, and this path runs for every streamed chunk.
+    event: (input) => {
+      if (disposed) return DONE;
       try {
         adaptEvent(input?.event, now(), push);
       } catch (error) {
         reportFailure(log, "an event", error);
       }
+      return DONE;
     },
-    "chat.message": async (input, output) => {
-      if (disposed) return;
+    "chat.message": (input, output) => {
+      if (disposed) return DONE;
       try {
         adaptChatMessage(input, output, now(), push);
       } catch (error) {
         reportFailure(log, "chat.message", error);
       }
+      return DONE;
     },
     dispose: finalize,
   };
@@ -286,6 +301,8 @@ class SessionTitles {
     if (oldest !== undefined) this.titles.delete(oldest);
   }
 }
+
+const DONE: Promise<void> = Promise.resolve();
 
 function reportFailure(log: DiagnosticLog, what: string, error: unknown): void {
   const name = error instanceof Error ? error.name : typeof error;

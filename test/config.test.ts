@@ -85,11 +85,8 @@ describe("defaults", () => {
       maxSessions: 1000,
       shutdownTimeoutMs: 5000,
       local: { enabled: false, path: "./.local/share/opencode-otel/telemetry.db" },
-      spool: {
-        enabled: true,
-        dir: "./.local/state/opencode-otel/spool",
-        maxBytes: 64 * 1024 * 1024,
-      },
+      // No HOME in this environment: no spool rather than one under the working directory.
+      spool: { enabled: true, dir: "", maxBytes: 64 * 1024 * 1024 },
     });
   });
 

@@ -466,7 +466,8 @@ export const OPTIONS = {
     type: stringType({ allowEmpty: true }),
     default: "",
     defaultDoc: "`$XDG_STATE_HOME/opencode-otel/spool` (`~/.local/state/...`)",
-    description: "Where the spool lives; several opencode processes may share it.",
+    description:
+      "Where the spool lives; several opencode processes of one user may share it. It must be the user's own and writable by nobody else. Without an absolute `HOME` or `XDG_STATE_HOME` there is no default and the spool is off.",
   }),
   spoolMaxMb: option<number>({
     option: "spoolMaxMb",

@@ -2,6 +2,7 @@
  * `parseConfig`: the one place where environment variables and plugin options become a `Config`.
  * Pure (reads only its input), never throws, and returns a deep-frozen result.
  */
+import { isAbsolute } from "node:path";
 import { deepFreeze } from "./freeze.js";
 import { OPTIONS, type Signal } from "./options.js";
 import { readPluginOptions } from "./plugin-options.js";
@@ -105,7 +106,8 @@ function build(input: ConfigInput): ParsedConfig {
     },
     spool: {
       enabled: r.first(OPTIONS.spool).value,
-      dir: r.first(OPTIONS.spoolDir).value || defaultSpoolDir(input.env),
+      // Empty when there is no default outside the working directory: the spool is off then.
+      dir: r.first(OPTIONS.spoolDir).value || defaultSpoolDir(input.env) || "",
       maxBytes: r.first(OPTIONS.spoolMaxMb).value * 1024 * 1024,
     },
   };
@@ -225,10 +227,16 @@ function merge(layers: readonly StringMap[]): StringMap {
   return Object.fromEntries(layers.flatMap((layer) => Object.entries(layer)));
 }
 
-/** `$XDG_STATE_HOME/opencode-otel/spool`, else `~/.local/state/opencode-otel/spool`. */
-function defaultSpoolDir(env: Readonly<Record<string, string | undefined>>): string {
-  const state = env.XDG_STATE_HOME || `${env.HOME || env.USERPROFILE || "."}/.local/state`;
-  return `${state}/opencode-otel/spool`;
+/**
+ * `$XDG_STATE_HOME/opencode-otel/spool`, else `~/.local/state/opencode-otel/spool`. A relative
+ * `XDG_STATE_HOME` is ignored (the XDG base directory spec says so); with no absolute home
+ * there is no default at all, never one under the working directory.
+ */
+function defaultSpoolDir(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const absolute = (value: string | undefined) => (value && isAbsolute(value) ? value : undefined);
+  const home = absolute(env.HOME) ?? absolute(env.USERPROFILE);
+  const state = absolute(env.XDG_STATE_HOME) ?? (home ? `${home}/.local/state` : undefined);
+  return state ? `${state}/opencode-otel/spool` : undefined;
 }
 
 /** `$XDG_DATA_HOME/opencode-otel/telemetry.db`, else `~/.local/share/opencode-otel/telemetry.db`. */

@@ -73,14 +73,17 @@ export function createSpanEmitter(options: SpanEmitterOptions): SpanEmitter {
 
   function end(record: object, endTime: number, error?: ErrorInfo, failed?: string): void {
     const span = spans.get(record);
-    // Ended spans stay in the map: logs emitted right after the end still link to them, and the
-    // entry goes when the model drops the record.
     if (!span?.isRecording()) return;
     if (error)
       span.setStatus({ code: SpanStatusCode.ERROR, message: privacy.scrub(error.message, 512) });
     else if (failed)
       span.setStatus({ code: SpanStatusCode.ERROR, message: privacy.scrub(failed, 512) });
     span.end(endTime);
+    // Logs emitted after the end still link to the span, and late children still nest under it,
+    // so the record keeps its span's context for as long as the model keeps the record (ended
+    // turns are kept a while for late line summaries); the ended span itself, with its
+    // attributes and events, is the exporter's and goes.
+    spans.set(record, trace.wrapSpanContext(span.spanContext()));
   }
 
   function contextOf(record: object | undefined): Context | undefined {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import type * as Crypto from "node:crypto";
 import type { IdGenerator } from "@opentelemetry/sdk-trace-base";
 
 /**
@@ -7,13 +7,38 @@ import type { IdGenerator } from "@opentelemetry/sdk-trace-base";
  * from several processes land in one trace.
  */
 export function traceIdForSession(sessionId: string): string {
-  return createHash("sha256").update(sessionId).digest("hex").slice(0, 32);
+  return sha256Hex(sessionId).slice(0, 32);
+}
+
+let nodeCrypto: typeof Crypto | undefined;
+
+/**
+ * Bun's native hasher inside opencode; `node:crypto` elsewhere, loaded on first use. Importing
+ * `node:crypto` up front costs Bun more CPU than every hash a long session needs.
+ */
+export function sha256Hex(text: string): string {
+  if (typeof Bun !== "undefined") return new Bun.CryptoHasher("sha256").update(text).digest("hex");
+  nodeCrypto ??= process.getBuiltinModule("node:crypto");
+  return nodeCrypto.createHash("sha256").update(text).digest("hex");
+}
+
+/** Random bytes from Web Crypto (a global in Bun and Node), drawn in blocks. */
+const pool = Buffer.alloc(256);
+let used = pool.length;
+
+function randomHex(bytes: number): string {
+  if (used + bytes > pool.length) {
+    crypto.getRandomValues(pool);
+    used = 0;
+  }
+  used += bytes;
+  return pool.toString("hex", used - bytes, used);
 }
 
 /**
- * The SDK's tracer asks its IdGenerator for a trace id when a span has no parent. Root session
- * spans need a chosen one: the emitter sets `next` right before `startSpan` (synchronous, so
- * nothing can interleave) and the generator hands it out once.
+ * The tracer asks its IdGenerator for a trace id when a span has no parent. Root session spans
+ * need a chosen one: the emitter sets `next` right before `startSpan` (synchronous, so nothing
+ * can interleave) and the generator hands it out once.
  */
 export class SessionIdGenerator implements IdGenerator {
   next: string | undefined;
@@ -21,10 +46,10 @@ export class SessionIdGenerator implements IdGenerator {
   generateTraceId(): string {
     const chosen = this.next;
     this.next = undefined;
-    return chosen ?? randomBytes(16).toString("hex");
+    return chosen ?? randomHex(16);
   }
 
   generateSpanId(): string {
-    return randomBytes(8).toString("hex");
+    return randomHex(8);
   }
 }

@@ -1,5 +1,9 @@
 import type { LogSink } from "../../src/log.js";
-import { createPluginInstance, type PluginInstance } from "../../src/plugin.js";
+import {
+  createPluginInstance,
+  type PluginEnvironment,
+  type PluginInstance,
+} from "../../src/plugin.js";
 import type { ExporterOverrides } from "../../src/sdk/telemetry.js";
 import { type Captured, processSegments } from "./fixtures.js";
 
@@ -14,6 +18,8 @@ export interface ReplayOptions {
   readonly directory?: string;
   /** Call dispose at the end of each process segment even if the capture has none (serve). */
   readonly disposeAtEnd?: boolean;
+  /** Telemetry built another way than the plugin's own (the SDK's providers, to compare). */
+  readonly telemetry?: PluginEnvironment["telemetry"];
   /** How long the plugin waits for a resumed session's history (ms). */
   readonly historyTimeoutMs?: number;
 }
@@ -72,6 +78,7 @@ export async function replay(
       env: options.env ?? TEST_ENV,
       options: options.options,
       exporters: options.exporters,
+      ...(options.telemetry ? { telemetry: options.telemetry } : {}),
       ...(options.directory ? { directory: options.directory } : {}),
       logSink: options.logSink ?? (() => undefined),
       now: () => clock,
