@@ -7,7 +7,9 @@ const TICK_MS = 10;
  * CPU time, in ms, used so far by every process descended from this one (a browser launched by
  * playwright: its browser, GPU, network and renderer processes), read from /proc. Wall-clock
  * times on a loaded machine grow with the load; CPU time mostly does not, so it says what a page
- * costs. Processes that have already exited are not counted. 0 where /proc is absent.
+ * costs. A process's own time counts with the time of its children that have exited and been
+ * waited for (`cutime`, `cstime`), so a renderer that exits between two readings does not take
+ * its time away from the sum. 0 where /proc is absent.
  */
 export function descendantsCpuMs(root = process.pid): number {
   let names: string[];
@@ -30,7 +32,9 @@ export function descendantsCpuMs(root = process.pid): number {
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const pid = Number(name);
     parents.set(pid, Number(fields[1]));
-    cpu.set(pid, (Number(fields[11]) + Number(fields[12])) * TICK_MS);
+    // utime, stime, cutime, cstime: fields 14-17 of the line, 11-14 after the command name.
+    const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+    cpu.set(pid, ticks * TICK_MS);
   }
   let total = 0;
   for (const [pid, ms] of cpu) {
