@@ -2,6 +2,7 @@ import { createTraceState, type SpanContext, TraceFlags } from "@opentelemetry/a
 import { adaptEvent } from "./adapter/event.js";
 import { readHistory } from "./adapter/history.js";
 import { adaptChatMessage } from "./adapter/hooks.js";
+import { startBudgets } from "./budget/start.js";
 import { parseConfig } from "./config/parse.js";
 import type { Config, ParsedConfig } from "./config/types.js";
 import { createLogsEmitter } from "./emit/logs.js";
@@ -146,19 +147,37 @@ export async function createPluginInstance(
         genAiLatest: config.metrics.genAiLatest,
       }),
     );
-  if (telemetry.logger)
-    model.subscribe(
-      createLogsEmitter({
+  const logs = telemetry.logger
+    ? createLogsEmitter({
         logger: telemetry.logger,
         privacy,
         profile,
         standard: logAttributes(identity.standard),
         contextOf: (record) => spans?.contextOf(record),
-      }),
-    );
+      })
+    : undefined;
+  if (logs) model.subscribe(logs);
+  // Spend limits: checked after LLM calls end, off the hook path (`src/budget/monitor.ts`).
+  const budgets = await startBudgets({
+    config,
+    env: environment.env,
+    directory: environment.directory,
+    client: environment.client,
+    log,
+    now,
+    spanIdsOf: (llm) => spans?.spanIdsOf(llm),
+    // An alert leaves like a turn end: the turn that reached it has usually been flushed already.
+    budgetEvent: logs
+      ? (alert, llm) => {
+          logs.budget(alert, llm);
+          telemetry.turnEnded();
+        }
+      : undefined,
+  });
+  if (budgets) model.subscribe(budgets);
+  if (config.local.enabled) model.subscribe(titles);
   // Delivery: a finished turn, a compaction or a deleted session leaves within the turn flush
   // delay, not at the next batch tick, so a crash loses at most that window (docs/DESIGN.md §7).
-  if (config.local.enabled) model.subscribe(titles);
   model.subscribe({
     turnEnd: () => telemetry.turnEnded(),
     compactionEnd: () => telemetry.turnEnded(),
@@ -175,6 +194,7 @@ export async function createPluginInstance(
     log,
     now,
     exitSignals,
+    dispose: () => budgets?.close(),
   });
   // A session first seen without `session.created` was started by an earlier process: read its
   // history once, in the background, so turn numbers and totals continue. The hooks never wait
@@ -205,6 +225,8 @@ interface Pipeline {
   readonly log: DiagnosticLog;
   readonly now: () => number;
   readonly exitSignals: boolean;
+  /** Stops what runs beside the pipeline (the budget monitor) before the final flush. */
+  readonly dispose: () => Promise<void> | undefined;
 }
 
 interface Guarded {
@@ -214,7 +236,15 @@ interface Guarded {
   readonly isDisposed: () => boolean;
 }
 
-function guardedHooks({ model, telemetry, config, log, now, exitSignals }: Pipeline): Guarded {
+function guardedHooks({
+  model,
+  telemetry,
+  config,
+  log,
+  now,
+  exitSignals,
+  dispose,
+}: Pipeline): Guarded {
   let disposed: Promise<void> | undefined;
   // The hook itself only reads the host's payload into facts (cheap, and it must happen now:
   // the payload is the host's and the clock is now). Everything else (the model, spans, logs,
@@ -249,6 +279,11 @@ function guardedHooks({ model, telemetry, config, log, now, exitSignals }: Pipel
       } catch (error) {
         reportFailure(log, "dispose", error);
       }
+      // The budget check of the last calls, bounded: its events go out with the final flush.
+      await Promise.race([
+        dispose()?.catch((error) => reportFailure(log, "budgets", error)),
+        new Promise((resolve) => setTimeout(resolve, 1_000).unref?.()),
+      ]);
       await telemetry.shutdown(config.shutdownTimeoutMs);
     })();
     return disposed;

@@ -85,6 +85,7 @@ describe("defaults", () => {
       maxSessions: 1000,
       shutdownTimeoutMs: 5000,
       local: { enabled: false, path: "./.local/share/opencode-otel/telemetry.db" },
+      budgets: { inline: undefined, file: "./.config/opencode-otel/budgets.json" },
       // No HOME in this environment: no spool rather than one under the working directory.
       spool: { enabled: true, dir: "", maxBytes: 64 * 1024 * 1024 },
     });
@@ -757,6 +758,7 @@ describe("every invalid value gives exactly one warning and the default", () => 
     "`k=v,…` list (object in options)": "novalue",
     "command line (string or string[] in options)": "'unterminated",
     "number 0–1": "1.5",
+    object: "not-an-object",
   };
   const invalidFor = (spec: OptionSpec<unknown>): string | undefined =>
     spec.option === "metricPrefix"
@@ -783,6 +785,7 @@ describe("every invalid value gives exactly one warning and the default", () => 
     expect(free).toEqual([
       "serviceName",
       "storePath",
+      "budgetsFile",
       "semconvStabilityOptIn",
       "spanPrefix",
       "spoolDir",

@@ -16,6 +16,7 @@ import {
   commandType,
   enumType,
   integerType,
+  objectType,
   ratioType,
   type StringMap,
   stringMapType,
@@ -140,6 +141,26 @@ export const OPTIONS = {
     default: "",
     defaultDoc: "`$XDG_DATA_HOME/opencode-otel/telemetry.db` (`~/.local/share/...`)",
     description: "The local store's database file (shared by every opencode process and the CLI).",
+  }),
+  budgets: option<Readonly<Record<string, unknown>> | undefined>({
+    option: "budgets",
+    env: [],
+    otelEnv: [],
+    type: objectType,
+    default: undefined,
+    defaultDoc: "unset: the budgets file",
+    description:
+      "Spend limits (daily, weekly, monthly, per session; in USD or tokens; optionally per project), as in the budgets file (see [Budgets](#budgets)); given here, the file is not read.",
+  }),
+  budgetsFile: option<string>({
+    option: "budgetsFile",
+    env: ["OPENCODE_OTEL_BUDGETS_FILE"],
+    otelEnv: [],
+    type: stringType({ allowEmpty: true }),
+    default: "",
+    defaultDoc: "`$XDG_CONFIG_HOME/opencode-otel/budgets.json` (`~/.config/...`)",
+    description:
+      "The budgets file, shared with `opencode-otel budget` and `statusline`; a missing file means no budgets.",
   }),
   headers: option<StringMap>({
     option: "headers",

@@ -3,6 +3,8 @@
  * Pure (reads only its input), never throws, and returns a deep-frozen result.
  */
 import { isAbsolute } from "node:path";
+import { parseBudgets } from "../budget/parse.js";
+import { defaultBudgetsPath, homeOf } from "../budget/paths.js";
 import { deepFreeze } from "./freeze.js";
 import { OPTIONS, type Signal } from "./options.js";
 import { readPluginOptions } from "./plugin-options.js";
@@ -104,6 +106,7 @@ function build(input: ConfigInput): ParsedConfig {
       enabled: r.first(OPTIONS.local).value || r.first(OPTIONS.protocol).value === "local",
       path: r.first(OPTIONS.storePath).value || defaultStorePath(input.env),
     },
+    budgets: resolveBudgets(r, input.env, warn),
     spool: {
       enabled: r.first(OPTIONS.spool).value,
       // Empty when there is no default outside the working directory: the spool is off then.
@@ -208,6 +211,20 @@ function resolveEndpoint(
   const { value, source } = r.first(OPTIONS.endpoint, { signal, fallback });
   if (protocol === "grpc" || isPerSignal(source)) return value;
   return `${value.replace(/\/+$/, "")}/v1/${signal}`;
+}
+
+/** The plugin option `budgets`, checked here so its problems are warnings like any option's. */
+function resolveBudgets(
+  r: Resolver,
+  env: Readonly<Record<string, string | undefined>>,
+  warn: (message: string) => void,
+): Config["budgets"] {
+  const file = r.first(OPTIONS.budgetsFile).value || defaultBudgetsPath(env);
+  const raw = r.first(OPTIONS.budgets).value;
+  if (raw === undefined) return { inline: undefined, file };
+  const parsed = parseBudgets(raw, { source: 'Plugin option "budgets"', home: homeOf(env) });
+  for (const error of parsed.errors) warn(`${error}; that limit is left out.`);
+  return { inline: parsed.budgets, file };
 }
 
 /** A tracestate only means something next to a traceparent. */

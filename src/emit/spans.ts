@@ -5,6 +5,7 @@ import {
   type SpanContext,
   SpanKind,
   SpanStatusCode,
+  TraceFlags,
   type Tracer,
   trace,
 } from "@opentelemetry/api";
@@ -49,6 +50,11 @@ export interface SpanEmitterOptions {
 export interface SpanEmitter extends Subscriber {
   /** The context of the span a record is shown as, for logs that link to it. */
   contextOf(record: object): Context | undefined;
+  /**
+   * The ids of a record's span when it will be exported (sampled), so that a reader of the local
+   * store can tell whether the store holds it yet.
+   */
+  spanIdsOf(record: object): { readonly traceId: string; readonly spanId: string } | undefined;
 }
 
 /** The traces signal: one span per session segment, turn, LLM call and tool call. */
@@ -111,6 +117,12 @@ export function createSpanEmitter(options: SpanEmitterOptions): SpanEmitter {
 
   return {
     contextOf,
+
+    spanIdsOf(record) {
+      const context = spans.get(record)?.spanContext();
+      if (!context || (context.traceFlags & TraceFlags.SAMPLED) === 0) return undefined;
+      return { traceId: context.traceId, spanId: context.spanId };
+    },
 
     sessionStart(session) {
       start(

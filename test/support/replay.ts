@@ -22,6 +22,8 @@ export interface ReplayOptions {
   readonly telemetry?: PluginEnvironment["telemetry"];
   /** How long the plugin waits for a resumed session's history (ms). */
   readonly historyTimeoutMs?: number;
+  /** Collects the toasts the plugin asks opencode's TUI for (`client.tui.showToast`). */
+  readonly toasts?: unknown[];
 }
 
 /**
@@ -33,6 +35,18 @@ export interface ReplayOptions {
 class CapturedClient {
   private readonly waiting = new Map<string, (answer: unknown) => void>();
   private readonly answered = new Map<string, unknown>();
+
+  constructor(toasts: unknown[] | undefined) {
+    if (toasts)
+      this.tui = {
+        showToast: async (request: { body: unknown }) => {
+          toasts.push(request.body);
+          return { data: true };
+        },
+      };
+  }
+
+  readonly tui: { showToast(request: { body: unknown }): Promise<unknown> } | undefined;
 
   readonly session = {
     messages: (request: { path: { id: string } }) =>
@@ -72,7 +86,7 @@ export async function replay(
   const instances: PluginInstance[] = [];
   for (const segment of processSegments(records)) {
     let clock = segment[0]?.ts ?? Date.now();
-    const client = new CapturedClient();
+    const client = new CapturedClient(options.toasts);
     const instance = await createPluginInstance({
       client,
       env: options.env ?? TEST_ENV,
