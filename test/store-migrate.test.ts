@@ -218,20 +218,93 @@ describe("migrations", () => {
     again.close();
   });
 
-  test("bring a v3 file (lines, commits and pull requests) to v4, the viewer's index of sessions", async () => {
-    // What the release before the viewer wrote: v1 taken through the same v2 and v3 steps, with
-    // opencode's title kept on the session span as its local exporter keeps it.
+  test("bring a v3 file to v5: usage slots counted from what it holds, titles by index, sessions indexed", async () => {
     const path = join(dir, "v3.db");
+    const db = await openDatabase(path);
+    writeV1(db);
+    // v3 as that release left it: the first three migrations, and a title on the session span
+    // (what the local exporter adds).
+    db.transaction(() => {
+      for (const migration of MIGRATIONS.slice(1, 3)) migration.up(db);
+      db.prepare("UPDATE schema_version SET version = 3").run();
+      db.prepare(
+        `UPDATE spans SET attributes = json_set(attributes, '$."session.title"', 'Fix the build')
+         WHERE category = 'session'`,
+      ).run();
+    });
+    const tables = () =>
+      db
+        .prepare("SELECT name FROM sqlite_master WHERE name IN ('usage_slots', 'spans_title')")
+        .all()
+        .map((row) => row.name);
+    expect(tables()).toEqual([]);
+    db.close();
+
+    const store = await Store.open(path);
+    expect(store.schemaVersion()).toBe(SCHEMA_VERSION);
+    expect(SCHEMA_VERSION).toBe(5);
+    const check = await openDatabase(path);
+    expect(
+      check
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE name IN ('usage_slots', 'spans_title', 'spans_root')",
+        )
+        .all()
+        .map((row) => row.name)
+        .sort(),
+    ).toEqual(["spans_root", "spans_title", "usage_slots"]);
+    // The slots hold every LLM, tool and turn span and every change event.
+    expect(
+      check
+        .prepare(
+          `SELECT SUM(llm_calls) AS llm, SUM(tool_calls) AS tools, SUM(turns) AS turns,
+             TOTAL(cost) AS cost, SUM(lines_added) AS added, SUM(commits) AS commits
+           FROM usage_slots`,
+        )
+        .get(),
+    ).toEqual({ llm: 1, tools: 1, turns: 1, cost: 0.25, added: 4, commits: 1 });
+    check.close();
+    const rows = store.report({ group: "session" }).rows;
+    const [row] = rows;
+    expect(row).toMatchObject({
+      key: "ses_old",
+      title: "Fix the build",
+      llmCalls: 1,
+      toolCalls: 1,
+      toolP50Ms: 400,
+      turns: 1,
+      costUsd: 0.25,
+      linesAdded: 4,
+      commits: 1,
+    });
+    // A range that cuts the slot (T0 is not on a quarter hour) reads the spans themselves, with
+    // the same figures.
+    const startMs = Number(T0 / 1_000_000n);
+    expect(T0 % 900_000_000_000n).not.toBe(0n);
+    const cut = store.report({ group: "session", since: startMs, until: startMs + 3601 });
+    expect(cut.rows).toEqual(rows);
+    expect(store.report({ group: "day" }).total).toEqual(
+      store.report({ group: "day", since: startMs, until: startMs + 3_600_000 }).total,
+    );
+    expect(store.integrityCheck()).toBe("ok");
+    store.close();
+  });
+
+  test("bring a v4 file (usage slots) to v5, the viewer's index of sessions", async () => {
+    // What the release before the viewer wrote: v1 taken through the same v2, v3 and v4 steps,
+    // with opencode's title kept on the session span as its local exporter keeps it.
+    const path = join(dir, "v4.db");
     const db = await openDatabase(path);
     writeV1(db);
     db.transaction(() => {
       for (const migration of MIGRATIONS.filter((m) => m.version === 2 || m.version === 3))
         migration.up(db);
-      db.prepare("UPDATE schema_version SET version = 3").run();
       db.prepare(
         `UPDATE spans SET attributes = json_set(attributes, '$."session.title"', 'Old title')
          WHERE category = 'session'`,
       ).run();
+      for (const migration of MIGRATIONS.filter((m) => m.version === 4)) migration.up(db);
+      db.prepare("UPDATE schema_version SET version = 4").run();
     });
     const indexes = (file: Database) =>
       file

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Store } from "../src/store/store.js";
-import type { ReportQuery, SpanRow } from "../src/store/types.js";
-import { yearOfSpans } from "./support/year-of-spans.js";
+import type { ReportQuery } from "../src/store/types.js";
+import { writeYearOfUse } from "./support/year-of-spans.js";
 
 const dir = mkdtempSync(join(tmpdir(), "opencode-otel-store-perf-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,16 +18,7 @@ describe("a store holding a year of heavy use (1,000,000 spans)", () => {
     const path = join(dir, "year.db");
     const store = await Store.open(path);
     const started = performance.now();
-    let batch: SpanRow[] = [];
-    let stored = 0;
-    for (const span of yearOfSpans(TOTAL)) {
-      batch.push(span);
-      if (batch.length === 20_000) {
-        stored += store.insertSpans(batch);
-        batch = [];
-      }
-    }
-    stored += store.insertSpans(batch);
+    const { spans: stored, logs } = writeYearOfUse(store, TOTAL);
     const insertMs = performance.now() - started;
     expect(stored).toBeGreaterThanOrEqual(TOTAL);
 
@@ -58,8 +49,10 @@ describe("a store holding a year of heavy use (1,000,000 spans)", () => {
     const timings = (list: readonly { group: string; ms: number }[]) =>
       list.map((m) => `by ${m.group} ${m.ms.toFixed(0)} ms`).join(", ");
     const month = monthly[0]?.report.total;
+    expect(month?.linesAdded).toBeGreaterThan(0);
+    expect(month?.commits).toBeGreaterThan(0);
     const lines = [
-      `inserted ${stored} spans in ${(insertMs / 1000).toFixed(1)} s (${rate} spans/s), ${megabytes} MB`,
+      `inserted ${stored} spans and ${logs} change events in ${(insertMs / 1000).toFixed(1)} s (${rate} spans/s), ${megabytes} MB`,
       `June 2025 (${month?.llmCalls} LLM calls, ${month?.toolCalls} tool calls): ${timings(monthly)}`,
       `all of 2025 (${stored} spans): ${timings(yearly)}`,
     ];

@@ -56,7 +56,12 @@ export class FigureReader {
     // looked up by `spans_session` (the planner's choice once the IN list is there).
     this.only = refs ? "AND s.session_ref IN (SELECT value FROM json_each(?))" : "";
     this.params = refs ? [JSON.stringify(refs)] : [];
-    this.index = (name) => (refs ? "" : `INDEXED BY ${name}`);
+    // A v4 store read without write access has no `spans_root` (v5): its session spans are
+    // then found by the planner's own choice.
+    const rooted = db
+      .prepare("SELECT 1 AS found FROM sqlite_master WHERE type = 'index' AND name = 'spans_root'")
+      .get();
+    this.index = (name) => (refs || (name === "spans_root" && !rooted) ? "" : `INDEXED BY ${name}`);
     const bounds = db
       .prepare(
         `SELECT (SELECT MIN(start_ns) FROM spans) AS lo, (SELECT MAX(start_ns) FROM spans) AS hi,
