@@ -329,6 +329,46 @@ describe("the viewer elsewhere", () => {
     expect(await done).toBe(0);
   }, 30_000);
 
+  test("serve counts viewer requests against its request limit: 429 while OTLP fills it", async () => {
+    const { child, match } = await startCli(
+      ["serve", "--port", "0", "--no-grpc", "--db", path, "--max-requests", "1"],
+      /http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/,
+    );
+    const viewer = new URL(match);
+    const auth = { authorization: `Bearer ${viewer.searchParams.get("token")}` };
+    expect((await get(`${viewer.origin}/api/sessions`, auth)).status).toBe(200);
+    // An OTLP request whose body is still arriving holds the only slot.
+    const held = request(`${viewer.origin}/v1/traces`, {
+      method: "POST",
+      headers: { "content-type": "application/x-protobuf", "content-length": "1000" },
+    });
+    const heldAnswer = new Promise<number>((resolve, reject) => {
+      held.on("response", (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      held.on("error", reject);
+    });
+    held.write(Buffer.alloc(10));
+    let busy: Answer | undefined;
+    for (let tries = 0; tries < 50; tries++) {
+      busy = await get(`${viewer.origin}/api/sessions`, auth);
+      if (busy.status === 429) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(busy?.status).toBe(429);
+    expect(busy?.headers["retry-after"]).toBe("1");
+    expect(busy?.body).not.toContain("ses_");
+    held.end(Buffer.alloc(990));
+    expect(await heldAnswer).toBe(400);
+    const after = await get(`${viewer.origin}/api/sessions`, auth);
+    expect(after.status).toBe(200);
+    expect(after.body).toContain("ses_");
+    const done = exited(child);
+    child.kill("SIGINT");
+    expect(await done).toBe(0);
+  }, 30_000);
+
   test("--open hands the printed URL to the platform's opener", async () => {
     // A stand-in `xdg-open` first on PATH records what it was asked to open.
     const bin = join(dir, "bin");
