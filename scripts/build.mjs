@@ -2,7 +2,7 @@
 // Builds the published package with Node 20: `dist/index.js` (one ESM bundle made by the
 // installed bun) and `dist/*.d.ts` (tsc, declarations only). Run as `node scripts/build.mjs`.
 import { spawnSync } from "node:child_process";
-import { chmodSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -79,6 +79,36 @@ try {
     ...[...externals].map((name) => `--external=${name}`),
   ]);
   chmodSync(join(root, "dist", "cli.js"), 0o755);
+  // The viewer's browser code (`opencode-otel ui`): one script and one style sheet with Preact
+  // and @tanstack/virtual-core inside, a chunk with the usage page and uPlot (loaded when that
+  // page is first opened), and the page that loads them. The CLI serves these files and nothing
+  // else, so the viewer works offline and under a strict CSP. Every name carries a hash of its
+  // content, so the browser keeps the files (and V8 its compiled code) between visits and asks
+  // again only after an upgrade.
+  run("bun", [
+    "build",
+    "src/ui/main.tsx",
+    "--target=browser",
+    "--format=esm",
+    "--minify",
+    "--splitting",
+    "--sourcemap=linked",
+    "--outdir=dist/ui/assets",
+    "--entry-naming=[name]-[hash].[ext]",
+    "--chunk-naming=chunk-[hash].[ext]",
+    "--asset-naming=[name]-[hash].[ext]",
+  ]);
+  const built = readdirSync(join(root, "dist", "ui", "assets"));
+  /** @param {RegExp} pattern */
+  const one = (pattern) => {
+    const names = built.filter((name) => pattern.test(name));
+    if (names.length !== 1) throw new Error(`expected one ${pattern} in dist/ui/assets`);
+    return names[0];
+  };
+  const page = readFileSync(join(root, "src", "ui", "index.html"), "utf8")
+    .replace("/assets/main.js", `/assets/${one(/^main-[a-z0-9]+\.js$/)}`)
+    .replace("/assets/main.css", `/assets/${one(/^main-[a-z0-9]+\.css$/)}`);
+  writeFileSync(join(root, "dist", "ui", "index.html"), page);
   run("tsc", ["-p", "tsconfig.build.json"]);
 } catch (error) {
   process.stderr.write(`build failed: ${error instanceof Error ? error.message : error}\n`);

@@ -51,6 +51,11 @@ export const SESSION_ID = "session.id";
 export const AGENT_NAME = "agent.name";
 export const AGENT_TYPE = "agent.type";
 export const SESSION_PARENT_ID = "session.parent_id";
+/**
+ * The session's title as opencode shows it: on OTLP only with prompt capture, always in the
+ * local store (its exporter adds it), where reports and the viewer show it.
+ */
+export const SESSION_TITLE = "session.title";
 export const SESSION_RESUMED = "session.resumed";
 export const SESSION_END_REASON = "session.end_reason";
 export const SESSION_TOTAL_TOKENS = "session.total_tokens";
@@ -60,7 +65,6 @@ export const SESSION_TOTAL_COST_USD = "session.total_cost_usd";
 export const SESSION_TOTAL_MESSAGES = "session.total_messages";
 export const SESSION_TOTAL_TURNS = "session.total_turns";
 export const SESSION_TOTAL_ERRORS = "session.total_errors";
-export const SESSION_TITLE = "session.title";
 export const SESSION_LINES_ADDED = "session.lines_added";
 export const SESSION_LINES_REMOVED = "session.lines_removed";
 export const TURN_INDEX = "turn.index";

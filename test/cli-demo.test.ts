@@ -14,7 +14,8 @@ import type { Report } from "../src/store/index.js";
 
 const BUILT = existsSync(join(import.meta.dir, "..", "dist", "index.js"));
 
-async function cli(argv: string[]) {
+/** The CLI with recorded output; `terminal: false` is a pipe (no columns). */
+async function cli(argv: string[], terminal = true) {
   let out = "";
   let err = "";
   const io: Io = {
@@ -24,7 +25,7 @@ async function cli(argv: string[]) {
     err: (text) => {
       err += text;
     },
-    columns: 160,
+    columns: terminal ? 160 : undefined,
     errIsTty: false,
     interrupted: new Promise(() => undefined),
     env: {},
@@ -80,4 +81,42 @@ describe.if(BUILT)("demo", () => {
       }
     }, 120_000);
   }
+
+  test("--ui: ends by printing the viewer's URL, which shows the run until Ctrl-C", async () => {
+    let out = "";
+    let stop: () => void = () => undefined;
+    const interrupted = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    let sessions: unknown;
+    const io: Io = {
+      out: (text) => {
+        out += text;
+        const url = /http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/.exec(text)?.[0];
+        if (!url) return;
+        // A person opens the printed URL: it logs in, then the page's API lists the run.
+        (async () => {
+          const login = await fetch(url, { redirect: "manual" });
+          const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+          const api = await fetch(`${new URL(url).origin}/api/sessions`, { headers: { cookie } });
+          sessions = await api.json();
+        })().finally(stop);
+      },
+      err: () => undefined,
+      columns: 160,
+      errIsTty: false,
+      interrupted,
+      env: {},
+    };
+    expect(await runCli(["demo", "--via", "local", "--ui"], io)).toBe(0);
+    expect(out.trimEnd().split("\n").at(-1)).toMatch(/^ {2}http:\/\/127\.0\.0\.1:\d+\/\?token=/);
+    expect(sessions).toMatchObject({ total: 2 });
+
+    // Not at a terminal (no columns): it ends, keeping the store for the printed command.
+    const piped = await cli(["demo", "--via", "local", "--ui"], false);
+    expect(piped.code).toBe(0);
+    const command = /opencode-otel ui --db (\S+) --open/.exec(piped.out);
+    expect(command?.[1] && existsSync(command[1])).toBe(true);
+    rmSync(join(command?.[1] ?? "", ".."), { recursive: true, force: true });
+  }, 240_000);
 });

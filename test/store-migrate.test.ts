@@ -218,7 +218,7 @@ describe("migrations", () => {
     again.close();
   });
 
-  test("bring a v3 file to v4: usage slots counted from what it holds, titles by index", async () => {
+  test("bring a v3 file to v5: usage slots counted from what it holds, titles by index, sessions indexed", async () => {
     const path = join(dir, "v3.db");
     const db = await openDatabase(path);
     writeV1(db);
@@ -241,15 +241,18 @@ describe("migrations", () => {
     db.close();
 
     const store = await Store.open(path);
-    expect(store.schemaVersion()).toBe(4);
+    expect(store.schemaVersion()).toBe(SCHEMA_VERSION);
+    expect(SCHEMA_VERSION).toBe(5);
     const check = await openDatabase(path);
     expect(
       check
-        .prepare("SELECT name FROM sqlite_master WHERE name IN ('usage_slots', 'spans_title')")
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE name IN ('usage_slots', 'spans_title', 'spans_root')",
+        )
         .all()
         .map((row) => row.name)
         .sort(),
-    ).toEqual(["spans_title", "usage_slots"]);
+    ).toEqual(["spans_root", "spans_title", "usage_slots"]);
     // The slots hold every LLM, tool and turn span and every change event.
     expect(
       check
@@ -285,6 +288,55 @@ describe("migrations", () => {
     );
     expect(store.integrityCheck()).toBe("ok");
     store.close();
+  });
+
+  test("bring a v4 file (usage slots) to v5, the viewer's index of sessions", async () => {
+    // What the release before the viewer wrote: v1 taken through the same v2, v3 and v4 steps,
+    // with opencode's title kept on the session span as its local exporter keeps it.
+    const path = join(dir, "v4.db");
+    const db = await openDatabase(path);
+    writeV1(db);
+    db.transaction(() => {
+      for (const migration of MIGRATIONS.filter((m) => m.version === 2 || m.version === 3))
+        migration.up(db);
+      db.prepare(
+        `UPDATE spans SET attributes = json_set(attributes, '$."session.title"', 'Old title')
+         WHERE category = 'session'`,
+      ).run();
+      for (const migration of MIGRATIONS.filter((m) => m.version === 4)) migration.up(db);
+      db.prepare("UPDATE schema_version SET version = 4").run();
+    });
+    const indexes = (file: Database) =>
+      file
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'spans'")
+        .all()
+        .map((row) => row.name);
+    expect(indexes(db)).not.toContain("spans_root");
+    db.close();
+
+    const store = await Store.open(path);
+    expect(store.schemaVersion()).toBe(SCHEMA_VERSION);
+    const index = store.sessionIndex();
+    index.load();
+    expect(index.page({}).rows).toEqual([
+      expect.objectContaining({
+        sessionId: "ses_old",
+        title: "Old title",
+        agent: "build",
+        linesAdded: 4,
+        linesRemoved: 2,
+        commits: 1,
+      }),
+    ]);
+    expect(index.page({ text: "old TITLE" }).total).toBe(1);
+    expect(store.report({ group: "session" }).rows).toEqual([
+      expect.objectContaining({ key: "ses_old", title: "Old title", linesAdded: 4, commits: 1 }),
+    ]);
+    expect(store.integrityCheck()).toBe("ok");
+    store.close();
+    const after = await openDatabase(path);
+    expect(indexes(after)).toContain("spans_root");
+    after.close();
   });
 
   test("leave the file at its old version when a step fails", async () => {

@@ -18,6 +18,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Store } from "../src/store/store.js";
 import { startOtlpReceiver } from "./support/otlp-receiver.js";
 import { BUN, CLI } from "./support/serve-process.js";
 
@@ -200,6 +201,38 @@ describe("a store the user can read but not write", () => {
     const byDay = await asReader(["report", "--db", path]);
     expect(byDay.code).toBe(0);
     expect(byDay.out).toContain("30");
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  test("a v4 store (before the viewer's index of sessions) is read as it is", async () => {
+    const where = folder("v4");
+    const path = join(where, "telemetry.db");
+    writeStore(
+      path,
+      `store.close();
+       const { openDatabase } = await import(${JSON.stringify(join(import.meta.dir, "../src/store/db.ts"))});
+       const db = await openDatabase(${JSON.stringify(path)});
+       db.exec("DROP INDEX spans_root; UPDATE schema_version SET version = 4");
+       db.close();`,
+    );
+    readOnlyFor(where, path);
+    const before = readFileSync(path);
+    const result = await asReader(["report", "--by", "session", "--json", "--db", path]);
+    expect(result.code).toBe(0);
+    expect(result.err).not.toContain("note:");
+    expect(sessionRows(result.out)).toEqual([["ses_readonly", 30, 15]]);
+    // The viewer's list of sessions goes without the index it lacks.
+    const store = await Store.open(path, { mustExist: true, readOnly: true });
+    try {
+      expect(store.schemaVersion()).toBe(4);
+      const index = store.sessionIndex();
+      index.load();
+      expect(index.page({}).rows.map((row) => [row.sessionId, row.llmCalls])).toEqual([
+        ["ses_readonly", 30],
+      ]);
+    } finally {
+      store.close();
+    }
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 

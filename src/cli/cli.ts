@@ -15,6 +15,7 @@ import { runCommand } from "./run-command.js";
 import { unsupportedRuntime } from "./runtime.js";
 import { serveCommand } from "./serve/command.js";
 import { statuslineCommand } from "./statusline/command.js";
+import { uiCommand } from "./ui/command.js";
 
 export const VERSION = "0.1.0";
 
@@ -23,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   statuslineCommand,
   budgetCommand,
   serveCommand,
+  uiCommand,
   exportCommand,
   demoCommand,
 ];

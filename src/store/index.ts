@@ -9,5 +9,7 @@ export { openDatabase } from "./db.js";
 export { StoreError, type StoreErrorCode } from "./errors.js";
 export { defaultStorePath, type PathContext } from "./paths.js";
 export { MIGRATIONS, SCHEMA_VERSION } from "./schema.js";
+export { type SessionIndex, SMALL_STORE_SPANS } from "./session-index.js";
 export { Store, type StoreOptions } from "./store.js";
 export type * from "./types.js";
+export * from "./viewer-types.js";

@@ -28,6 +28,16 @@ export function readTrace(db: Database, traceId: string): SpanRow[] {
     .map(spanOf);
 }
 
+/** One span with its attributes, events and resource. */
+export function readSpan(db: Database, traceId: string, spanId: string): SpanRow | undefined {
+  const row = db
+    .prepare(`SELECT ${SPAN_FIELDS} FROM ${SPANS} WHERE s.trace_id = ? AND s.span_id = ?`, {
+      bigints: true,
+    })
+    .get(traceId, spanId);
+  return row ? spanOf(row) : undefined;
+}
+
 /**
  * The spans of one session as trees: its session segments (one per opencode process that ran
  * it), each with its turns, LLM and tool calls, and the subagent sessions nested under `task`

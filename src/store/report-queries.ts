@@ -92,12 +92,25 @@ const ceilSlot = (ns: bigint): number => {
   return BigInt(slot) * SLOT_NS === ns ? slot : slot + 1;
 };
 
-/** The report's statements, with its range and project filter bound. */
+/** The report's statements, with its range and filters (project, agent, model) bound. */
 export class Queries {
   readonly range: Range;
-  private readonly project: string;
-  private readonly projectParams: readonly SqlValue[];
+  private readonly filter: string;
+  private readonly filterParams: readonly SqlValue[];
   private readonly projectName: string | undefined;
+  private readonly modelFilter: string;
+  private readonly modelParams: readonly SqlValue[];
+  /**
+   * True under an agent or model filter: the usage slots name neither, so every figure is read
+   * from the spans and change events.
+   */
+  readonly bySpans: boolean;
+  /** True under a model filter: turns and sessions then come from the LLM spans. */
+  readonly byModel: boolean;
+  private readonly pointFilter: string;
+  private readonly pointFilterParams: readonly SqlValue[];
+  private readonly changeFilter: string;
+  private readonly changeFilterParams: readonly SqlValue[];
 
   constructor(
     private readonly db: Database,
@@ -107,11 +120,44 @@ export class Queries {
       from: query.since === undefined ? 0n : BigInt(Math.floor(query.since)) * 1_000_000n,
       to: query.until === undefined ? MAX_NS : BigInt(Math.floor(query.until)) * 1_000_000n,
     };
-    this.project = query.project
+    const project = query.project
       ? "AND s.project_ref IN (SELECT id FROM names WHERE instr(value, ?) > 0)"
       : "";
-    this.projectParams = query.project ? [query.project] : [];
+    const agent = query.agent ? "AND s.agent_ref IN (SELECT id FROM names WHERE value = ?)" : "";
+    this.filter = `${project} ${agent}`;
+    this.filterParams = [
+      ...(query.project ? [query.project] : []),
+      ...(query.agent ? [query.agent] : []),
+    ];
     this.projectName = query.project || undefined;
+    this.bySpans = Boolean(query.agent || query.model);
+    this.byModel = Boolean(query.model);
+    this.modelFilter = query.model
+      ? "AND s.model_ref IN (SELECT id FROM names WHERE value = ?)"
+      : "";
+    this.modelParams = query.model ? [query.model] : [];
+    // Other sources' metric points name no agent and no model: under those filters they add
+    // nothing.
+    this.pointFilter =
+      query.agent || query.model ? "AND 0" : query.project ? "AND instr(m.project, ?) > 0" : "";
+    this.pointFilterParams = query.project && !query.agent && !query.model ? [query.project] : [];
+    // Change events name their project, agent and model, so every filter applies to them.
+    this.changeFilter = [
+      query.project ? "AND l.project_ref IN (SELECT id FROM names WHERE instr(value, ?) > 0)" : "",
+      query.agent ? "AND l.agent_ref IN (SELECT id FROM names WHERE value = ?)" : "",
+      query.model ? "AND l.model_ref IN (SELECT id FROM names WHERE value = ?)" : "",
+    ].join(" ");
+    this.changeFilterParams = [query.project, query.agent, query.model].filter(
+      (value): value is string => Boolean(value),
+    );
+  }
+
+  /**
+   * `range` cut at the usage slots, or, under an agent or model filter (which the slots do not
+   * name), no whole slot and the whole range read from the spans.
+   */
+  cut(range: Range): SlotCut {
+    return this.bySpans ? { from: 0, to: 0, edges: [range] } : cutAtSlots(range);
   }
 
   /** A bucket's range within the query's, or undefined when they do not meet. */
@@ -131,25 +177,32 @@ export class Queries {
   }
 
   sums(kind: Kind, select: string, range = this.range): Row | undefined {
-    return this.statement(`SELECT ${select} FROM ${this.from(kind)}`).get(...this.params(range));
+    return this.statement(`SELECT ${select} FROM ${this.from(kind)}`).get(
+      ...this.params(range, kind),
+    );
   }
 
   grouped(kind: Kind, select: string, ref: string, range = this.range): Row[] {
     return this.statement(
       `SELECT s.${ref} AS k, ${select} FROM ${this.from(kind)} GROUP BY s.${ref}`,
-    ).all(...this.params(range));
+    ).all(...this.params(range, kind));
   }
 
-  /** Turn spans per session (null: without one). */
+  /**
+   * Turn spans per session (null: without one); under a model filter, the turns (parent spans)
+   * the model's calls ran in, and every session with one of its calls.
+   */
   turnsBySession(range: Range): Map<number | null, number> {
     const turns = new Map<number | null, number>();
-    this.statement(
-      `SELECT s.session_ref, COUNT(*) FROM ${this.from("turn")} GROUP BY s.session_ref`,
-    ).eachValues(
+    const sql = this.byModel
+      ? `SELECT s.session_ref, COUNT(DISTINCT s.parent_span_id) FROM ${this.from("llm")}
+         GROUP BY s.session_ref`
+      : `SELECT s.session_ref, COUNT(*) FROM ${this.from("turn")} GROUP BY s.session_ref`;
+    this.statement(sql).eachValues(
       ([k, n]) => {
         turns.set(k === null ? null : int(k), int(n));
       },
-      ...this.params(range),
+      ...this.params(range, this.byModel ? "llm" : "turn"),
     );
     return turns;
   }
@@ -169,21 +222,21 @@ export class Queries {
       `SELECT s.duration_ms, s.tool_success = 1, ${key} FROM ${this.from("tool")}`,
     ).eachValues(
       ([d, ok, k]) => visit(real(d), ok === 1 || ok === 1n, k === null ? null : int(k)),
-      ...this.params(range),
+      ...this.params(range, "tool"),
     );
   }
 
   /** The plugin's change events: lines, commits and pull requests. */
   changeEvents(range = this.range): Changes {
     return changesOf(
-      this.statement(`SELECT ${CHANGES} FROM ${this.changes()}`).get(...this.params(range)),
+      this.statement(`SELECT ${CHANGES} FROM ${this.changes()}`).get(...this.changeParams(range)),
     );
   }
 
   /** Other OTLP sources' `lines_of_code.count` increases (the plugin's own are left out). */
   pointLines(range = this.range): Changes {
     return changesOf(
-      this.statement(`SELECT ${POINT_LINES} FROM ${this.points()}`).get(...this.params(range)),
+      this.statement(`SELECT ${POINT_LINES} FROM ${this.points()}`).get(...this.pointParams(range)),
     );
   }
 
@@ -191,7 +244,7 @@ export class Queries {
   changesGrouped(ref: string, range = this.range): Map<number | null, Changes> {
     const rows = this.statement(
       `SELECT l.${ref} AS k, ${CHANGES} FROM ${this.changes()} GROUP BY l.${ref}`,
-    ).all(...this.params(range));
+    ).all(...this.changeParams(range));
     return new Map(rows.map((row) => [row.k === null ? null : int(row.k), changesOf(row)]));
   }
 
@@ -200,7 +253,7 @@ export class Queries {
     const rows = this.statement(
       `SELECT m.session_id AS key, ${POINT_LINES} FROM ${this.points()}
        AND m.session_id IS NOT NULL GROUP BY m.session_id`,
-    ).all(...this.params(this.range));
+    ).all(...this.pointParams(this.range));
     return new Map(rows.map((row) => [text(row.key), changesOf(row)]));
   }
 
@@ -228,27 +281,35 @@ export class Queries {
 
   private from(kind: Kind): string {
     // The category term must appear as written for SQLite to use the partial index.
+    // Under a model filter only LLM spans count: tool and turn spans name no model. (An empty
+    // range rather than `AND 0`, which SQLite folds before it checks the partial index.)
+    const model = !this.byModel ? "" : kind === "llm" ? this.modelFilter : "AND s.start_ns < 0";
     return `spans s INDEXED BY spans_${kind}
-      WHERE s.category = '${kind}' AND s.start_ns >= ? AND s.start_ns < ? ${this.project}`;
+      WHERE s.category = '${kind}' AND s.start_ns >= ? AND s.start_ns < ? ${this.filter} ${model}`;
   }
 
   private points(): string {
-    const project = this.project ? "AND instr(m.project, ?) > 0" : "";
     return `metric_points m INDEXED BY metric_points_time
-      WHERE m.time_ns >= ? AND m.time_ns < ? ${project}
+      WHERE m.time_ns >= ? AND m.time_ns < ? ${this.pointFilter}
         AND m.name GLOB '*lines_of_code.count' AND m.scope_name != '${PLUGIN_SCOPE}'`;
   }
 
   private changes(): string {
-    const project = this.project
-      ? "AND l.project_ref IN (SELECT id FROM names WHERE instr(value, ?) > 0)"
-      : "";
     return `code_changes l INDEXED BY code_changes_time
-      WHERE l.time_ns >= ? AND l.time_ns < ? ${project}`;
+      WHERE l.time_ns >= ? AND l.time_ns < ? ${this.changeFilter}`;
   }
 
-  private params(range: Range): SqlValue[] {
-    return [range.from, range.to, ...this.projectParams];
+  private params(range: Range, kind: Kind): SqlValue[] {
+    const model = kind === "llm" ? this.modelParams : [];
+    return [range.from, range.to, ...this.filterParams, ...model];
+  }
+
+  private pointParams(range: Range): SqlValue[] {
+    return [range.from, range.to, ...this.pointFilterParams];
+  }
+
+  private changeParams(range: Range): SqlValue[] {
+    return [range.from, range.to, ...this.changeFilterParams];
   }
 
   private readonly cache = new Map<string, Statement>();

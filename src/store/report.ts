@@ -4,7 +4,6 @@ import { int } from "./read-row.js";
 import { blocksOf, withBreakdown } from "./report-extras.js";
 import {
   bucketsOf,
-  cutAtSlots,
   DISTINCT,
   type Kind,
   LLM,
@@ -56,7 +55,7 @@ export function buildReport(db: Database, query: ReportQuery): Report {
   return db.read(() => {
     const q = new Queries(db, query);
     const group = query.group;
-    const cut = cutAtSlots(q.range);
+    const cut = q.cut(q.range);
     // The total adds the same slots, edges and points in the same order for every grouping, so
     // it is the same, bit for bit, whichever is asked for; time and session rows are added up in
     // the same pass over the slots.
@@ -85,7 +84,8 @@ export function buildReport(db: Database, query: ReportQuery): Report {
 /** What the spans and change events of `range` add (a part of a range that cuts a slot). */
 function addRange(q: Queries, usage: Usage, range: Range): void {
   usage.addLlm(q.sums("llm", LLM, range));
-  for (const [session, turns] of q.turnsBySession(range)) usage.addTurns(turns, session);
+  // Under a model filter, a session counts with any of the model's calls (as `DISTINCT` does).
+  for (const [session, turns] of q.turnsBySession(range)) usage.addTurns(turns, session, q.byModel);
   q.eachToolCall((duration, ok) => usage.addTool(duration, ok), range);
   usage.addChanges(q.changeEvents(range));
 }
@@ -103,7 +103,7 @@ function timeRows(
 ): ReportRow[] {
   const buckets = timeBuckets.flatMap((bucket) => {
     const range = q.clip(bucket);
-    return range ? [{ key: bucket.key, range, cut: cutAtSlots(range), usage: new Usage() }] : [];
+    return range ? [{ key: bucket.key, range, cut: q.cut(range), usage: new Usage() }] : [];
   });
   let next = 0;
   q.eachSlot(cut, (row) => {
@@ -139,7 +139,7 @@ function sessionRows(db: Database, q: Queries, cut: SlotCut, total: Usage): Repo
   for (const edge of cut.edges) {
     for (const row of q.grouped("llm", LLM, "session_ref", edge)) usageOf(ref(row.k)).addLlm(row);
     for (const [session, turns] of q.turnsBySession(edge))
-      usageOf(session).addTurns(turns, session);
+      usageOf(session).addTurns(turns, session, q.byModel);
     q.eachToolCall((d, ok, key) => usageOf(key).addTool(d, ok), edge, "session_ref");
     for (const [session, changes] of q.changesGrouped("session_ref", edge))
       usageOf(session).addChanges(changes);
@@ -171,7 +171,9 @@ function nameRows(db: Database, q: Queries, group: Exclude<NameGroup, "session">
     byRef.set(key, figures);
     return figures;
   };
-  const distinct = group === "model" || group === "tool" ? DISTINCT : "";
+  // Under a model filter, turns and sessions are those the model's calls ran in (`DISTINCT`).
+  const distinct = group === "model" || group === "tool" || q.byModel ? DISTINCT : "";
+  const turnsFrom = q.byModel && group !== "tool" ? "model" : group;
   if (refs.llm)
     for (const row of q.grouped("llm", LLM + distinct, refs.llm)) figuresOf(ref(row.k)).llm = row;
   if (refs.turn)
@@ -193,7 +195,7 @@ function nameRows(db: Database, q: Queries, group: Exclude<NameGroup, "session">
   const rows: ReportRow[] = [];
   for (const [key, figures] of byRef) {
     const name = key === null ? UNKNOWN : (names.get(key) ?? UNKNOWN);
-    rows.push(reportRow(name, figures, group));
+    rows.push(reportRow(name, figures, turnsFrom));
   }
   return rows.sort(byCost);
 }

@@ -161,6 +161,11 @@ CREATE INDEX spans_title ON spans (
 ) WHERE category = 'session';
 `;
 
+// The viewer lists every session with its title and parent, which only session spans carry (as
+// JSON). Session spans are about one in seventy spans; without this index finding them reads
+// the whole table.
+const V5 = "CREATE INDEX spans_root ON spans (session_ref, start_ns) WHERE category = 'session';";
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: "signals as received, under natural keys", up: (db) => db.exec(V1) },
   {
@@ -189,6 +194,7 @@ export const MIGRATIONS: readonly Migration[] = [
       SlotWriter.rebuild(db);
     },
   },
+  { version: 5, description: "index of session spans", up: (db) => db.exec(V5) },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { lastRowIds, recentSpans } from "./changes.js";
 import { type Database, type Driver, openDatabase } from "./db.js";
 import { StoreError } from "./errors.js";
 import { defaultStorePath } from "./paths.js";
@@ -8,11 +9,13 @@ import {
   pageMetricPoints,
   pageSpans,
   readSessions,
+  readSpan,
   readSpanTree,
   readTrace,
 } from "./read.js";
 import { buildReport } from "./report.js";
 import { migrate, SCHEMA_VERSION, schemaVersion } from "./schema.js";
+import { SessionIndex } from "./session-index.js";
 import type {
   LogRow,
   MetricPointRow,
@@ -29,6 +32,9 @@ import type {
   StoredTable,
 } from "./types.js";
 import { countSlotsInMemory, SlotWriter, slotOf } from "./usage-slots.js";
+import type { RecentSpan, RowIds, Usage, UsageQuery, Waterfall } from "./viewer-types.js";
+import { buildUsage } from "./viewer-usage.js";
+import { readWaterfall } from "./waterfall.js";
 import { Writer } from "./write.js";
 
 export interface StoreOptions {
@@ -146,6 +152,36 @@ export class Store {
     return readSessions(this.db, query);
   }
 
+  /** One span with its attributes, events and resource. */
+  span(traceId: string, spanId: string): SpanRow | undefined {
+    return readSpan(this.db, traceId, spanId);
+  }
+
+  /** A session's spans for the viewer's waterfall (see `readWaterfall`); undefined if unknown. */
+  waterfall(sessionId: string): Waterfall | undefined {
+    return readWaterfall(this.db, sessionId);
+  }
+
+  /** The viewer's usage page: reports by time, model, tool and agent. */
+  usage(query: UsageQuery = {}): Usage {
+    return buildUsage(this.db, query);
+  }
+
+  /** Every session's figures in memory, for the viewer; call `load()` or `loadInSteps()` first. */
+  sessionIndex(): SessionIndex {
+    return new SessionIndex(this.db);
+  }
+
+  /** The newest span and metric point row ids (cheap: the viewer polls them). */
+  lastRowIds(): RowIds {
+    return lastRowIds(this.db);
+  }
+
+  /** The last spans stored, newest first. */
+  recentSpans(limit = 100): RecentSpan[] {
+    return recentSpans(this.db, limit);
+  }
+
   /** Rows stored after `afterId`, in insertion order: `export` resumes from the last id. */
   spans(afterId = 0, limit = 1000): Page<SpanRow> {
     return pageSpans(this.db, afterId, limit);
@@ -239,11 +275,13 @@ function checkReadable(db: Database): void {
     countSlotsInMemory(db);
     db.notes.push(
       "the store is at schema v3: its usage was counted in memory for this command (an " +
-        "upgrade to v4, done by any opencode-otel command run by a user who can write the " +
+        "upgrade, done by any opencode-otel command run by a user who can write the " +
         "store, makes reports fast)",
     );
     return;
   }
+  // v5 added only the viewer's index of session spans, which it does without (more slowly).
+  if (version === 4) return;
   throw new StoreError(
     "needs-upgrade",
     version === 0

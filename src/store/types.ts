@@ -88,6 +88,17 @@ export interface ReportQuery {
    * `opencode.project.directory`, else the resource attribute of that name.
    */
   readonly project?: string;
+  /**
+   * Only this agent's spans and change events (exact name). Tool and turn spans count under
+   * their session's agent; other sources' metric points name no agent and add no lines here.
+   */
+  readonly agent?: string;
+  /**
+   * Only this model's LLM calls and change events (exact name); turns and sessions are those its
+   * calls ran in, as in a per-model row. Tool spans and other sources' metric points name no
+   * model: no tool figures under this filter, and only the plugin's lines.
+   */
+  readonly model?: string;
   /** Day, week (starting Monday) and month boundaries: the process's local time by default. */
   readonly timeZone?: "local" | "utc";
   /**

@@ -111,9 +111,10 @@ export class Usage {
     this.retries += real(row.retries);
   }
 
-  addTurns(turns: number, session: number | null): void {
+  /** `turns` of `session`; the session counts when it had one (or, with `always`, anyway). */
+  addTurns(turns: number, session: number | null, always = false): void {
     this.turns += turns;
-    if (turns > 0 && session !== null) this.session(session);
+    if ((turns > 0 || always) && session !== null) this.session(session);
   }
 
   addTool(duration: number, ok: boolean): void {

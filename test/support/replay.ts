@@ -14,7 +14,7 @@ export interface ReplayOptions {
   readonly options?: unknown;
   readonly exporters?: ExporterOverrides;
   readonly logSink?: LogSink;
-  /** opencode's working directory (the project). */
+  /** opencode's working directory (the project, and the store's). */
   readonly directory?: string;
   /** Call dispose at the end of each process segment even if the capture has none (serve). */
   readonly disposeAtEnd?: boolean;

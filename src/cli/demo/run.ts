@@ -14,6 +14,8 @@ import { createProgress } from "../progress.js";
 import { renderReport } from "../report/render.js";
 import { withStore } from "../store.js";
 import { renderTree } from "../trace/tree.js";
+import { openInBrowser } from "../ui/open.js";
+import { startViewer } from "../ui/server.js";
 import { startScriptedModel } from "./model.js";
 import { opencodeEnv, runOpencode, type Sandbox, writeConfig } from "./opencode.js";
 import { findOpencode, packageRoot } from "./package-root.js";
@@ -26,6 +28,8 @@ interface Setup {
   readonly binary: string;
   readonly via: Via;
   readonly keep: boolean;
+  readonly ui: boolean;
+  readonly open: boolean;
   readonly timeoutMs: number;
 }
 
@@ -53,6 +57,8 @@ function setupOf(args: ParsedArgs): Setup {
     binary,
     via: viaOf(stringValue(args, "via")),
     keep: args.values.keep === true,
+    ui: args.values.ui === true,
+    open: args.values.open === true,
     timeoutMs: Number(timeoutText) * 1000,
   };
 }
@@ -72,6 +78,10 @@ function createSandbox(): { dir: string; sandbox: Sandbox } {
 export async function runDemo(args: ParsedArgs, io: Io): Promise<number> {
   const setup = setupOf(args);
   const { dir, sandbox } = createSandbox();
+  // Serving the viewer until Ctrl-C needs a person at a terminal. Elsewhere (CI, a pipe) the
+  // store is kept and the command that opens it is printed, so the demo always ends.
+  const serve = setup.ui && io.columns !== undefined;
+  const keep = setup.keep || (setup.ui && !serve);
   const started = Date.now();
   const model = await startScriptedModel();
   const route = await openRoute(setup.via, dir);
@@ -90,19 +100,23 @@ export async function runDemo(args: ParsedArgs, io: Io): Promise<number> {
     );
     try {
       printResults(io, result.store, sessionId);
+      if (keep) {
+        io.out(
+          `\nKept ${dir}; explore it with:\n  opencode-otel report --db ${result.path} --by model\n` +
+            `  opencode-otel ui --db ${result.path} --open   # the viewer\n`,
+        );
+      }
+      if (serve) await serveViewer(io, result.store, sessionId, setup);
+      else if (!keep)
+        io.out("\nTo see this run in the browser: opencode-otel demo --ui (or npm run demo)\n");
     } finally {
       result.store.close();
-    }
-    if (setup.keep) {
-      io.out(
-        `\nKept ${dir}; explore it with:\n  opencode-otel report --db ${result.path} --by model\n`,
-      );
     }
     return EXIT_OK;
   } finally {
     await route.close();
     await model.close();
-    if (!setup.keep) rmSync(dir, { recursive: true, force: true });
+    if (!keep) rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -153,4 +167,22 @@ function printResults(io: Io, store: Store, sessionId: string): void {
   const roots = withStore(store, () => store.spanTree(sessionId));
   const trees = roots.map((root) => renderTree([root], io.columns).join("\n"));
   io.out(`Trace of session ${sessionId}:\n\n${trees.join("\n\n")}\n`);
+}
+
+/**
+ * Serves the viewer on the demo's own store until Ctrl-C: the store is throwaway, so the URL is
+ * printed while it can be opened, and the folder goes when the viewer does (unless --keep).
+ */
+async function serveViewer(io: Io, store: Store, sessionId: string, setup: Setup): Promise<void> {
+  const viewer = await startViewer({ store, host: "127.0.0.1", port: 0 });
+  try {
+    const after = setup.keep ? "" : "; the demo's folder is removed then";
+    io.out(
+      `\nThe viewer of this run (session ${sessionId}), until Ctrl-C${after}:\n  ${viewer.url}\n`,
+    );
+    if (setup.open) openInBrowser(viewer.url, (message) => io.err(`demo: ${message}\n`));
+    await io.interrupted;
+  } finally {
+    await viewer.close();
+  }
 }

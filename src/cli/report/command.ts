@@ -16,7 +16,7 @@ export const reportCommand: Command = {
   name: "report",
   summary: "Cost, tokens, LLM calls, errors and tool use from the local store, as a table",
   usage:
-    "report [--by day|week|month|block|session|model|agent|tool|project] [--breakdown] [--since DATE] [--until DATE] [--project P] [--utc] [--json] [--live [--interval S]] [--db PATH]",
+    "report [--by day|week|month|block|session|model|agent|tool|project] [--breakdown] [--since DATE] [--until DATE] [--project P] [--agent A] [--model M] [--utc] [--json] [--live [--interval S]] [--db PATH]",
   description: [
     "Sums the stored telemetry per group: cost, tokens by type, cache-read share, LLM calls,",
     "turns, sessions, errors and retries, tool calls with success rate and p50/p95 duration,",
@@ -39,6 +39,12 @@ export const reportCommand: Command = {
     { name: "since", value: "DATE", description: "Only telemetry from this time on" },
     { name: "until", value: "DATE", description: "Only telemetry before this time" },
     { name: "project", value: "P", description: "Only projects whose directory contains P" },
+    { name: "agent", value: "A", description: "Only agent A's calls, tools and turns" },
+    {
+      name: "model",
+      value: "M",
+      description: "Only model M's calls, and the turns they ran in (no tool figures)",
+    },
     { name: "utc", description: "Day, week and month boundaries in UTC (default: local time)" },
     {
       name: "breakdown",

@@ -27,6 +27,8 @@ export function reportTitle(query: ReportQuery): string {
   if (query.since !== undefined) parts.push(`since ${isoDay(query.since)}`);
   if (query.until !== undefined) parts.push(`before ${isoDay(query.until)}`);
   if (query.project) parts.push(`project matching "${query.project}"`);
+  if (query.agent) parts.push(`agent ${query.agent}`);
+  if (query.model) parts.push(`model ${query.model}`);
   return parts.join(", ");
 }
 

@@ -23,6 +23,8 @@ export function reportQueryOf(args: ParsedArgs, now = new Date()): ReportQuery {
     throw new UsageError(`--since (${sinceText}) must be before --until (${untilText})`);
   }
   const project = stringValue(args, "project");
+  const agent = stringValue(args, "agent");
+  const model = stringValue(args, "model");
   if (args.values.breakdown && !TIME_GROUPS.some((group) => group === by))
     throw new UsageError(`--breakdown needs --by ${TIME_GROUPS.join(", ")} (got "${by}")`);
   return {
@@ -30,6 +32,8 @@ export function reportQueryOf(args: ParsedArgs, now = new Date()): ReportQuery {
     ...(since !== undefined ? { since } : {}),
     ...(until !== undefined ? { until } : {}),
     ...(project ? { project } : {}),
+    ...(agent ? { agent } : {}),
+    ...(model ? { model } : {}),
     ...(args.values.utc ? { timeZone: "utc" as const } : {}),
     ...(args.values.breakdown ? { breakdown: true } : {}),
   };

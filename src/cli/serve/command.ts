@@ -12,7 +12,8 @@ export const serveCommand: Command = {
     "agent. Listens on loopback only, unless --host names another address on purpose; then a token",
     "is required (or --insecure-no-auth, which lets anyone on the network write to the store). The",
     "token comes from --token-file or $OPENCODE_OTEL_SERVE_TOKEN (--token works too, but every local",
-    "user sees it in `ps`). Runs until Ctrl-C or SIGTERM.",
+    "user sees it in `ps`). Runs until Ctrl-C or SIGTERM. The HTTP port also serves the viewer (see",
+    "`opencode-otel ui`), read-only, behind a token of its own that the URL it prints carries.",
   ].join("\n"),
   options: [
     {

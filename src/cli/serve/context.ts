@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Signal } from "../otlp/protos.js";
 import { Gate, MemoryBudget, type ServeLimits } from "./limits.js";
 import type { WriteQueue } from "./write-queue.js";
@@ -13,6 +14,8 @@ export interface ReceiverContext {
   readonly onRows: (signal: Signal, rows: number) => void;
   /** Called with a one-line reason for every rejected or failed request. */
   readonly onProblem: (message: string) => void;
+  /** Answers the HTTP paths outside `/v1/` (the viewer); 404 without one. */
+  readonly fallback?: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
 }
 
 export function receiverContext(fields: Omit<ReceiverContext, "budget" | "gate">): ReceiverContext {

@@ -14,7 +14,10 @@ const SIGNALS: readonly Signal[] = ["traces", "metrics", "logs"];
 export async function handleHttp(ctx: ReceiverContext, req: IncomingMessage, res: ServerResponse) {
   const path = (req.url ?? "").split("?")[0];
   const signal = SIGNALS.find((s) => path === `/v1/${s}`);
-  if (!signal) return void res.writeHead(404, { connection: "close" }).end();
+  if (!signal) {
+    if (ctx.fallback && !path?.startsWith("/v1/")) return viewer(ctx, ctx.fallback, req, res);
+    return void res.writeHead(404, { connection: "close" }).end();
+  }
   if (req.method !== "POST")
     return void res.writeHead(405, { allow: "POST", connection: "close" }).end();
   if (!authorized(ctx.token, req.headers.authorization)) {
@@ -97,4 +100,33 @@ function varint(value: number): Buffer {
   }
   bytes.push(rest);
   return Buffer.from(bytes);
+}
+
+/**
+ * A viewer request (read-only GETs behind the viewer's own token, which it checks). It counts
+ * against the same request limit as OTLP requests: while the receiver is at that limit the
+ * viewer gets 429 too, so a reader cannot add work to an overloaded receiver. Its handlers read
+ * the store synchronously (a live stream only waits, a session page reads on the next tick), so
+ * the slot is given back once the handler returns rather than held for the response's life.
+ */
+function viewer(
+  ctx: ReceiverContext,
+  handle: (req: IncomingMessage, res: ServerResponse) => void,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
+  if (!ctx.gate.tryEnter()) {
+    const refusal = busy(ctx.limits);
+    res.writeHead(429, {
+      connection: "close",
+      "content-type": "text/plain; charset=utf-8",
+      "retry-after": String(refusal.retryAfterSeconds ?? ctx.limits.retryAfterSeconds),
+    });
+    return void res.end(`${refusal.message}\n`);
+  }
+  try {
+    handle(req, res);
+  } finally {
+    ctx.gate.leave();
+  }
 }

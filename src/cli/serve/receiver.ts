@@ -28,6 +28,8 @@ export interface ReceiverOptions {
   readonly token?: string;
   readonly onProblem?: (message: string) => void;
   readonly onRows?: (signal: Signal, rows: number) => void;
+  /** Answers the HTTP paths outside `/v1/` (the viewer). */
+  readonly fallback?: ReceiverContext["fallback"];
 }
 
 export interface RunningReceiver {
@@ -45,7 +47,8 @@ function portInUse(kind: string, host: string, port: number, flag: string): CliE
   );
 }
 
-function listenHttp(server: HttpServer, host: string, port: number): Promise<number> {
+/** Listens, turning a port in use or a missing address into a one-line `CliError`. */
+export function listenHttp(server: HttpServer, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
       if (error.code === "EADDRINUSE") reject(portInUse("HTTP", host, port, "--port"));
@@ -75,6 +78,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
       options.onRows?.(signal, rows);
     },
     onProblem: options.onProblem ?? (() => undefined),
+    fallback: options.fallback,
   });
   const http = createServer((req, res) => {
     handleHttp(ctx, req, res).catch((error: unknown) => {

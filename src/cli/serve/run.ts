@@ -6,6 +6,7 @@ import { openStore, withStore } from "../store.js";
 import { isLoopback } from "./host.js";
 import { DEFAULT_LIMITS } from "./limits.js";
 import { startReceiver } from "./receiver.js";
+import { mountViewer } from "./viewer.js";
 
 function wholeNumber(
   args: ParsedArgs,
@@ -62,6 +63,7 @@ export async function runServe(args: ParsedArgs, io: Io): Promise<number> {
   });
   let counts = { traces: 0, metrics: 0, logs: 0 };
   const status = statusLine(io, () => counts);
+  const viewer = mountViewer(store, (message) => io.err(`serve: ${message}\n`));
   let stopBroken: (message: string) => void = () => undefined;
   const broken = new Promise<string>((resolve) => {
     stopBroken = resolve;
@@ -80,8 +82,10 @@ export async function runServe(args: ParsedArgs, io: Io): Promise<number> {
       onProblem: (message) => io.err(`serve: ${message}\n`),
       onRows: () => status.touch(),
       onBroken: (failure) => stopBroken(failure.message),
+      fallback: viewer.handle,
     });
     counts = receiver.counts;
+    const viewerUrl = viewer.start({ host, origin: receiver.httpUrl });
     // Listen for Ctrl-C and SIGTERM before telling anyone where to send: a signal sent as soon
     // as the addresses are printed would otherwise end the process without closing the store.
     const interrupted = io.interrupted;
@@ -89,6 +93,7 @@ export async function runServe(args: ParsedArgs, io: Io): Promise<number> {
     io.err(`  OTLP/HTTP  ${receiver.httpUrl}  (/v1/traces, /v1/metrics, /v1/logs)\n`);
     if (receiver.grpcUrl) io.err(`  OTLP/gRPC  ${receiver.grpcUrl}\n`);
     if (token !== undefined) io.err(`  requires a bearer token (from ${secret?.from})\n`);
+    if (viewerUrl) io.err(`  Viewer     ${viewerUrl}\n`);
     if (!isLoopback(host)) {
       io.err(
         `  warning: listening on ${host}, reachable from other machines` +
@@ -98,6 +103,7 @@ export async function runServe(args: ParsedArgs, io: Io): Promise<number> {
     io.err("Press Ctrl-C to stop.\n");
     const reason = await Promise.race([interrupted.then(() => undefined), broken]);
     status.stop();
+    viewer.close();
     await receiver.close();
     const { traces, metrics, logs } = receiver.counts;
     io.err(`\nstopped; received ${traces} spans, ${metrics} metric points, ${logs} log records\n`);
