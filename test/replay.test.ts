@@ -160,19 +160,25 @@ describe("metrics and logs", () => {
     }
   });
 
-  test("counts retries and reports each failed call as one api_error linked to its trace", async () => {
-    const { metrics, logs, spans } = await run("c2_errors_serve");
-    const last = metrics.at(-1);
-    const retry = last?.scopeMetrics
-      .flatMap((sm) => sm.metrics)
-      .find((m) => m.descriptor.name === "opencode.retry.count");
-    const retries = (retry?.dataPoints ?? []).reduce((sum, point) => sum + Number(point.value), 0);
-    expect(retries).toBe(1 + 5 + 3);
-    const apiErrors = logs.filter((log) => log.attributes["event.name"] === "api_error");
-    expect(apiErrors).toHaveLength(2);
-    const traceIds = new Set(spans.map((span) => span.spanContext().traceId));
-    for (const log of logs) expect(traceIds.has(log.spanContext?.traceId ?? "")).toBe(true);
-    const sequences = logs.map((log) => Number(log.attributes["event.sequence"]));
-    expect(new Set(sequences).size).toBe(sequences.length);
-  });
+  test.each(SCOPES)(
+    "counts retries and reports each failed call as one api_error linked to its trace (%s trace scope)",
+    async (scope) => {
+      const { metrics, logs, spans } = await run("c2_errors_serve", scope);
+      const last = metrics.at(-1);
+      const retry = last?.scopeMetrics
+        .flatMap((sm) => sm.metrics)
+        .find((m) => m.descriptor.name === "opencode.retry.count");
+      const retries = (retry?.dataPoints ?? []).reduce(
+        (sum, point) => sum + Number(point.value),
+        0,
+      );
+      expect(retries).toBe(1 + 5 + 3);
+      const apiErrors = logs.filter((log) => log.attributes["event.name"] === "api_error");
+      expect(apiErrors).toHaveLength(2);
+      const traceIds = new Set(spans.map((span) => span.spanContext().traceId));
+      for (const log of logs) expect(traceIds.has(log.spanContext?.traceId ?? "")).toBe(true);
+      const sequences = logs.map((log) => Number(log.attributes["event.sequence"]));
+      expect(new Set(sequences).size).toBe(sequences.length);
+    },
+  );
 });
