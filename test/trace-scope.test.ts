@@ -301,8 +301,11 @@ describe("session scope: a root from the first prompt on", () => {
       exporters: collected.overrides(),
       disposeAtEnd: false,
     });
-    // The turn's end flushes on a macrotask.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The turn's end flushes shortly after it (a delay that gathers near turn ends): wait for it.
+    for (let waited = 0; waited < 5000; waited += 20) {
+      if (collected.spans.some((span) => span.name === "opencode.turn")) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const spans = collected.spans.map(fromReadable);
     const [marker] = kind(spans, "session.start");
     const [turn] = kind(spans, "turn");
