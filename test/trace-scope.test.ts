@@ -209,17 +209,19 @@ describe("turn scope: one trace per user turn", () => {
 
   test("the reply is what the turn's last call wrote, not text from a call before a tool", async () => {
     // b2_multiturn_serve's first turn: a tool call, then the answer. Text on the tool-call step
-    // too (a model that says what it is about to do), right after the step's message appears, as opencode sends a text part.
+    // too (a model that says what it is about to do), right after the step's message appears, as
+    // opencode sends a text part.
     const original = loadFixture("b2_multiturn_serve");
     const step = original.find((r) => JSON.stringify(r.input ?? "").includes('"role":"assistant"'));
-    const properties = (step?.input as { event: { properties: Record<string, unknown> } }).event
+    if (!step) throw new Error("b2_multiturn_serve has no assistant message");
+    const properties = (step.input as { event: { properties: Record<string, unknown> } }).event
       .properties;
     const sessionID = String(properties.sessionID);
     const messageID = String((properties.info as { id: string }).id);
     expect(messageID).toStartWith("msg_");
     const said: Captured = {
-      seq: step?.seq ?? 0,
-      ts: step?.ts ?? 0,
+      seq: step.seq,
+      ts: step.ts,
       hook: "event",
       input: {
         event: {

@@ -92,7 +92,10 @@ export function expectTurnsOf(
   turns: readonly ReceivedSpan[],
   scope: TraceScope,
 ): void {
-  if (scope === "session") return expectChildrenOf(session, turns);
+  if (scope === "session") {
+    expectChildrenOf(session, turns);
+    return;
+  }
   for (const turn of turns) {
     expect({ span: turn.name, parent: turn.parentSpanId }).toEqual({ span: turn.name, parent: "" });
     expect(linksOf(turn, "session").map((link) => link.spanId)).toEqual([session.spanId]);
