@@ -192,7 +192,7 @@ describe("opencode run", () => {
       expect(histogramCount(points, "opencode.session.duration")).toBe(1);
       expect(receiver.errors).toEqual([]);
     },
-    90_000,
+    180_000,
   );
 
   test.each(SCOPES)(
@@ -286,7 +286,7 @@ describe("opencode run", () => {
       expect(eventsNamed(t.logs, "user_prompt")).toHaveLength(3);
       expectLinkedLogs(t.logs, t.spans, scope);
     },
-    120_000,
+    300_000,
   );
 
   describe("privacy", () => {
@@ -357,7 +357,7 @@ describe("opencode run", () => {
         expect(span.attributes).not.toHaveProperty("input.value");
         expect(span.attributes).not.toHaveProperty("output.value");
       }
-    }, 90_000);
+    }, 180_000);
 
     test.each(SCOPES)(
       "with the opt-in switches content is exported truncated and redacted (%s trace scope)",
@@ -416,7 +416,7 @@ describe("opencode run", () => {
         const replies = t.llms.map((span) => text(span.attributes["output.value"]));
         expect(replies.some((reply) => reply.includes(canary.reply))).toBe(true);
       },
-      90_000,
+      180_000,
     );
   });
 });
