@@ -8,7 +8,6 @@
  */
 import { heapStats } from "bun:jsc";
 import { readdirSync, readFileSync } from "node:fs";
-import { loadCapture } from "./capture.js";
 import {
   type Call,
   createContext,
@@ -36,10 +35,15 @@ export interface ChildSpec {
   /** The sink's `GET …/stats` URL for this run, to wait until exports have landed. */
   readonly statsUrl: string;
   readonly params: StreamParams;
-  /** A capture to replay instead of the generated stream. */
-  readonly capture?: { readonly path: string; readonly copies: number } | undefined;
   /** Pause after each turn (replay): a host waits for its user between turns. */
   readonly paceMs: number;
+  /**
+   * Wait this long after the factory before replaying (the plugin loads in the background
+   * meanwhile; 0: replay at once, while it loads). Without it: wait until the process is idle.
+   */
+  readonly startDelayMs?: number;
+  /** Replay: wait this long after the last turn before `dispose` (a reference run). */
+  readonly endDelayMs?: number;
   /** Wait for exports to land every this many turns (or sessions); 0: never. */
   readonly drainEvery: number;
   /** Sessions (open-sessions) or turns (long-session) at which the heap is sampled. */
@@ -53,6 +57,17 @@ export interface ChildSpec {
 export interface ChildResult {
   /** Wall time of `import()` plus the factory: what opencode waits for at startup. */
   readonly importMs: number;
+  /** CPU (all threads) of `import()` plus the factory. */
+  readonly importCpuMs: number;
+  /**
+   * The whole bill: CPU of every thread from the factory's return until the process is about
+   * to exit (after `dispose`), background loading, exports and the harness's own work included.
+   */
+  readonly billCpuMs: number;
+  /** The same, main thread only. */
+  readonly billMainCpuMs: number;
+  /** The bill by thread (from /proc on Linux; empty elsewhere). */
+  readonly billThreads: Record<string, number>;
   /** CPU after the factory returned until the process went idle (a plugin loading lazily). */
   readonly settleCpuMs: number;
   readonly events: number;
@@ -63,8 +78,6 @@ export interface ChildResult {
   readonly replayMainCpuMs: number;
   /** Replay CPU plus the CPU between turns and in `dispose()`: exports included, generation not. */
   readonly totalCpuMs: number;
-  /** CPU of the whole process by thread, at exit. */
-  readonly threads: Record<string, number>;
   readonly disposeMs: number;
   /** `[x, live bytes after full GC]`: x is sessions or turns so far (JIT code excluded). */
   readonly heap: readonly (readonly [number, number])[];
@@ -186,8 +199,9 @@ function hookOf(hooks: unknown, name: string): Hook | undefined {
   return typeof hook === "function" ? (...args) => Reflect.apply(hook, hooks, args) : undefined;
 }
 
-async function load(): Promise<{ hooks: Hooks; importMs: number }> {
+async function load(): Promise<{ hooks: Hooks; importMs: number; importCpuMs: number }> {
   const started = performance.now();
+  const startedCpu = cpuMs();
   const module: unknown = await import(spec.modulePath);
   const plugin: unknown =
     typeof module === "object" && module !== null ? Reflect.get(module, "default") : undefined;
@@ -195,7 +209,9 @@ async function load(): Promise<{ hooks: Hooks; importMs: number }> {
   if (!server) throw new Error(`${spec.modulePath}: no default { server }`);
   const hooks = await server({ client, directory: process.cwd() }, spec.options);
   const importMs = performance.now() - started;
+  const importCpuMs = cpuMs() - startedCpu;
   return {
+    importCpuMs,
     hooks: {
       event: hookOf(hooks, "event"),
       chat: hookOf(hooks, "chat.message"),
@@ -222,16 +238,12 @@ function nextTurn(source: Iterator<Call>): Call[] {
 }
 
 /**
- * Replays turn by turn. Each turn is generated first (not measured, and never more than one
- * turn in memory, so the harness's own heap stays small), then its calls are made back to back
- * (the replay window), then the child sleeps `paceMs` as a host waits for its user (the export
- * window: a turn-end flush does its network work here).
+ * Replays turn by turn: a turn's calls are made back to back (the replay window), then the
+ * child sleeps `paceMs` as a host waits for its user (the export window: a turn-end flush does
+ * its network work here).
  */
-async function replay(hooks: Hooks) {
-  const source: Iterator<Call> = spec.capture
-    ? loadCapture(spec.capture.path, spec.capture.copies)[Symbol.iterator]()
-    : generateCalls(spec.params);
-  heapAfterGc();
+async function replay(hooks: Hooks, calls: readonly Call[]) {
+  const source: Iterator<Call> = calls[Symbol.iterator]();
   let replayCpuMs = 0;
   let replayMainCpuMs = 0;
   let exportCpuMs = 0;
@@ -265,6 +277,7 @@ async function replay(hooks: Hooks) {
     if (spec.drainEvery > 0 && turns % spec.drainEvery === 0) await drain();
     exportCpuMs += cpuMs() - idle;
   }
+  if (spec.endDelayMs) await sleep(spec.endDelayMs);
   const disposeStart = performance.now();
   const disposeCpu = cpuMs();
   await hooks.dispose?.();
@@ -335,11 +348,21 @@ async function settle(): Promise<number> {
   return last - start;
 }
 
-const { hooks, importMs } = await load();
-const settleCpuMs = await settle();
-let result: Omit<ChildResult, "threads">;
+// A replay's calls are generated before the plugin loads: generating them is harness work, and
+// doing it outside the measured window keeps it out of every bill and out of their noise.
+const calls = spec.scenario === "replay" ? [...generateCalls(spec.params)] : [];
+heapAfterGc();
+const { hooks, importMs, importCpuMs } = await load();
+const factoryCpu = cpuMs();
+const factoryMain = mainCpuMs();
+const factoryThreads = threadCpu();
+const settleCpuMs =
+  spec.startDelayMs === undefined
+    ? await settle()
+    : await sleep(spec.startDelayMs).then(() => cpuMs() - factoryCpu);
 const base = {
   importMs,
+  importCpuMs,
   settleCpuMs,
   events: 0,
   turns: 0,
@@ -348,9 +371,11 @@ const base = {
   totalCpuMs: 0,
   disposeMs: 0,
 };
+type Measured = Omit<ChildResult, "billCpuMs" | "billMainCpuMs" | "billThreads">;
+let result: Measured;
 switch (spec.scenario) {
   case "replay":
-    result = { ...base, ...(await replay(hooks)), heap: [], heapRaw: [], diagnostics };
+    result = { ...base, ...(await replay(hooks, calls)), heap: [], heapRaw: [], diagnostics };
     break;
   case "open-sessions":
     result = { ...base, ...(await grow(hooks, "session")), diagnostics };
@@ -363,6 +388,14 @@ switch (spec.scenario) {
     result = { ...base, heap: [], heapRaw: [], diagnostics };
     break;
 }
-process.stdout.write(`${JSON.stringify({ ...result, threads: threadCpu() })}\n`);
+const exitThreads = threadCpu();
+const billThreads: Record<string, number> = {};
+for (const [name, ms] of Object.entries(exitThreads))
+  billThreads[name] = ms - (factoryThreads[name] ?? 0);
+const billCpuMs = cpuMs() - factoryCpu;
+const billMainCpuMs = mainCpuMs() - factoryMain;
+process.stdout.write(
+  `${JSON.stringify({ ...result, billCpuMs, billMainCpuMs, billThreads } satisfies ChildResult)}\n`,
+);
 // Like `opencode run`: dispose was awaited, then the process exits.
 process.exit(0);

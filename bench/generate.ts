@@ -56,6 +56,14 @@ export const DEFAULT_PARAMS: StreamParams = {
   seed: 1,
 };
 
+/** Small turns for the heap and metric-size runs: what matters there is what is left after. */
+export const SMALL: StreamParams = {
+  ...DEFAULT_PARAMS,
+  turnsPerSession: 1,
+  chunksPerReply: 10,
+  toolsPerTurn: 1,
+};
+
 const TOOLS = ["bash", "read", "edit", "grep"] as const;
 const DIRECTORY = "/home/dev/project";
 const MODEL = { providerID: "anthropic", modelID: "claude-sonnet-4-5" };

@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { addBreakdown, countLogRecords, spansOf } from "./otlp-wire.js";
+import { addBreakdown, countLogRecords, countMetricPoints, spansOf } from "./otlp-wire.js";
 
 export type Signal = "traces" | "metrics" | "logs";
 export const SIGNALS: readonly Signal[] = ["traces", "metrics", "logs"];
@@ -20,7 +20,9 @@ export interface SignalStats {
   sizes: number[];
   /** What the same requests would weigh gzipped (OTLP's one standard compression). */
   gzipBytes: number;
-  /** Spans (traces) or log records (logs) received; 0 for metrics. */
+  /** The request bodies decoded (gunzipped): the protobuf itself. */
+  decodedBytes: number;
+  /** Spans (traces), log records (logs) or data points (metrics) received. */
   items: number;
 }
 
@@ -32,6 +34,8 @@ export interface RunStats {
   readonly breakdown: Record<string, number>;
   /** Requests that were not protobuf or not understood. */
   errors: string[];
+  /** For every turn span: ms from its end to the arrival of the request that carried it. */
+  readonly turnDelaysMs: number[];
 }
 
 export interface Sink {
@@ -44,13 +48,14 @@ export interface Sink {
 
 const emptyRun = (): RunStats => ({
   signals: {
-    traces: { requests: 0, bytes: 0, sizes: [], gzipBytes: 0, items: 0 },
-    metrics: { requests: 0, bytes: 0, sizes: [], gzipBytes: 0, items: 0 },
-    logs: { requests: 0, bytes: 0, sizes: [], gzipBytes: 0, items: 0 },
+    traces: { requests: 0, bytes: 0, sizes: [], gzipBytes: 0, decodedBytes: 0, items: 0 },
+    metrics: { requests: 0, bytes: 0, sizes: [], gzipBytes: 0, decodedBytes: 0, items: 0 },
+    logs: { requests: 0, bytes: 0, sizes: [], gzipBytes: 0, decodedBytes: 0, items: 0 },
   },
   largestSpan: { bytes: 0, name: "" },
   breakdown: {},
   errors: [],
+  turnDelaysMs: [],
 });
 
 export async function startSink(): Promise<Sink> {
@@ -85,6 +90,7 @@ export async function startSink(): Promise<Sink> {
     }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(Buffer.from(chunk));
+    const arrived = Date.now();
     const wire = Buffer.concat(chunks);
     const counted = stats.signals[signal];
     counted.requests += 1;
@@ -96,13 +102,17 @@ export async function startSink(): Promise<Sink> {
       const gzipped = req.headers["content-encoding"] === "gzip";
       const body = gzipped ? gunzipSync(wire) : wire;
       counted.gzipBytes += gzipped ? wire.length : gzipSync(body).length;
+      counted.decodedBytes += body.length;
       addBreakdown(stats.breakdown, signal, body);
       if (signal === "traces") {
         for (const span of spansOf(body)) {
           counted.items += 1;
-          if (span.bytes > stats.largestSpan.bytes) stats.largestSpan = span;
+          if (span.bytes > stats.largestSpan.bytes)
+            stats.largestSpan = { bytes: span.bytes, name: span.name };
+          if (span.name.endsWith("turn")) stats.turnDelaysMs.push(arrived - span.endMs);
         }
       } else if (signal === "logs") counted.items += countLogRecords(body);
+      else counted.items += countMetricPoints(body);
     } catch (error) {
       stats.errors.push(`${signal}: ${String(error)}`);
     }

@@ -12,6 +12,8 @@ interface Field {
   readonly payload: Uint8Array | undefined;
   /** Bytes of the whole field: tag, length prefix and payload. */
   readonly size: number;
+  /** Fixed64 fields (wire type 1): the value in milliseconds (times are nanoseconds). */
+  readonly fixed64Ms: number | undefined;
 }
 
 const EMPTY = new Uint8Array();
@@ -34,16 +36,23 @@ function* fields(bytes: Uint8Array): Generator<Field> {
     const tag = varint();
     const wireType = tag % 8;
     let payload: Uint8Array | undefined;
+    let fixed64Ms: number | undefined;
     if (wireType === 0) varint();
-    else if (wireType === 1) pos += 8;
-    else if (wireType === 5) pos += 4;
+    else if (wireType === 1) {
+      const low = (bytes[pos] ?? 0) + (bytes[pos + 1] ?? 0) * 2 ** 8;
+      const mid = (bytes[pos + 2] ?? 0) * 2 ** 16 + (bytes[pos + 3] ?? 0) * 2 ** 24;
+      let high = 0;
+      for (let i = 7; i >= 4; i--) high = high * 256 + (bytes[pos + i] ?? 0);
+      fixed64Ms = (high * 2 ** 32 + low + mid) / 1e6;
+      pos += 8;
+    } else if (wireType === 5) pos += 4;
     else if (wireType === 2) {
       const length = varint();
       payload = bytes.subarray(pos, pos + length);
       pos += length;
     } else throw new Error(`wire type ${wireType}`);
     if (pos > bytes.length) throw new Error("truncated field");
-    yield { number: Math.floor(tag / 8), payload, size: pos - start };
+    yield { number: Math.floor(tag / 8), payload, size: pos - start, fixed64Ms };
   }
 }
 
@@ -61,11 +70,32 @@ function stringField(bytes: Uint8Array | undefined, number: number): string {
 }
 
 /** Spans of an ExportTraceServiceRequest: resource_spans(1) → scope_spans(2) → spans(2). */
-export function* spansOf(request: Uint8Array): Generator<{ bytes: number; name: string }> {
+export function* spansOf(
+  request: Uint8Array,
+): Generator<{ bytes: number; name: string; endMs: number }> {
   for (const resourceSpans of children(request, 1))
     for (const scopeSpans of children(resourceSpans.payload, 2))
-      for (const span of children(scopeSpans.payload, 2))
-        yield { bytes: span.size, name: stringField(span.payload, 5) };
+      for (const span of children(scopeSpans.payload, 2)) {
+        let endMs = 0;
+        for (const field of fields(span.payload ?? EMPTY))
+          if (field.number === 8) endMs = field.fixed64Ms ?? 0;
+        yield { bytes: span.size, name: stringField(span.payload, 5), endMs };
+      }
+}
+
+/**
+ * Data points of an ExportMetricsServiceRequest: resource_metrics(1) → scope_metrics(2) →
+ * metrics(2) → gauge(5) / sum(7) / histogram(9) / exponential_histogram(10) → data_points(1).
+ */
+export function countMetricPoints(request: Uint8Array): number {
+  let count = 0;
+  for (const resourceMetrics of children(request, 1))
+    for (const scopeMetrics of children(resourceMetrics.payload, 2))
+      for (const metric of children(scopeMetrics.payload, 2))
+        for (const data of fields(metric.payload ?? EMPTY))
+          if ([5, 7, 9, 10].includes(data.number) && data.payload)
+            for (const _ of children(data.payload, 1)) count += 1;
+  return count;
 }
 
 /** Log records of an ExportLogsServiceRequest: resource_logs(1) → scope_logs(2) → log_records(2). */

@@ -2,6 +2,7 @@ import { createTraceState, type SpanContext, TraceFlags } from "@opentelemetry/a
 import { adaptEvent } from "./adapter/event.js";
 import { readHistory } from "./adapter/history.js";
 import { adaptChatMessage } from "./adapter/hooks.js";
+import { startBudgets } from "./budget/start.js";
 import { parseConfig } from "./config/parse.js";
 import type { Config, ParsedConfig } from "./config/types.js";
 import { createLogsEmitter } from "./emit/logs.js";
@@ -14,7 +15,12 @@ import { SessionModel } from "./model/session-model.js";
 import { createPrivacy } from "./privacy/privacy.js";
 import { resolveIdentity } from "./sdk/identity.js";
 import { flushOnExitSignal } from "./sdk/signals.js";
-import { type ExporterOverrides, startTelemetry, type Telemetry } from "./sdk/telemetry.js";
+import {
+  type ExporterOverrides,
+  startTelemetry,
+  type Telemetry,
+  type TelemetryOptions,
+} from "./sdk/telemetry.js";
 
 /** The hooks this plugin gives opencode (a subset of `@opencode-ai/plugin`'s `Hooks`). */
 export interface OtelHooks {
@@ -43,6 +49,14 @@ export interface PluginEnvironment {
   readonly parsed?: ParsedConfig;
   /** Flush on SIGTERM/SIGINT/SIGHUP (default true; off when a wrapper does it). */
   readonly exitSignals?: boolean;
+  /** How long after a turn ends its telemetry is sent (default `TURN_FLUSH_DELAY_MS`). */
+  readonly turnFlushDelayMs?: number;
+  /** Builds the telemetry instead of `startTelemetry` (tests compare with the SDK's providers). */
+  readonly telemetry?: (
+    config: Config,
+    log: DiagnosticLog,
+    options: TelemetryOptions,
+  ) => Promise<Telemetry>;
   /** The opencode executable (its package gives opencode's version); `process.execPath` by default. */
   readonly execPath?: string;
   /** How long a resumed session's history read may take before it is given up (ms). */
@@ -87,12 +101,18 @@ export async function createPluginInstance(
     execPath: environment.execPath ?? process.execPath,
   });
   const titles = new SessionTitles();
-  const telemetry = await startTelemetry(config, log, {
+  const telemetryOptions: TelemetryOptions = {
     ...(environment.exporters ? { exporters: environment.exporters } : {}),
     ...(environment.directory ? { directory: environment.directory } : {}),
+    ...(environment.turnFlushDelayMs === undefined
+      ? {}
+      : { turnFlushDelayMs: environment.turnFlushDelayMs }),
     resource: identity.resource,
     sessionTitle: (sessionId) => titles.get(sessionId),
-  });
+  };
+  const telemetry = environment.telemetry
+    ? await environment.telemetry(config, log, telemetryOptions)
+    : await startTelemetry(config, log, telemetryOptions);
   const profile = createProfile(config.profile, config.metrics.prefix);
   const userId = identity.standard["user.id"];
   const privacy = createPrivacy(config.capture, environment.env);
@@ -128,33 +148,43 @@ export async function createPluginInstance(
         genAiLatest: config.metrics.genAiLatest,
       }),
     );
-  if (telemetry.logger)
-    model.subscribe(
-      createLogsEmitter({
+  const logs = telemetry.logger
+    ? createLogsEmitter({
         logger: telemetry.logger,
         privacy,
         profile,
         standard: logAttributes(identity.standard),
         contextOf: (record) => spans?.contextOf(record),
-      }),
-    );
-  // Delivery: a finished turn or a deleted session goes out now, not at the next batch tick, so
-  // a crash right after loses nothing finished. Scheduled as a macrotask, so the encoding and
-  // sending never run inside the host's event call; concurrent flushes merge into one.
-  let scheduled = false;
-  const flush = () => {
-    if (scheduled) return;
-    scheduled = true;
-    setTimeout(() => {
-      scheduled = false;
-      telemetry.flush().catch(() => undefined);
-    }, 0);
-  };
+      })
+    : undefined;
+  if (logs) model.subscribe(logs);
+  // Spend limits: checked after LLM calls end, off the hook path (`src/budget/monitor.ts`).
+  const budgets = await startBudgets({
+    config,
+    env: environment.env,
+    directory: environment.directory,
+    client: environment.client,
+    log,
+    now,
+    spanIdsOf: (llm) => spans?.spanIdsOf(llm),
+    // An alert leaves like a turn end: the turn that reached it has usually been flushed already.
+    budgetEvent: logs
+      ? (alert, llm) => {
+          logs.budget(alert, llm);
+          telemetry.turnEnded();
+        }
+      : undefined,
+  });
+  if (budgets) model.subscribe(budgets);
   if (config.local.enabled) model.subscribe(titles);
+  // Delivery: a finished turn, a compaction or a deleted session leaves within the turn flush
+  // delay, not at the next batch tick, so a crash loses at most that window (docs/DESIGN.md §7).
   model.subscribe({
-    turnEnd: flush,
-    compactionEnd: flush,
-    sessionEnd: (session) => session.endReason === "deleted" && flush(),
+    turnEnd: () => telemetry.turnEnded(),
+    compactionEnd: () => telemetry.turnEnded(),
+    sessionEnd: (session) => {
+      if (session.endReason === "deleted") telemetry.turnEnded();
+    },
   });
 
   const exitSignals = environment.exitSignals ?? true;
@@ -165,6 +195,7 @@ export async function createPluginInstance(
     log,
     now,
     exitSignals,
+    dispose: () => budgets?.close(),
   });
   // A session first seen without `session.created` was started by an earlier process: read its
   // history once, in the background, so turn numbers and totals continue. The hooks never wait
@@ -195,6 +226,8 @@ interface Pipeline {
   readonly log: DiagnosticLog;
   readonly now: () => number;
   readonly exitSignals: boolean;
+  /** Stops what runs beside the pipeline (the budget monitor) before the final flush. */
+  readonly dispose: () => Promise<void> | undefined;
 }
 
 interface Guarded {
@@ -204,7 +237,15 @@ interface Guarded {
   readonly isDisposed: () => boolean;
 }
 
-function guardedHooks({ model, telemetry, config, log, now, exitSignals }: Pipeline): Guarded {
+function guardedHooks({
+  model,
+  telemetry,
+  config,
+  log,
+  now,
+  exitSignals,
+  dispose,
+}: Pipeline): Guarded {
   let disposed: Promise<void> | undefined;
   // The hook itself only reads the host's payload into facts (cheap, and it must happen now:
   // the payload is the host's and the clock is now). Everything else (the model, spans, logs,
@@ -239,27 +280,36 @@ function guardedHooks({ model, telemetry, config, log, now, exitSignals }: Pipel
       } catch (error) {
         reportFailure(log, "dispose", error);
       }
+      // The budget check of the last calls, bounded: its events go out with the final flush.
+      await Promise.race([
+        dispose()?.catch((error) => reportFailure(log, "budgets", error)),
+        new Promise((resolve) => setTimeout(resolve, 1_000).unref?.()),
+      ]);
       await telemetry.shutdown(config.shutdownTimeoutMs);
     })();
     return disposed;
   };
   const unregister = exitSignals ? flushOnExitSignal(finalize) : () => undefined;
   const hooks: OtelHooks = {
-    event: async (input) => {
-      if (disposed) return;
+    // Plain functions returning one settled promise: the host may await the hook, but nothing
+    // here is asynchronous, and this path runs for every streamed chunk.
+    event: (input) => {
+      if (disposed) return DONE;
       try {
         adaptEvent(input?.event, now(), push);
       } catch (error) {
         reportFailure(log, "an event", error);
       }
+      return DONE;
     },
-    "chat.message": async (input, output) => {
-      if (disposed) return;
+    "chat.message": (input, output) => {
+      if (disposed) return DONE;
       try {
         adaptChatMessage(input, output, now(), push);
       } catch (error) {
         reportFailure(log, "chat.message", error);
       }
+      return DONE;
     },
     dispose: finalize,
   };
@@ -287,6 +337,8 @@ class SessionTitles {
     if (oldest !== undefined) this.titles.delete(oldest);
   }
 }
+
+const DONE: Promise<void> = Promise.resolve();
 
 function reportFailure(log: DiagnosticLog, what: string, error: unknown): void {
   const name = error instanceof Error ? error.name : typeof error;

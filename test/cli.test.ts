@@ -81,7 +81,7 @@ describe("usage errors exit 2 with one line naming the problem", () => {
     [["report", "extra"], /unexpected argument "extra"/],
     [
       ["report", "--by", "planet"],
-      /--by must be one of day, week, month, session, model, agent, tool/,
+      /--by must be one of day, week, month, block, session, model, agent, tool, project \(got "planet"\)/,
     ],
     [["report", "--since"], /--since needs a value/],
     [["report", "--since", "--json"], /--since needs a value/],

@@ -86,11 +86,9 @@ describe("defaults", () => {
       maxSessions: 1000,
       shutdownTimeoutMs: 5000,
       local: { enabled: false, path: "./.local/share/opencode-otel/telemetry.db" },
-      spool: {
-        enabled: true,
-        dir: "./.local/state/opencode-otel/spool",
-        maxBytes: 64 * 1024 * 1024,
-      },
+      budgets: { inline: undefined, file: "./.config/opencode-otel/budgets.json" },
+      // No HOME in this environment: no spool rather than one under the working directory.
+      spool: { enabled: true, dir: "", maxBytes: 64 * 1024 * 1024 },
     });
   });
 
@@ -771,6 +769,7 @@ describe("every invalid value gives exactly one warning and the default", () => 
     "`k=v,…` list (object in options)": "novalue",
     "command line (string or string[] in options)": "'unterminated",
     "number 0–1": "1.5",
+    object: "not-an-object",
   };
   const invalidFor = (spec: OptionSpec<unknown>): string | undefined =>
     spec.option === "metricPrefix"
@@ -797,6 +796,7 @@ describe("every invalid value gives exactly one warning and the default", () => 
     expect(free).toEqual([
       "serviceName",
       "storePath",
+      "budgetsFile",
       "semconvStabilityOptIn",
       "spanPrefix",
       "spoolDir",

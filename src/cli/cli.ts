@@ -4,6 +4,7 @@
  * tests call it directly with a recording `Io`.
  */
 import { parseArgs } from "./args.js";
+import { budgetCommand } from "./budget/command.js";
 import type { Command } from "./command.js";
 import { demoCommand } from "./demo/command.js";
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, messageOf } from "./errors.js";
@@ -13,11 +14,14 @@ import type { Io } from "./io.js";
 import { reportCommand } from "./report/command.js";
 import { unsupportedRuntime } from "./runtime.js";
 import { serveCommand } from "./serve/command.js";
+import { statuslineCommand } from "./statusline/command.js";
 
 export const VERSION = "0.1.0";
 
 export const COMMANDS: readonly Command[] = [
   reportCommand,
+  statuslineCommand,
+  budgetCommand,
   serveCommand,
   exportCommand,
   demoCommand,

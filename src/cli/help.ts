@@ -24,6 +24,7 @@ export const EXIT_CODES_HELP = [
   "  0  success",
   "  1  runtime failure (no store yet, store locked or corrupt, port in use, export refused)",
   "  2  usage error (unknown command or option, bad value or date, unsupported Node version)",
+  "  3  a spend limit is exceeded (`budget`)",
 ].join("\n");
 
 export function commandHelp(command: Command): string {

@@ -3,17 +3,11 @@
  * exit codes `errors.ts` documents. The path: `--db`, else `$OPENCODE_OTEL_STORE` (what the
  * plugin's local exporter writes to), else the user data folder.
  */
-import { resolve } from "node:path";
-import { defaultStorePath, Store, StoreError } from "../store/index.js";
+import { Store, StoreError } from "../store/index.js";
 import { CliError, EXIT_USAGE } from "./errors.js";
+import { storePathOf } from "./store-path.js";
 
-export function storePathOf(
-  db: string | undefined,
-  env: Readonly<Record<string, string | undefined>>,
-) {
-  const chosen = db ?? (env.OPENCODE_OTEL_STORE || undefined);
-  return chosen ? resolve(chosen) : defaultStorePath({ env });
-}
+export { storePathOf };
 
 /** Why a store could not be used, in words a user can act on. */
 export function describeStoreError(error: StoreError, path: string): CliError {

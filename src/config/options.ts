@@ -17,6 +17,7 @@ import {
   commandType,
   enumType,
   integerType,
+  objectType,
   ratioType,
   type StringMap,
   stringMapType,
@@ -141,6 +142,26 @@ export const OPTIONS = {
     default: "",
     defaultDoc: "`$XDG_DATA_HOME/opencode-otel/telemetry.db` (`~/.local/share/...`)",
     description: "The local store's database file (shared by every opencode process and the CLI).",
+  }),
+  budgets: option<Readonly<Record<string, unknown>> | undefined>({
+    option: "budgets",
+    env: [],
+    otelEnv: [],
+    type: objectType,
+    default: undefined,
+    defaultDoc: "unset: the budgets file",
+    description:
+      "Spend limits (daily, weekly, monthly, per session; in USD or tokens; optionally per project), as in the budgets file (see [Budgets](#budgets)); given here, the file is not read.",
+  }),
+  budgetsFile: option<string>({
+    option: "budgetsFile",
+    env: ["OPENCODE_OTEL_BUDGETS_FILE"],
+    otelEnv: [],
+    type: stringType({ allowEmpty: true }),
+    default: "",
+    defaultDoc: "`$XDG_CONFIG_HOME/opencode-otel/budgets.json` (`~/.config/...`)",
+    description:
+      "The budgets file, shared with `opencode-otel budget` and `statusline`; a missing file means no budgets.",
   }),
   headers: option<StringMap>({
     option: "headers",
@@ -476,7 +497,8 @@ export const OPTIONS = {
     type: stringType({ allowEmpty: true }),
     default: "",
     defaultDoc: "`$XDG_STATE_HOME/opencode-otel/spool` (`~/.local/state/...`)",
-    description: "Where the spool lives; several opencode processes may share it.",
+    description:
+      "Where the spool lives; several opencode processes of one user may share it. It must be the user's own and writable by nobody else. Without an absolute `HOME` or `XDG_STATE_HOME` there is no default and the spool is off.",
   }),
   spoolMaxMb: option<number>({
     option: "spoolMaxMb",

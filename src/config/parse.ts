@@ -2,6 +2,9 @@
  * `parseConfig`: the one place where environment variables and plugin options become a `Config`.
  * Pure (reads only its input), never throws, and returns a deep-frozen result.
  */
+import { isAbsolute } from "node:path";
+import { parseBudgets } from "../budget/parse.js";
+import { defaultBudgetsPath, homeOf } from "../budget/paths.js";
 import { deepFreeze } from "./freeze.js";
 import { OPTIONS, type Signal } from "./options.js";
 import { readPluginOptions } from "./plugin-options.js";
@@ -104,9 +107,11 @@ function build(input: ConfigInput): ParsedConfig {
       enabled: r.first(OPTIONS.local).value || r.first(OPTIONS.protocol).value === "local",
       path: r.first(OPTIONS.storePath).value || defaultStorePath(input.env),
     },
+    budgets: resolveBudgets(r, input.env, warn),
     spool: {
       enabled: r.first(OPTIONS.spool).value,
-      dir: r.first(OPTIONS.spoolDir).value || defaultSpoolDir(input.env),
+      // Empty when there is no default outside the working directory: the spool is off then.
+      dir: r.first(OPTIONS.spoolDir).value || defaultSpoolDir(input.env) || "",
       maxBytes: r.first(OPTIONS.spoolMaxMb).value * 1024 * 1024,
     },
   };
@@ -209,6 +214,20 @@ function resolveEndpoint(
   return `${value.replace(/\/+$/, "")}/v1/${signal}`;
 }
 
+/** The plugin option `budgets`, checked here so its problems are warnings like any option's. */
+function resolveBudgets(
+  r: Resolver,
+  env: Readonly<Record<string, string | undefined>>,
+  warn: (message: string) => void,
+): Config["budgets"] {
+  const file = r.first(OPTIONS.budgetsFile).value || defaultBudgetsPath(env);
+  const raw = r.first(OPTIONS.budgets).value;
+  if (raw === undefined) return { inline: undefined, file };
+  const parsed = parseBudgets(raw, { source: 'Plugin option "budgets"', home: homeOf(env) });
+  for (const error of parsed.errors) warn(`${error}; that limit is left out.`);
+  return { inline: parsed.budgets, file };
+}
+
 /** A tracestate only means something next to a traceparent. */
 function resolveTracestate(
   r: Resolver,
@@ -226,10 +245,16 @@ function merge(layers: readonly StringMap[]): StringMap {
   return Object.fromEntries(layers.flatMap((layer) => Object.entries(layer)));
 }
 
-/** `$XDG_STATE_HOME/opencode-otel/spool`, else `~/.local/state/opencode-otel/spool`. */
-function defaultSpoolDir(env: Readonly<Record<string, string | undefined>>): string {
-  const state = env.XDG_STATE_HOME || `${env.HOME || env.USERPROFILE || "."}/.local/state`;
-  return `${state}/opencode-otel/spool`;
+/**
+ * `$XDG_STATE_HOME/opencode-otel/spool`, else `~/.local/state/opencode-otel/spool`. A relative
+ * `XDG_STATE_HOME` is ignored (the XDG base directory spec says so); with no absolute home
+ * there is no default at all, never one under the working directory.
+ */
+function defaultSpoolDir(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const absolute = (value: string | undefined) => (value && isAbsolute(value) ? value : undefined);
+  const home = absolute(env.HOME) ?? absolute(env.USERPROFILE);
+  const state = absolute(env.XDG_STATE_HOME) ?? (home ? `${home}/.local/state` : undefined);
+  return state ? `${state}/opencode-otel/spool` : undefined;
 }
 
 /** `$XDG_DATA_HOME/opencode-otel/telemetry.db`, else `~/.local/share/opencode-otel/telemetry.db`. */

@@ -1,3 +1,5 @@
+import type { Budgets } from "../budget/types.js";
+
 /**
  * The plugin's resolved configuration: the output of `parseConfig`, frozen.
  * Every field is documented in the options table (`src/config/options.ts`), which the README shows.
@@ -132,6 +134,14 @@ export interface Config {
   readonly local: {
     readonly enabled: boolean;
     readonly path: string;
+  };
+  /**
+   * Spend limits: `inline` from the plugin option `budgets` (already checked; its problems are
+   * warnings), else the file at `file`, read when the plugin starts.
+   */
+  readonly budgets: {
+    readonly inline: Budgets | undefined;
+    readonly file: string;
   };
   /** The on-disk outbox for exports the collector could not take. */
   readonly spool: {

@@ -243,3 +243,14 @@ export const ratioType: ValueType<number> = {
     return fail("expected a number from 0 to 1");
   },
 };
+
+/** A JSON object, read as it is (its own parser checks it: `budgets`). */
+export const objectType: ValueType<Readonly<Record<string, unknown>> | undefined> = {
+  doc: "object",
+  secret: false,
+  fromEnv: () => fail("expected an object, which only plugin options can give"),
+  fromOption: (raw) =>
+    typeof raw === "object" && raw !== null && !Array.isArray(raw)
+      ? ok(Object.fromEntries(Object.entries(raw)))
+      : fail("expected an object"),
+};

@@ -1,5 +1,9 @@
-import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
+import type { ExportResult, ExportResultCode } from "@opentelemetry/core";
 import type { Outbox } from "./outbox.js";
+
+// `ExportResultCode` values; the enum lives in `@opentelemetry/core`, which need not load for this.
+const SUCCESS: ExportResultCode.SUCCESS = 0;
+const FAILED: ExportResultCode.FAILED = 1;
 
 /**
  * The SDK-facing side of an outbox: `export` hands the batch over and reports success at once
@@ -14,10 +18,10 @@ export class OutboxExporter<T> {
   export(items: T, resultCallback: (result: ExportResult) => void): void {
     try {
       this.outbox.add(items);
-      resultCallback({ code: ExportResultCode.SUCCESS });
+      resultCallback({ code: SUCCESS });
     } catch (error) {
       resultCallback({
-        code: ExportResultCode.FAILED,
+        code: FAILED,
         error: error instanceof Error ? error : new Error(String(error)),
       });
     }

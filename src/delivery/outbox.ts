@@ -1,7 +1,8 @@
 import type { DiagnosticLog } from "../log.js";
 import type { HeaderSource } from "../sdk/headers-helper.js";
 import type { Codec, Encoding, Signal } from "./encode.js";
-import type { Spool } from "./spool.js";
+import type { PartialSuccess } from "./response.js";
+import { type Spool, SpoolWriteError } from "./spool.js";
 import type { SendResult, Transport } from "./transport.js";
 
 export interface OutboxOptions<T> {
@@ -26,9 +27,20 @@ interface Entry<T> {
   items: T | undefined;
   file: string | undefined;
   authRetried: boolean;
+  /** Spans, log records or data points in it; unknown for a file an earlier process spooled. */
+  count: number | undefined;
 }
 
 const BACKOFF_MS = [1_000, 2_000, 4_000, 8_000, 15_000, 30_000];
+
+/** Partial-success reports are logged at most this often per signal (the rest are summed). */
+const PARTIAL_LOG_MS = 60_000;
+
+const UNITS: Record<Signal, string> = {
+  traces: "span(s)",
+  logs: "log record(s)",
+  metrics: "data point(s)",
+};
 
 /**
  * The delivery queue of one signal, like the Collector's exporter queue: the batch processor
@@ -46,8 +58,16 @@ export class Outbox<T> {
   /** Failed attempts so far (flush uses it to notice a new failure). */
   private failures = 0;
   private closed = false;
-  /** Requests delivered and dropped so far (dropped: rejected, too large alone, over limits). */
-  readonly stats = { sent: 0, dropped: 0, spooled: 0 };
+  /** Set when retrying cannot help (TLS, not an OTLP endpoint): nothing more is sent. */
+  private halted: string | undefined;
+  /** The last spool write failure, until a write works again. */
+  private writeError: string | undefined;
+  private partial = { requests: 0, rejected: 0, message: "", loggedAt: 0 };
+  /**
+   * Requests delivered, dropped (rejected, too large alone, over limits, lost at exit) and
+   * spooled so far; `rejected`: items the collector refused inside accepted requests.
+   */
+  readonly stats = { sent: 0, dropped: 0, spooled: 0, rejected: 0 };
 
   constructor(private readonly options: OutboxOptions<T>) {
     // Exports an earlier process could not deliver go first.
@@ -58,7 +78,13 @@ export class Outbox<T> {
         this.drop(`it was spooled as ${file.encoding} and the protocol changed`);
         continue;
       }
-      this.queue.push({ body: undefined, items: undefined, file: file.path, authRetried: false });
+      this.queue.push({
+        body: undefined,
+        items: undefined,
+        file: file.path,
+        authRetried: false,
+        count: undefined,
+      });
     }
     if (this.queue.length > 0) this.pump();
   }
@@ -69,9 +95,9 @@ export class Outbox<T> {
     for (const entry of this.entriesFor(items)) {
       this.queue.push(entry);
       this.memoryBytes += entry.body?.length ?? 0;
-      // While the collector is away, new requests go straight to disk: a crash loses nothing.
-      if (this.outage) this.persist(entry);
     }
+    // While the collector is away, new requests go straight to disk: a crash loses nothing.
+    if (this.outage) this.persistAll();
     this.limitMemory();
     this.pump();
   }
@@ -98,26 +124,59 @@ export class Outbox<T> {
     }
   }
 
-  /** Last chance: send for at most `timeoutMs`, then keep whatever is left for the next process. */
+  /**
+   * Last chance: send for at most `timeoutMs`, then keep whatever is left for the next process.
+   * A request still in flight is kept too (at-least-once): if its answer is a success after all
+   * and arrives before the process ends, its file is removed again; otherwise the next process
+   * sends it, and a collector that had taken it gets it twice.
+   */
   async close(timeoutMs: number): Promise<void> {
     // The collector may be back since the last attempt: try once more before giving up.
-    await this.flush(timeoutMs, true);
+    if (!this.halted) await this.flush(timeoutMs, true);
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    const spool = this.options.spool;
+    let kept = 0;
+    let lost = 0;
+    let lostItems = 0;
+    let unknownItems = false;
     for (const entry of this.queue) {
       this.persist(entry);
-      if (entry.file) this.options.spool?.release(entry.file);
+      if (entry.file && spool) {
+        entry.file = spool.release(entry.file);
+        kept += 1;
+      } else {
+        lost += 1;
+        if (entry.count === undefined) unknownItems = true;
+        lostItems += entry.count ?? 0;
+      }
     }
-    if (this.queue.length > 0 && this.options.spool)
+    const signal = this.options.signal;
+    if (kept > 0 && spool)
       this.options.log.warn(
-        `opencode-otel: ${this.queue.length} ${this.options.signal} export(s) not delivered yet are kept in ${this.options.spool.dir}; the next opencode process sends them.`,
+        `opencode-otel: ${kept} ${signal} export(s) not delivered yet are kept in ${spool.dir}; the next opencode process sends them${this.inflight ? " (one was still awaiting the collector's answer: if it was taken, it arrives twice)" : ""}.`,
       );
-    else if (this.queue.length > 0) {
-      this.drop("opencode exited before the collector took it", this.queue.length);
+    if (lost > 0) {
+      this.stats.dropped += lost;
+      this.options.log.warn(
+        `opencode-otel: lost ${lost} ${signal} export(s) (${lostItems}${unknownItems ? "+" : ""} ${UNITS[signal]}) at exit: ${this.whyNotKept()}. ${this.stats.dropped} ${signal} export(s) dropped in all.`,
+      );
     }
+    this.logPartial(true);
     this.queue.length = 0;
-    this.options.transport.close();
+    // A request still in flight keeps its connection until it settles (or the process ends).
+    const inflight = this.inflight;
+    if (inflight) void inflight.finally(() => this.options.transport.close());
+    else this.options.transport.close();
+  }
+
+  private whyNotKept(): string {
+    const spool = this.options.spool;
+    if (!spool) return "the collector had not taken them and the spool is off";
+    const refused = spool.refusal();
+    if (refused) return `the spool folder ${spool.dir} is not used (${refused})`;
+    return `the spool in ${spool.dir} could not be written (${this.writeError ?? "error"})`;
   }
 
   private entriesFor(items: T): Entry<T>[] {
@@ -127,11 +186,13 @@ export class Outbox<T> {
       const parts = this.options.codec.split(items);
       if (parts) return [...this.entriesFor(parts[0]), ...this.entriesFor(parts[1])];
     }
-    return [{ body, items, file: undefined, authRetried: false }];
+    return [
+      { body, items, file: undefined, authRetried: false, count: this.options.codec.count(items) },
+    ];
   }
 
   private pump(): void {
-    if (this.inflight || this.timer) return;
+    if (this.inflight || this.timer || this.halted) return;
     const head = this.queue[0];
     if (!head) return;
     this.inflight = this.sendHead(head)
@@ -155,10 +216,16 @@ export class Outbox<T> {
     const helper = this.options.helper;
     const extra = helper ? await helper.current().catch(() => ({})) : {};
     const result = await this.options.transport.send(body, { ...this.options.headers, ...extra });
+    if (this.closed && result.kind !== "ok") {
+      // Answered after close: the request is in the spool already (or counted as lost).
+      return;
+    }
     switch (result.kind) {
       case "ok":
+        // After close too: the copy kept at close is removed, no duplicate where it arrived.
         this.shift(entry);
         this.stats.sent += 1;
+        if (result.partial) this.partialSuccess(result.partial);
         this.attempt = 0;
         if (this.outage) {
           this.options.log.info(
@@ -194,7 +261,51 @@ export class Outbox<T> {
       case "retry":
         this.failed(result);
         return;
+      case "misconfigured":
+        this.halt(result.reason);
+        return;
     }
+  }
+
+  /**
+   * Every request would fail the same way: stop sending this signal in this process and keep
+   * what there is (spool, within its limit) for a process started after the fix.
+   */
+  private halt(reason: string): void {
+    this.failures += 1;
+    this.halted = reason;
+    this.outage ??= { since: Date.now(), reason };
+    this.options.log.error(
+      `opencode-otel: cannot deliver ${this.options.signal}: ${reason}. Retrying cannot fix this, so this process sends no more ${this.options.signal}; exports are kept ${this.where()} until the endpoint or its TLS settings are fixed and opencode restarts.`,
+    );
+    this.persistAll();
+  }
+
+  /** Items the collector refused inside accepted requests: counted, logged at most once a minute. */
+  private partialSuccess(partial: PartialSuccess): void {
+    this.stats.rejected += partial.rejected;
+    this.partial.requests += 1;
+    this.partial.rejected += partial.rejected;
+    if (partial.message) this.partial.message = partial.message.slice(0, 200);
+    this.logPartial(false);
+  }
+
+  private logPartial(final: boolean): void {
+    const pending = this.partial;
+    if (pending.requests === 0) return;
+    if (!final && Date.now() - pending.loggedAt < PARTIAL_LOG_MS) return;
+    const signal = this.options.signal;
+    this.options.log.warn(
+      `opencode-otel: the ${signal} collector accepted ${pending.requests} request(s) only in part: it rejected ${pending.rejected} ${UNITS[signal]}${pending.message ? ` ("${pending.message}")` : ""}. ${this.stats.rejected} rejected in all.`,
+    );
+    this.partial = { requests: 0, rejected: 0, message: "", loggedAt: Date.now() };
+  }
+
+  /** Where kept exports are, truthfully. */
+  private where(): string {
+    const spool = this.options.spool;
+    if (spool?.usable() && !this.writeError) return `in ${spool.dir}`;
+    return "in memory only (lost at exit)";
   }
 
   private failed(result: Extract<SendResult, { kind: "retry" }>): void {
@@ -202,10 +313,10 @@ export class Outbox<T> {
     if (!this.outage) {
       this.outage = { since: Date.now(), reason: result.reason };
       this.options.log.warn(
-        `opencode-otel: cannot deliver ${this.options.signal} (${result.reason}); ${this.options.spool ? `keeping exports in ${this.options.spool.dir}` : "keeping exports in memory"} and retrying.`,
+        `opencode-otel: cannot deliver ${this.options.signal} (${result.reason}); keeping exports ${this.where()} and retrying.`,
       );
     }
-    for (const entry of this.queue) this.persist(entry);
+    this.persistAll();
     const step = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)] ?? 30_000;
     this.attempt += 1;
     const delay = result.afterMs ?? step * (0.75 + Math.random() * 0.5);
@@ -221,9 +332,16 @@ export class Outbox<T> {
     this.timer.unref?.();
   }
 
-  private persist(entry: Entry<T>): void {
+  /** Writes every in-memory request to the spool, stopping at the first failure. */
+  private persistAll(): void {
+    for (const entry of this.queue) if (!this.persist(entry)) return;
+  }
+
+  /** False when the spool could not take it (the request stays in memory). */
+  private persist(entry: Entry<T>): boolean {
     const spool = this.options.spool;
-    if (!spool || entry.file || !entry.body) return;
+    if (!spool || entry.file || !entry.body) return true;
+    if (!spool.usable()) return false;
     try {
       const { path, dropped } = spool.write(this.options.signal, this.options.encoding, entry.body);
       entry.file = path;
@@ -231,24 +349,41 @@ export class Outbox<T> {
       entry.body = undefined;
       entry.items = undefined;
       this.stats.spooled += 1;
+      if (this.writeError) {
+        this.writeError = undefined;
+        this.options.log.info(
+          `opencode-otel: the spool in ${spool.dir} can be written again; keeping ${this.options.signal} exports there.`,
+        );
+      }
       if (dropped > 0) this.drop("the spool reached its size limit (oldest first)", dropped);
+      return true;
     } catch (error) {
-      const code = typeof error === "object" && error && "code" in error ? String(error.code) : "";
-      this.options.log.warn(
-        `opencode-otel: cannot write the spool in ${spool.dir} (${code || "error"}); keeping exports in memory.`,
-      );
+      const reason = error instanceof SpoolWriteError ? error.message : String(error).slice(0, 120);
+      if (this.writeError !== reason)
+        this.options.log.warn(
+          `opencode-otel: cannot write ${this.options.signal} exports to the spool in ${spool.dir} (${reason}); keeping them in memory (at most ${Math.round(this.maxMemory() / 1024 / 1024)} MiB, oldest dropped first). What is still only in memory when opencode exits is lost, and the exit log says how much.`,
+        );
+      this.writeError = reason;
+      return false;
     }
   }
 
   private shift(entry: Entry<T>): void {
-    if (this.queue[0] === entry) this.queue.shift();
-    else this.queue.splice(this.queue.indexOf(entry), 1);
-    this.memoryBytes -= entry.body?.length ?? 0;
+    const index = this.queue.indexOf(entry);
+    // Not queued any more (answered after close): only its kept copy is left to remove.
+    if (index >= 0) {
+      this.queue.splice(index, 1);
+      this.memoryBytes -= entry.body?.length ?? 0;
+    }
     if (entry.file) this.options.spool?.remove(entry.file);
   }
 
+  private maxMemory(): number {
+    return this.options.maxMemoryBytes ?? 16 * 1024 * 1024;
+  }
+
   private limitMemory(): void {
-    const max = this.options.maxMemoryBytes ?? 16 * 1024 * 1024;
+    const max = this.maxMemory();
     let dropped = 0;
     // Never the head: it may be in flight.
     while (this.memoryBytes > max && this.queue.length > 1) {

@@ -1,5 +1,6 @@
 import type { Context } from "@opentelemetry/api";
 import { type AnyValueMap, type Logger, SeverityNumber } from "@opentelemetry/api-logs";
+import type { BudgetAlert } from "../budget/types.js";
 import type { ErrorInfo } from "../facts.js";
 import type { LlmRec, SessionRec, ToolRec, TurnRec } from "../model/records.js";
 import { INCOMPLETE } from "../model/session-model.js";
@@ -9,6 +10,12 @@ import * as sc from "../semconv.js";
 import { decisionSource, querySource } from "./metrics.js";
 import type { Profile } from "./profile.js";
 import { errorType } from "./span-attributes.js";
+
+const SEVERITY_TEXT: Partial<Record<SeverityNumber, string>> = {
+  [SeverityNumber.INFO]: "INFO",
+  [SeverityNumber.WARN]: "WARN",
+  [SeverityNumber.ERROR]: "ERROR",
+};
 
 export interface LogsEmitterOptions {
   readonly logger: Logger;
@@ -22,7 +29,15 @@ export interface LogsEmitterOptions {
 }
 
 /** The log-events signal: one record per user-visible event, linked to its span. */
-export function createLogsEmitter(options: LogsEmitterOptions): Subscriber {
+export interface LogsEmitter extends Subscriber {
+  /**
+   * A budget threshold reached (`src/budget/monitor.ts`), linked to the LLM call after which it
+   * was found. The project's directory stays out: it never leaves the machine.
+   */
+  budget(alert: BudgetAlert, llm: LlmRec): void;
+}
+
+export function createLogsEmitter(options: LogsEmitterOptions): LogsEmitter {
   const { logger, privacy, profile, contextOf, standard } = options;
   const standardEntries = Object.entries(standard);
 
@@ -52,7 +67,7 @@ export function createLogsEmitter(options: LogsEmitterOptions): Subscriber {
       eventName: `${profile.eventPrefix}${name}`,
       body: profile.body(name),
       severityNumber: severity,
-      severityText: severity === SeverityNumber.ERROR ? "ERROR" : "INFO",
+      severityText: SEVERITY_TEXT[severity] ?? "INFO",
       timestamp: now,
       attributes,
       ...(context ? { context } : {}),
@@ -77,6 +92,31 @@ export function createLogsEmitter(options: LogsEmitterOptions): Subscriber {
   }
 
   return {
+    budget(alert, llm) {
+      const { status, threshold } = alert;
+      const { limit } = status;
+      const name = limit.id.slice(limit.id.lastIndexOf(" ") + 1);
+      emit(
+        "budget",
+        llm.session,
+        llm.turn,
+        llm,
+        {
+          budget: name,
+          period: limit.period,
+          period_key: status.periodKey,
+          unit: limit.unit,
+          scope: limit.project === undefined ? "all" : "project",
+          limit: limit.limit,
+          spent: status.spent,
+          share: status.share,
+          threshold,
+          state: threshold >= 1 ? "exceeded" : "warning",
+        },
+        threshold >= 1 ? SeverityNumber.ERROR : SeverityNumber.WARN,
+      );
+    },
+
     sessionStart(session) {
       if (session.resumed) return;
       const attributes: AnyValueMap = {

@@ -6,6 +6,7 @@ import {
   type SpanContext,
   SpanKind,
   SpanStatusCode,
+  TraceFlags,
   type Tracer,
   trace,
 } from "@opentelemetry/api";
@@ -58,6 +59,11 @@ export interface SpanEmitterOptions {
 export interface SpanEmitter extends Subscriber {
   /** The context of the span a record is shown as, for logs that link to it. */
   contextOf(record: object): Context | undefined;
+  /**
+   * The ids of a record's span when it will be exported (sampled), so that a reader of the local
+   * store can tell whether the store holds it yet.
+   */
+  spanIdsOf(record: object): { readonly traceId: string; readonly spanId: string } | undefined;
 }
 
 /**
@@ -118,14 +124,17 @@ export function createSpanEmitter(options: SpanEmitterOptions): SpanEmitter {
 
   function end(record: object, endTime: number, error?: ErrorInfo, failed?: string): void {
     const span = spans.get(record);
-    // Ended spans stay in the map: logs emitted right after the end still link to them, and the
-    // entry goes when the model drops the record.
     if (!span?.isRecording()) return;
     if (error)
       span.setStatus({ code: SpanStatusCode.ERROR, message: privacy.scrub(error.message, 512) });
     else if (failed)
       span.setStatus({ code: SpanStatusCode.ERROR, message: privacy.scrub(failed, 512) });
     span.end(endTime);
+    // Logs emitted after the end still link to the span, and late children still nest under it,
+    // so the record keeps its span's context for as long as the model keeps the record (ended
+    // turns are kept a while for late line summaries); the ended span itself, with its
+    // attributes and events, is the exporter's and goes.
+    spans.set(record, trace.wrapSpanContext(span.spanContext()));
   }
 
   function contextOf(record: object | undefined): Context | undefined {
@@ -166,6 +175,12 @@ export function createSpanEmitter(options: SpanEmitterOptions): SpanEmitter {
 
   return {
     contextOf,
+
+    spanIdsOf(record) {
+      const context = spans.get(record)?.spanContext();
+      if (!context || (context.traceFlags & TraceFlags.SAMPLED) === 0) return undefined;
+      return { traceId: context.traceId, spanId: context.spanId };
+    },
 
     sessionStart(session) {
       const placement = place.session(session);

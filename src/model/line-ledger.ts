@@ -47,10 +47,12 @@ export class LineLedger {
   /** A prompt turn has ended: its lines, as far as the host has said. */
   settle(session: SessionRec, turn: TurnRec): void {
     if (turn.kind !== "prompt" || turn.promptId === undefined) return;
-    session.settled.push(turn);
-    if (session.settled.length > SETTLED_TURNS) session.settled.shift();
     if (turn.snapshot || session.snapshots) {
       turn.snapshot = true;
+      // Only a snapshotting turn's late summaries count (`summary` above), so only such a turn
+      // is kept: an idle session elsewhere holds no ended turn.
+      session.settled.push(turn);
+      if (session.settled.length > SETTLED_TURNS) session.settled.shift();
       if (this.options.countedByParent(session)) return;
       // The summary of the last edits did not come (the turn ended right after them): the
       // tools' own counts stand in where they say more, until it comes.

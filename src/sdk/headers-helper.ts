@@ -1,5 +1,3 @@
-import { execFile } from "node:child_process";
-
 /** Headers from `OPENCODE_OTLP_HEADERS_HELPER`, fetched lazily and refreshed on demand. */
 export interface HeaderSource {
   /** Current headers (waits for the first helper run). */
@@ -31,6 +29,8 @@ export function createHeaderSource(argv: readonly string[]): HeaderSource {
 function runHelper(argv: readonly string[]): Promise<Record<string, string>> {
   const [file, ...args] = argv;
   if (!file) return Promise.reject(new Error("empty helper command"));
+  // Loaded here, not at import: most setups have no helper, and the module costs Bun CPU to load.
+  const { execFile } = process.getBuiltinModule("node:child_process");
   return new Promise((resolve, reject) => {
     execFile(
       file,

@@ -3,15 +3,16 @@
  * opencode version, host and OS) and the standard attributes that Claude Code puts on every
  * metric point and event (a pseudonymous `user.id`, `terminal.type`, and, only when switched
  * on, `user.email` and the repository). Everything is read from small files, off opencode's hook
- * path (this runs while the SDK chunk loads), and never by spawning a process.
+ * path (this runs while the SDK chunk loads), and never by spawning a process. Random ids and
+ * hashes come from Web Crypto and `ids.ts`'s hasher: `node:crypto` (like `node:os`, needed only
+ * for `host.name`) costs Bun more CPU to load than all of identity's work.
  */
-import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { arch, hostname, platform } from "node:os";
 import { dirname, join } from "node:path";
 import type { Attributes } from "@opentelemetry/api";
 import type { IdentityConfig } from "../config/types.js";
 import { findGitDir, readGitConfig, repositoryFromRemote } from "./git-config.js";
+import { sha256Hex } from "./ids.js";
 
 export interface Identity {
   /** Added to the resource (below the user's own resource attributes). */
@@ -43,12 +44,13 @@ export async function resolveIdentity(input: IdentityInput): Promise<Identity> {
   ]);
 
   const resource: Attributes = {
-    "service.instance.id": randomUUID(),
-    "host.arch": hostArch(arch()),
-    "os.type": osType(platform()),
+    "service.instance.id": crypto.randomUUID(),
+    "host.arch": hostArch(process.arch),
+    "os.type": osType(process.platform),
   };
   if (version) resource["service.version"] = version;
-  if (config.hostName) resource["host.name"] = safe(hostname);
+  if (config.hostName)
+    resource["host.name"] = safe(() => process.getBuiltinModule("node:os").hostname());
 
   const standard: Attributes = {};
   if (config.resourceAttributes)
@@ -102,7 +104,7 @@ async function pseudonymousUserId(
   const file = join(state, "opencode-otel", "installation-id");
   let id = (await readFile(file, "utf8").catch(() => "")).trim();
   if (!/^[0-9a-f]{32,128}$/.test(id)) {
-    id = randomBytes(32).toString("hex");
+    id = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("hex");
     try {
       await mkdir(dirname(file), { recursive: true });
       // Written aside and renamed: two processes starting together end with one id, not a torn file.
@@ -114,7 +116,7 @@ async function pseudonymousUserId(
       // A read-only home still gets an id for this process.
     }
   }
-  return createHash("sha256").update(`opencode-otel user ${id}`).digest("hex");
+  return sha256Hex(`opencode-otel user ${id}`);
 }
 
 /** opencode's version from the package its executable ships in (`…/opencode-<os>-<arch>/bin/opencode`). */

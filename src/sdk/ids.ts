@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import type * as Crypto from "node:crypto";
 import type { IdGenerator } from "@opentelemetry/sdk-trace-base";
 
 /** A trace id and a span id chosen together: where a root span goes, and its own id. */
@@ -7,12 +7,24 @@ export interface DerivedIds {
   readonly spanId: string;
 }
 
+let nodeCrypto: typeof Crypto | undefined;
+
+/**
+ * Bun's native hasher inside opencode; `node:crypto` elsewhere, loaded on first use. Importing
+ * `node:crypto` up front costs Bun more CPU than every hash a long session needs.
+ */
+export function sha256Hex(text: string): string {
+  if (typeof Bun !== "undefined") return new Bun.CryptoHasher("sha256").update(text).digest("hex");
+  nodeCrypto ??= process.getBuiltinModule("node:crypto");
+  return nodeCrypto.createHash("sha256").update(text).digest("hex");
+}
+
 /**
  * Ids derived from a name: the first 16 bytes of its SHA-256 are the trace id, the next 8 the
  * span id. The same name gives the same ids in every process, with no coordination.
  */
 function derive(name: string): DerivedIds {
-  const hex = createHash("sha256").update(name).digest("hex");
+  const hex = sha256Hex(name);
   return { traceId: hex.slice(0, 32), spanId: hex.slice(32, 48) };
 }
 
@@ -44,11 +56,24 @@ export function turnIds(sessionId: string, promptId: string): DerivedIds {
   return derive(`${sessionId}\u0000turn\u0000${promptId}`);
 }
 
+/** Random bytes from Web Crypto (a global in Bun and Node), drawn in blocks. */
+const pool = Buffer.alloc(256);
+let used = pool.length;
+
+function randomHex(bytes: number): string {
+  if (used + bytes > pool.length) {
+    crypto.getRandomValues(pool);
+    used = 0;
+  }
+  used += bytes;
+  return pool.toString("hex", used - bytes, used);
+}
+
 /**
- * The SDK's tracer asks its IdGenerator for a span id for every span and a trace id when a span
- * has no parent. Derived ids need a chosen one: the emitter sets `next` (trace) and `nextSpan`
- * right before `startSpan` (synchronous, so nothing can interleave) and the generator hands each
- * out once.
+ * The tracer asks its IdGenerator for a span id for every span and a trace id when a span has no
+ * parent. Derived ids need a chosen one: the emitter sets `next` (trace) and `nextSpan` right
+ * before `startSpan` (synchronous, so nothing can interleave) and the generator hands each out
+ * once.
  */
 export class SessionIdGenerator implements IdGenerator {
   next: string | undefined;
@@ -57,12 +82,12 @@ export class SessionIdGenerator implements IdGenerator {
   generateTraceId(): string {
     const chosen = this.next;
     this.next = undefined;
-    return chosen ?? randomBytes(16).toString("hex");
+    return chosen ?? randomHex(16);
   }
 
   generateSpanId(): string {
     const chosen = this.nextSpan;
     this.nextSpan = undefined;
-    return chosen ?? randomBytes(8).toString("hex");
+    return chosen ?? randomHex(8);
   }
 }

@@ -62,6 +62,13 @@ export function timeBuckets(
   return buckets;
 }
 
+/** The whole bucket (not clipped) that holds `ms`: today, this week, this month. */
+export function bucketAt(group: TimeGroup, ms: number, timeZone: "local" | "utc"): Bucket {
+  const calendar = timeZone === "utc" ? UTC : LOCAL;
+  const from = bucketStart(group, ms, calendar);
+  return { key: keyOf(group, from, calendar), from, to: nextStart(group, from, calendar) };
+}
+
 function bucketStart(group: TimeGroup, ms: number, calendar: Calendar): number {
   const { year, month, day, weekday } = calendar.parts(ms);
   if (group === "month") return calendar.at(year, month, 1);

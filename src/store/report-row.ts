@@ -5,7 +5,7 @@ import type { ReportGroup, ReportRow } from "./types.js";
 
 /** Report rows from aggregated figures; percentiles are nearest-rank. */
 
-export type NameGroup = Exclude<ReportGroup, "day" | "week" | "month">;
+export type NameGroup = Exclude<ReportGroup, "day" | "week" | "month" | "block">;
 
 /** What one key (a bucket, a model...) adds up to, per kind of span. */
 export interface Figures {

@@ -1,6 +1,7 @@
-import type { TimeGroup } from "./buckets.js";
+import type { Bucket } from "./buckets.js";
 import type { Database } from "./db.js";
 import { int, real } from "./read-row.js";
+import { blocksOf, withBreakdown } from "./report-extras.js";
 import {
   bucketsOf,
   type Changes,
@@ -30,6 +31,7 @@ const NAME_REFS: Record<NameGroup, Partial<Record<Kind, string>>> = {
   model: { llm: "model_ref" },
   agent: { llm: "agent_ref", tool: "agent_ref", turn: "agent_ref" },
   tool: { tool: "tool_ref" },
+  project: { llm: "project_ref", tool: "project_ref", turn: "project_ref" },
 };
 
 /** Change events (lines, commits, pull requests) name all four groups. */
@@ -38,6 +40,7 @@ const CHANGE_REFS: Record<NameGroup, string> = {
   model: "model_ref",
   agent: "agent_ref",
   tool: "tool_ref",
+  project: "project_ref",
 };
 
 /** Builds a report; every figure is a sum over stored rows in `[since, until)` (epoch ms). */
@@ -45,10 +48,12 @@ export function buildReport(db: Database, query: ReportQuery): Report {
   const q = new Queries(db, query);
   const group = query.group;
   const pool = new DurationPool();
-  const rows =
-    group === "day" || group === "week" || group === "month"
-      ? timeRows(db, q, group, query, pool)
-      : nameRows(db, q, group, pool);
+  let buckets: Bucket[] | undefined;
+  let rows: ReportRow[];
+  if (group === "day" || group === "week" || group === "month" || group === "block") {
+    buckets = group === "block" ? blocksOf(db, query) : bucketsOf(db, query, group);
+    rows = timeRows(q, buckets, pool);
+  } else rows = nameRows(db, q, group, pool);
   // Summed over the whole range rather than added up from the rows: float sums taken in another
   // order differ in the last bits, and the total must be the same for every grouping.
   const total = reportRow("total", {
@@ -58,20 +63,17 @@ export function buildReport(db: Database, query: ReportQuery): Report {
     durations: pool.all ?? sorted(q.durations().map((row) => real(row.d))),
     changes: q.changes(),
   });
-  return { query, rows, total };
+  if (!buckets || !query.breakdown) return { query, rows, total };
+  const perModel = (range: { since: number; until: number }) =>
+    buildReport(db, { ...query, ...range, group: "model", breakdown: false }).rows;
+  return { query, rows: withBreakdown(query, rows, buckets, perModel), total };
 }
 
 /** One bucket at a time: each is an index range scan, and no GROUP BY has to sort. */
-function timeRows(
-  db: Database,
-  q: Queries,
-  group: TimeGroup,
-  query: ReportQuery,
-  pool: DurationPool,
-): ReportRow[] {
+function timeRows(q: Queries, buckets: readonly Bucket[], pool: DurationPool): ReportRow[] {
   const rows: ReportRow[] = [];
   const durations: Float64Array[] = [];
-  for (const bucket of bucketsOf(db, query, group)) {
+  for (const bucket of buckets) {
     const range = q.clip(bucket);
     if (!range) continue;
     const figures: Figures = {

@@ -63,8 +63,20 @@ export interface MetricPointRow {
   readonly scope?: Scope;
 }
 
-/** Report grouping (issue 6: daily, weekly, monthly, per session, model, agent, tool). */
-export type ReportGroup = "day" | "week" | "month" | "session" | "model" | "agent" | "tool";
+/**
+ * Report grouping: daily, weekly, monthly, 5-hour blocks (`blocks.ts`), per session, model,
+ * agent, tool or project.
+ */
+export type ReportGroup =
+  | "day"
+  | "week"
+  | "month"
+  | "block"
+  | "session"
+  | "model"
+  | "agent"
+  | "tool"
+  | "project";
 
 export interface ReportQuery {
   readonly group: ReportGroup;
@@ -78,6 +90,11 @@ export interface ReportQuery {
   readonly project?: string;
   /** Day, week (starting Monday) and month boundaries: the process's local time by default. */
   readonly timeZone?: "local" | "utc";
+  /**
+   * Per model inside each day, week, month or block: each row's `breakdown` holds the rows
+   * `group: "model"` gives over that row's range.
+   */
+  readonly breakdown?: boolean;
 }
 
 /**
@@ -86,7 +103,10 @@ export interface ReportQuery {
  * tool figures and rows per tool no LLM figures: neither kind of span names the other.
  */
 export interface ReportRow {
-  /** `YYYY-MM-DD` (a day, or a week's Monday), `YYYY-MM`, or the name; "(unknown)" if none. */
+  /**
+   * `YYYY-MM-DD` (a day, or a week's Monday), `YYYY-MM`, a block's start (`YYYY-MM-DD HH:MM`),
+   * or the name (a project's directory); "(unknown)" if none.
+   */
   readonly key: string;
   /** Per session: its title, when the store has one (opencode's, kept by the local store). */
   readonly title?: string;
@@ -125,6 +145,8 @@ export interface ReportRow {
   /** `commit` and `pull_request` events: commits made, pull (merge) requests opened. */
   readonly commits: number;
   readonly pullRequests: number;
+  /** With `breakdown`: the row's figures per model (LLM figures only), by cost. */
+  readonly breakdown?: readonly ReportRow[];
 }
 
 export interface Report {

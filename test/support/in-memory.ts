@@ -13,6 +13,11 @@ import type { ExporterOverrides } from "../../src/sdk/telemetry.js";
  * everything on shutdown, so each instance gets fresh ones and this keeps a reference to all.
  */
 export class Collected {
+  /** `temporality`: what the metric exporters ask for (cumulative unless a test says so). */
+  constructor(
+    private readonly temporality: AggregationTemporality = AggregationTemporality.CUMULATIVE,
+  ) {}
+
   private readonly spanExporters: InMemorySpanExporter[] = [];
   private readonly logExporters: InMemoryLogRecordExporter[] = [];
   private readonly metricExporters: InMemoryMetricExporter[] = [];
@@ -33,10 +38,8 @@ export class Collected {
           this.kept.logs.push(...e.getFinishedLogRecords()),
         ),
       metrics: () =>
-        this.track(
-          this.metricExporters,
-          new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
-          (e) => this.kept.metrics.push(...e.getMetrics()),
+        this.track(this.metricExporters, new InMemoryMetricExporter(this.temporality), (e) =>
+          this.kept.metrics.push(...e.getMetrics()),
         ),
     };
   }

@@ -10,6 +10,8 @@
 //   --stop-at-seq N  after record N, print "ready" and hang (for SIGKILL)
 //   --serve          no dispose: print "ready" and wait to be stopped by a signal (opencode serve)
 //   --no-plugin      load nothing (the control run for exit-status comparisons)
+//   --start-delay-ms N  wait N ms after the factory before replaying (the pipeline loads meanwhile)
+//   --pace-ms N      wait N ms after each turn end (`session.idle`), as a host waits for its user
 import type { Hooks } from "@opencode-ai/plugin";
 import { loadCaptureFile, processSegments } from "./fixtures.js";
 
@@ -21,6 +23,9 @@ const flagValue = (name: string) => {
 };
 const fromSeq = flagValue("--from-seq") ?? 0;
 const stopAtSeq = flagValue("--stop-at-seq");
+const startDelayMs = flagValue("--start-delay-ms") ?? 0;
+const paceMs = flagValue("--pace-ms") ?? 0;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const segment = (processSegments(loadCaptureFile(file))[Number(segmentArg ?? 0)] ?? []).filter(
   (record) => record.seq >= fromSeq,
 );
@@ -45,6 +50,16 @@ if (!flags.includes("--no-plugin")) {
   for (let i = 0; i < instances; i++) hooksList.push(await factory(input, undefined));
 }
 
+if (startDelayMs > 0) await sleep(startDelayMs);
+
+function endsTurn(input: unknown): boolean {
+  if (typeof input !== "object" || input === null || !("event" in input)) return false;
+  const event = input.event;
+  return (
+    typeof event === "object" && event !== null && "type" in event && event.type === "session.idle"
+  );
+}
+
 const hang = () => {
   process.stdout.write("ready\n");
   setInterval(() => undefined, 60_000);
@@ -62,6 +77,7 @@ for (const record of segment) {
       await chat?.(record.input, record.output);
     }
   }
+  if (paceMs > 0 && endsTurn(record.input)) await sleep(paceMs);
   if (stopAtSeq !== undefined && record.seq >= stopAtSeq) {
     hang();
     break;

@@ -1,5 +1,9 @@
 import type { LogSink } from "../../src/log.js";
-import { createPluginInstance, type PluginInstance } from "../../src/plugin.js";
+import {
+  createPluginInstance,
+  type PluginEnvironment,
+  type PluginInstance,
+} from "../../src/plugin.js";
 import type { ExporterOverrides } from "../../src/sdk/telemetry.js";
 import { type Captured, processSegments } from "./fixtures.js";
 
@@ -14,8 +18,12 @@ export interface ReplayOptions {
   readonly directory?: string;
   /** Call dispose at the end of each process segment even if the capture has none (serve). */
   readonly disposeAtEnd?: boolean;
+  /** Telemetry built another way than the plugin's own (the SDK's providers, to compare). */
+  readonly telemetry?: PluginEnvironment["telemetry"];
   /** How long the plugin waits for a resumed session's history (ms). */
   readonly historyTimeoutMs?: number;
+  /** Collects the toasts the plugin asks opencode's TUI for (`client.tui.showToast`). */
+  readonly toasts?: unknown[];
 }
 
 /**
@@ -27,6 +35,18 @@ export interface ReplayOptions {
 class CapturedClient {
   private readonly waiting = new Map<string, (answer: unknown) => void>();
   private readonly answered = new Map<string, unknown>();
+
+  constructor(toasts: unknown[] | undefined) {
+    if (toasts)
+      this.tui = {
+        showToast: async (request: { body: unknown }) => {
+          toasts.push(request.body);
+          return { data: true };
+        },
+      };
+  }
+
+  readonly tui: { showToast(request: { body: unknown }): Promise<unknown> } | undefined;
 
   readonly session = {
     messages: (request: { path: { id: string } }) =>
@@ -66,12 +86,13 @@ export async function replay(
   const instances: PluginInstance[] = [];
   for (const segment of processSegments(records)) {
     let clock = segment[0]?.ts ?? Date.now();
-    const client = new CapturedClient();
+    const client = new CapturedClient(options.toasts);
     const instance = await createPluginInstance({
       client,
       env: options.env ?? TEST_ENV,
       options: options.options,
       exporters: options.exporters,
+      ...(options.telemetry ? { telemetry: options.telemetry } : {}),
       ...(options.directory ? { directory: options.directory } : {}),
       logSink: options.logSink ?? (() => undefined),
       now: () => clock,

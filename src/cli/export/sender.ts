@@ -137,6 +137,8 @@ export function createSender(options: SenderOptions): Sender {
         );
       case "rejected":
         throw new CliError(`the endpoint rejected the data (${result.reason})`);
+      case "misconfigured":
+        throw new CliError(`the endpoint cannot take OTLP as configured (${result.reason})`);
     }
   }
 

@@ -16,10 +16,12 @@ const KEY_HEADERS: Record<ReportGroup, string> = {
   day: "Day",
   week: "Week",
   month: "Month",
+  block: "Block (5 h)",
   session: "Session",
   model: "Model",
   agent: "Agent",
   tool: "Tool",
+  project: "Project",
 };
 
 const right = (header: string, priority: number, cell: (r: ReportRow) => string) =>
@@ -44,7 +46,10 @@ const USAGE: readonly ReportColumn[] = [
     ...right("Cache write", 11, (r) => formatTokens(r.cacheWriteTokens)),
     optional: (t) => t.cacheWriteTokens > 0,
   },
-  right("Cached", 4, (r) => formatShare(r.cacheReadShare, r.inputTokens + r.cacheReadTokens > 0)),
+  // Cache hits: the share of prompt tokens read from the provider's cache.
+  right("Cache hit", 4, (r) =>
+    formatShare(r.cacheReadShare, r.inputTokens + r.cacheReadTokens + r.cacheWriteTokens > 0),
+  ),
   right("LLM calls", 2, (r) => formatCount(r.llmCalls)),
   right("Turns", 5, (r) => formatCount(r.turns)),
   right("Sessions", 10, (r) => formatCount(r.sessions)),
@@ -82,6 +87,9 @@ const TITLE: Column<ReportRow> = {
   cell: (r) => truncate(r.title ?? "", TITLE_WIDTH),
 };
 
+const TIME_GROUPS: ReadonlySet<ReportGroup> = new Set(["day", "week", "month", "block"]);
+const TIME_KEY_WIDTH = 18;
+
 /**
  * The columns of a `group` report: key first (with the session's title beside it, when any row
  * has one), then the figures worth showing for `total`.
@@ -96,6 +104,8 @@ export function reportColumns(
     align: "left",
     priority: -1,
     cell: (r) => r.key,
+    // A period's key is read whole: "2026-03-17 08:00", and a breakdown's model names under it.
+    ...(TIME_GROUPS.has(group) ? { minWidth: TIME_KEY_WIDTH } : {}),
   };
   const figures = (group === "tool" ? TOOL : USAGE).filter((c) => !c.optional || c.optional(total));
   const titled = group === "session" && rows.some((r) => r.title);

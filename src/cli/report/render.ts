@@ -7,10 +7,12 @@ const GROUP_TITLES: Record<ReportQuery["group"], string> = {
   day: "per day",
   week: "per week (from Monday)",
   month: "per month",
+  block: "per 5-hour block",
   session: "per session",
   model: "per model",
   agent: "per agent",
   tool: "per tool",
+  project: "per project",
 };
 
 function isoDay(ms: number): string {
@@ -21,7 +23,7 @@ function isoDay(ms: number): string {
 
 /** "Usage per model, since 2025-01-01, until 2025-02-01 (exclusive), project ~/code/app". */
 export function reportTitle(query: ReportQuery): string {
-  const parts = [`Usage ${GROUP_TITLES[query.group]}`];
+  const parts = [`Usage ${GROUP_TITLES[query.group]}${query.breakdown ? " and model" : ""}`];
   if (query.since !== undefined) parts.push(`since ${isoDay(query.since)}`);
   if (query.until !== undefined) parts.push(`before ${isoDay(query.until)}`);
   if (query.project) parts.push(`project matching "${query.project}"`);
@@ -45,9 +47,14 @@ export function wrap(text: string, width: number | undefined): string[] {
 export function renderReport(report: Report, width: number | undefined): string {
   const title = reportTitle(report.query);
   if (report.rows.length === 0) return `${title}\n\nNo telemetry in this range.\n`;
+  // A breakdown's rows go under their day (or week, month, block), indented.
+  const rows = report.rows.flatMap((row) => [
+    row,
+    ...(row.breakdown ?? []).map((model) => ({ ...model, key: `  ${model.key}` })),
+  ]);
   const table = renderTable({
-    columns: reportColumns(report.query.group, report.total, report.rows),
-    rows: report.rows,
+    columns: reportColumns(report.query.group, report.total, rows),
+    rows,
     total: { ...report.total, key: "Total" },
     width,
   });

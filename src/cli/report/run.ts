@@ -7,6 +7,8 @@ import { openStore, withStore } from "../store.js";
 import { GROUPS } from "./command.js";
 import { renderReport } from "./render.js";
 
+const TIME_GROUPS = ["day", "week", "month", "block"] as const;
+
 const isGroup = (value: string): value is ReportGroup => GROUPS.some((g) => g === value);
 
 /** The query a command line asks for; bad dates and empty ranges are usage errors (exit 2). */
@@ -21,12 +23,15 @@ export function reportQueryOf(args: ParsedArgs, now = new Date()): ReportQuery {
     throw new UsageError(`--since (${sinceText}) must be before --until (${untilText})`);
   }
   const project = stringValue(args, "project");
+  if (args.values.breakdown && !TIME_GROUPS.some((group) => group === by))
+    throw new UsageError(`--breakdown needs --by ${TIME_GROUPS.join(", ")} (got "${by}")`);
   return {
     group: by,
     ...(since !== undefined ? { since } : {}),
     ...(until !== undefined ? { until } : {}),
     ...(project ? { project } : {}),
     ...(args.values.utc ? { timeZone: "utc" as const } : {}),
+    ...(args.values.breakdown ? { breakdown: true } : {}),
   };
 }
 
@@ -36,6 +41,12 @@ export function reportJson(value: unknown): string {
 }
 
 export async function runReport(args: ParsedArgs, io: Io): Promise<number> {
+  if (args.values.live) {
+    const { runLive } = await import("./live/run.js");
+    return runLive(args, io);
+  }
+  if (stringValue(args, "interval") !== undefined)
+    throw new UsageError("--interval goes with --live");
   const query = reportQueryOf(args);
   const store = await openStore(stringValue(args, "db"), io.env, { create: false });
   try {

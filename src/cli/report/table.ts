@@ -10,6 +10,11 @@ export interface Column<R> {
   /** Lower numbers are kept longer; the key column is never dropped. */
   readonly priority: number;
   readonly cell: (row: R) => string;
+  /**
+   * The key column's width below which data columns are dropped instead (default 8): a date cut
+   * to "2026-03…" says nothing.
+   */
+  readonly minWidth?: number;
 }
 
 export interface TableInput<R> {
@@ -53,7 +58,7 @@ export function renderTable<R>(input: TableInput<R>): RenderedTable {
     // Drop the least important data column while the table (with the key at its minimum) is
     // too wide; then give the key whatever is left.
     const byPriority = [...rest].sort((a, b) => b.column.priority - a.column.priority);
-    const keyMin = () => Math.min(key?.width ?? 0, MIN_KEY);
+    const keyMin = () => Math.min(key?.width ?? 0, key?.column.minWidth ?? MIN_KEY);
     while (byPriority.length && tableWidth() - (key?.width ?? 0) + keyMin() > limit) {
       const dropped = byPriority.shift();
       if (!dropped) break;

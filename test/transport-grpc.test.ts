@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type handleUnaryCall,
+  type MethodDefinition,
+  Server,
+  ServerCredentials,
+  status,
+} from "@grpc/grpc-js";
+import { createTransport, type SendResult } from "../src/delivery/transport.js";
+import {
+  closedPort,
+  matching,
+  namesIn,
+  pluginEnv,
+  referenceSpans,
+  runChild,
+} from "./support/delivery.js";
+import { type Receiver, startOtlpReceiver } from "./support/otlp-receiver.js";
+
+const DIST = join(import.meta.dir, "../dist/index.js");
+const SIGNALS = ["traces", "metrics", "logs"] as const;
+const SERVICES = {
+  traces: "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+  metrics: "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
+  logs: "/opentelemetry.proto.collector.logs.v1.LogsService/Export",
+};
+
+/**
+ * A gRPC server that is not an OTLP receiver: it answers the OTLP methods with UNIMPLEMENTED, as
+ * a server without those services does, and counts the calls.
+ */
+async function notOtlp(): Promise<{ url: string; calls: number[]; close: () => void }> {
+  const server = new Server();
+  const calls = [0];
+  for (const signal of SIGNALS) {
+    const method: MethodDefinition<Buffer, Buffer> = {
+      path: SERVICES[signal],
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (value) => value,
+      requestDeserialize: (value) => value,
+      responseSerialize: (value) => value,
+      responseDeserialize: (value) => value,
+    };
+    const handler: handleUnaryCall<Buffer, Buffer> = (_call, callback) => {
+      calls[0] = (calls[0] ?? 0) + 1;
+      callback({ code: status.UNIMPLEMENTED, details: `unknown service for ${signal}` });
+    };
+    server.addService({ Export: method }, { Export: handler });
+  }
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    ),
+  );
+  return { url: `http://127.0.0.1:${port}`, calls, close: () => server.forceShutdown() };
+}
+
+let receiver: Receiver;
+beforeAll(async () => {
+  if (!existsSync(DIST)) throw new Error("dist/index.js is missing: run `npm run build` first");
+  receiver = await startOtlpReceiver();
+});
+afterAll(async () => {
+  await receiver.close();
+});
+
+async function send(endpoint: string): Promise<SendResult> {
+  const transport = createTransport({
+    signal: "traces",
+    protocol: "grpc",
+    endpoint,
+    timeoutMs: 5000,
+    compression: "none",
+  });
+  try {
+    return await transport.send(new Uint8Array(), {});
+  } finally {
+    transport.close();
+  }
+}
+
+describe("gRPC failures in words", () => {
+  test("a server without the OTLP service: UNIMPLEMENTED, permanent", async () => {
+    const server = await notOtlp();
+    try {
+      const result = await send(server.url);
+      expect(result.kind).toBe("misconfigured");
+      expect(result.kind !== "ok" && result.reason).toMatch(
+        /^gRPC UNIMPLEMENTED: unknown service for traces \(the endpoint is not an OTLP receiver\)$/,
+      );
+    } finally {
+      server.close();
+    }
+  });
+
+  test("an OTLP/HTTP port (HTTP/1.1, not gRPC): wrong protocol, permanent", async () => {
+    const result = await send(receiver.httpUrl);
+    expect(result.kind).toBe("misconfigured");
+    expect(result.kind !== "ok" && result.reason).toContain("does not speak gRPC");
+  });
+
+  test("TLS asked of a plaintext server: a TLS failure, permanent", async () => {
+    const port = new URL(receiver.grpcUrl).port;
+    const result = await send(`https://localhost:${port}`);
+    expect(result.kind).toBe("misconfigured");
+    expect(result.kind !== "ok" && result.reason).toMatch(/^gRPC UNAVAILABLE: TLS failure: /);
+  });
+
+  test("nobody listening: UNAVAILABLE with the cause, retried", async () => {
+    const result = await send(`http://127.0.0.1:${await closedPort()}`);
+    expect(result.kind).toBe("retry");
+    expect(result.kind !== "ok" && result.reason).toMatch(/^gRPC UNAVAILABLE: .*ECONNREFUSED/);
+  });
+
+  test("status names and the server's detail message", async () => {
+    receiver.failNext({ status: 400, grpcCode: status.INVALID_ARGUMENT, signal: "traces" });
+    const invalid = await send(receiver.grpcUrl);
+    expect(invalid).toEqual({
+      kind: "rejected",
+      reason: "gRPC INVALID_ARGUMENT: injected failure (HTTP 400)",
+    });
+    receiver.failNext({ status: 401, signal: "traces" });
+    const unauthenticated = await send(receiver.grpcUrl);
+    expect(unauthenticated).toEqual({
+      kind: "auth",
+      reason: "gRPC UNAUTHENTICATED: injected failure (HTTP 401)",
+    });
+  });
+});
+
+describe("a permanent failure is not retried", () => {
+  test("one call per signal, one log line in words, the rest kept for a fixed endpoint", async () => {
+    const server = await notOtlp();
+    const spool = join(mkdtempSync(join(tmpdir(), "otel-grpc-")), "spool");
+    try {
+      const grpc = { OPENCODE_OTLP_PROTOCOL: "grpc", OPENCODE_OTEL_SHUTDOWN_TIMEOUT: "1000" };
+      // Seven turns, paced: seven trace requests, each of which would be tried.
+      const first = await runChild("c2_errors_serve", 0, pluginEnv(server.url, spool, grpc), {
+        extra: ["--pace-ms", "150"],
+      });
+      expect(first.code).toBe(0);
+      expect(server.calls[0]).toBe(3);
+      const halted = matching(first.logs, /Retrying cannot fix this/);
+      expect(halted.map((line) => line.level)).toEqual(["error", "error", "error"]);
+      expect(
+        matching(
+          halted,
+          /cannot deliver traces: gRPC UNIMPLEMENTED: unknown service for traces \(the endpoint is not an OTLP receiver\)/,
+        ),
+      ).toHaveLength(1);
+      expect(matching(first.logs, /lost/)).toEqual([]);
+
+      receiver.reset();
+      const second = await runChild(
+        "c2_errors_serve",
+        99,
+        pluginEnv(receiver.grpcUrl, spool, { OPENCODE_OTLP_PROTOCOL: "grpc" }),
+      );
+      expect(second.code).toBe(0);
+      expect(receiver.spans.map((span) => span.name).sort()).toEqual(
+        await referenceSpans("c2_errors_serve", 0),
+      );
+      expect(namesIn(spool)).toEqual([]);
+    } finally {
+      server.close();
+    }
+  }, 40_000);
+});
