@@ -1,3 +1,4 @@
+import { homedir } from "node:os";
 import type { Plugin, PluginModule } from "@opencode-ai/plugin";
 import { createLazyHooks } from "./lazy.js";
 
@@ -10,10 +11,21 @@ export type { Config, ParsedConfig } from "./config/types.js";
 const server: Plugin = async (input, options) =>
   createLazyHooks({
     env: process.env,
+    platform: process.platform,
+    home: homeFolder(),
     options,
     client: input.client,
     directory: input.directory,
   });
+
+/** `os.homedir()` throws when the user has no home entry; the config then falls back to `$HOME`. */
+function homeFolder(): string | undefined {
+  try {
+    return homedir();
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * opencode 1.18 looks for a default export `{ id, server }` first (a path plugin must name its

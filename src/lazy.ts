@@ -31,7 +31,7 @@ type Pending =
  */
 export function createLazyHooks(environment: PluginEnvironment): OtelHooks {
   const log = createDiagnosticLog(environment.logSink ?? opencodeLogSink(environment.client));
-  const parsed = parseConfig({ env: environment.env, options: environment.options });
+  const parsed = parseConfig(environment);
   for (const warning of parsed.warnings) log.warn(`opencode-otel: ${warning}`);
   if (!parsed.config.enabled) return {};
   const clock = environment.now ?? Date.now;

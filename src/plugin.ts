@@ -35,6 +35,9 @@ export interface PluginEnvironment {
   readonly options?: unknown;
   /** Environment variables; the factory passes `process.env`. */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** `process.platform` and the home folder, for the default store path. */
+  readonly platform?: string;
+  readonly home?: string;
   /** opencode's SDK client: for writing to opencode's log and reading a resumed session's history. */
   readonly client?: unknown;
   /** opencode's working directory: the project, in the local store's reports. */
@@ -86,8 +89,7 @@ export async function createPluginInstance(
 ): Promise<PluginInstance> {
   const log = createDiagnosticLog(environment.logSink ?? opencodeLogSink(environment.client));
   const parsed = environment.parsed;
-  const { config, warnings } =
-    parsed ?? parseConfig({ env: environment.env, options: environment.options });
+  const { config, warnings } = parsed ?? parseConfig(environment);
   if (!parsed) for (const warning of warnings) log.warn(`opencode-otel: ${warning}`);
   if (!config.enabled) return { hooks: {}, model: undefined, config };
 

@@ -275,7 +275,7 @@ describe("delivery", () => {
     receiver.failNext({ signal: "logs", status: 401 });
     const result = await cli(exportArgs(db, "http/protobuf", headers));
     expect(result.code).toBe(1);
-    expect(result.err).toContain("refused the credentials (HTTP 401); check --headers");
+    expect(result.err).toContain("refused the credentials (HTTP 401); check the headers");
     for (const request of receiver.requestLog) {
       expect(request.headers["x-api-key"]).toBe("abc");
       expect(request.headers.authorization).toBe("Bearer tok");

@@ -304,4 +304,41 @@ describe("HTTP front end", () => {
       ["plain", 1_000_000n, 2_000_000n],
     ]);
   });
+
+  test("a time or an integer that is not a number is refused with 400, never stored as 0", async () => {
+    const span = (fields: Record<string, unknown>) => ({
+      resourceSpans: [
+        {
+          resource: { attributes: [] },
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: "cc".repeat(16),
+                  spanId: "dd".repeat(8),
+                  name: "malformed",
+                  startTimeUnixNano: "1000000",
+                  endTimeUnixNano: "2000000",
+                  ...fields,
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    for (const fields of [
+      { startTimeUnixNano: "12abc" },
+      { endTimeUnixNano: "1e9" },
+      { attributes: [{ key: "n", value: { intValue: "seven" } }] },
+    ]) {
+      const response = await post("/v1/traces", {
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(span(fields)),
+      });
+      expect(response.status).toBe(400);
+      expect(await response.text()).toContain("is not an int64");
+    }
+    expect(store.trace("cc".repeat(16))).toEqual([]);
+  });
 });

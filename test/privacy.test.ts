@@ -24,6 +24,7 @@ const ALNUM = `${UPPER}${UPPER.toLowerCase()}${DIGITS}`;
 const B64URL = `${ALNUM}-_`;
 const B64 = `${ALNUM}+/`;
 const HEX = "0123456789abcdef";
+const BASE32 = `${UPPER}234567`;
 
 function pick(alphabet: string, length: number): string {
   let out = "";
@@ -73,8 +74,9 @@ const TOKEN_CANARIES: readonly Canary[] = [
   ),
   token("GitHub fine-grained PAT", `github_pat_${secretish(22)}_${secretish(59)}`),
   token("GitLab PAT", `glpat-${pick(B64URL, 17)}a7Q`),
-  token("AWS access key id", `AKIA${pick(`${UPPER}${DIGITS}`, 16)}`),
-  token("AWS temporary key id", `ASIA${pick(`${UPPER}${DIGITS}`, 16)}`),
+  // AWS key ids are base32 after the prefix (A-Z, 2-7; gitleaks' aws-access-token rule).
+  token("AWS access key id", `AKIA${pick(BASE32, 16)}`),
+  token("AWS temporary key id", `ASIA${pick(BASE32, 16)}`),
   token("Google API key", `AIza${pick(B64URL, 32)}a7Q`),
   ...["a", "b", "p", "r", "s"].map((c) =>
     token(

@@ -15,6 +15,9 @@ const upper = (n: number) =>
     .replace(/[^A-Z0-9]/g, "")
     .padEnd(n, "Q")
     .slice(0, n);
+/** AWS key ids are base32 after their prefix (A-Z, 2-7). */
+const base32 = (n: number) =>
+  Array.from(randomBytes(n), (byte) => "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[byte % 32]).join("");
 const b64url = (text: string) => Buffer.from(text).toString("base64url");
 const ENV_SECRET = `envsecret${alnum(24)}`;
 
@@ -25,7 +28,7 @@ const SECRETS: Record<string, string> = {
   github: `ghp_${alnum(36)}`,
   githubPat: `github_pat_${alnum(22)}_${alnum(59)}`,
   gitlab: `glpat-${alnum(20)}`,
-  aws: `AKIA${upper(16)}`,
+  aws: `AKIA${base32(16)}`,
   google: `AIza${alnum(35)}`,
   slack: `xoxb-${upper(11)}-${upper(12)}-${alnum(24)}`,
   stripe: `sk_live_${alnum(32)}`,

@@ -34,6 +34,12 @@ const span = (trace, i, session) => ({
 for (let i = 0; i < ${SPANS}; i += ${BATCH}) {
   const rows = [];
   for (let j = i; j < i + ${BATCH}; j++) rows.push(span("w" + who, j, "ses_" + who + "_" + (j % ${SESSIONS})));
+  // A tool call of (i / BATCH) ms per batch, in the batch's first session: durations appended
+  // to the same quarter hour's row by several processes.
+  rows.push({ ...span("7001" + who, i, "ses_" + who + "_0"), name: "opencode.tool.bash",
+    endNs: BigInt(T0 + i) * 1000000n + BigInt(i / ${BATCH}) * 1000000n,
+    attributes: { "openinference.span.kind": "TOOL", "session.id": "ses_" + who + "_0",
+      "tool.success": true } });
   const shared = (i / ${BATCH}) % ${SHARED / 10};
   for (let j = shared * 10; j < shared * 10 + 10; j++) rows.push(span("5ade", j, "ses_shared"));
   store.insertSpans(rows);
@@ -60,7 +66,10 @@ interface Writer {
 
 /** opencode's own Bun (1.3), run as `bun` by its compiled binary, when installed here. */
 function opencodeBun(): Writer | undefined {
-  const binary = join(import.meta.dir, "../node_modules/opencode-linux-x64/bin/opencode");
+  const binary = join(
+    import.meta.dir,
+    "../node_modules/.tools/opencode/node_modules/opencode-linux-x64/bin/opencode",
+  );
   if (!existsSync(binary)) return undefined;
   return { command: binary, env: { BUN_BE_BUN: "1" }, driver: "bun:sqlite" };
 }
@@ -104,7 +113,7 @@ describe("several processes writing one store at once", () => {
 
     const store = await Store.open(path, { mustExist: true });
     expect(store.integrityCheck()).toBe("ok");
-    expect(store.count("spans")).toBe(4 * SPANS + SHARED);
+    expect(store.count("spans")).toBe(4 * SPANS + SHARED + (4 * SPANS) / BATCH);
     expect(store.count("logs")).toBe(4 * LOGS);
     expect(store.count("metricPoints")).toBe((4 * SPANS) / BATCH);
     const total = store.report({ group: "session" }).total;
@@ -115,6 +124,12 @@ describe("several processes writing one store at once", () => {
     expect(sessions).toHaveLength(4 * SESSIONS + 1);
     for (const row of sessions)
       expect(row.llmCalls).toBe(row.key === "ses_shared" ? SHARED : SPANS / SESSIONS);
+    // Each writer's tool calls lasted 0, 1, ... 99 ms: nearest-rank p50 49 ms, p95 94 ms.
+    const tools = sessions.filter((row) => row.toolCalls > 0);
+    expect(tools.map((row) => [row.toolCalls, row.toolP50Ms, row.toolP95Ms])).toEqual(
+      Array.from({ length: 4 }, () => [SPANS / BATCH, 49, 94]),
+    );
+    expect(total.toolCalls).toBe((4 * SPANS) / BATCH);
     store.close();
   }, 120_000);
 });

@@ -218,6 +218,75 @@ describe("migrations", () => {
     again.close();
   });
 
+  test("bring a v3 file to v4: usage slots counted from what it holds, titles by index", async () => {
+    const path = join(dir, "v3.db");
+    const db = await openDatabase(path);
+    writeV1(db);
+    // v3 as that release left it: the first three migrations, and a title on the session span
+    // (what the local exporter adds).
+    db.transaction(() => {
+      for (const migration of MIGRATIONS.slice(1, 3)) migration.up(db);
+      db.prepare("UPDATE schema_version SET version = 3").run();
+      db.prepare(
+        `UPDATE spans SET attributes = json_set(attributes, '$."session.title"', 'Fix the build')
+         WHERE category = 'session'`,
+      ).run();
+    });
+    const tables = () =>
+      db
+        .prepare("SELECT name FROM sqlite_master WHERE name IN ('usage_slots', 'spans_title')")
+        .all()
+        .map((row) => row.name);
+    expect(tables()).toEqual([]);
+    db.close();
+
+    const store = await Store.open(path);
+    expect(store.schemaVersion()).toBe(4);
+    const check = await openDatabase(path);
+    expect(
+      check
+        .prepare("SELECT name FROM sqlite_master WHERE name IN ('usage_slots', 'spans_title')")
+        .all()
+        .map((row) => row.name)
+        .sort(),
+    ).toEqual(["spans_title", "usage_slots"]);
+    // The slots hold every LLM, tool and turn span and every change event.
+    expect(
+      check
+        .prepare(
+          `SELECT SUM(llm_calls) AS llm, SUM(tool_calls) AS tools, SUM(turns) AS turns,
+             TOTAL(cost) AS cost, SUM(lines_added) AS added, SUM(commits) AS commits
+           FROM usage_slots`,
+        )
+        .get(),
+    ).toEqual({ llm: 1, tools: 1, turns: 1, cost: 0.25, added: 4, commits: 1 });
+    check.close();
+    const rows = store.report({ group: "session" }).rows;
+    const [row] = rows;
+    expect(row).toMatchObject({
+      key: "ses_old",
+      title: "Fix the build",
+      llmCalls: 1,
+      toolCalls: 1,
+      toolP50Ms: 400,
+      turns: 1,
+      costUsd: 0.25,
+      linesAdded: 4,
+      commits: 1,
+    });
+    // A range that cuts the slot (T0 is not on a quarter hour) reads the spans themselves, with
+    // the same figures.
+    const startMs = Number(T0 / 1_000_000n);
+    expect(T0 % 900_000_000_000n).not.toBe(0n);
+    const cut = store.report({ group: "session", since: startMs, until: startMs + 3601 });
+    expect(cut.rows).toEqual(rows);
+    expect(store.report({ group: "day" }).total).toEqual(
+      store.report({ group: "day", since: startMs, until: startMs + 3_600_000 }).total,
+    );
+    expect(store.integrityCheck()).toBe("ok");
+    store.close();
+  });
+
   test("leave the file at its old version when a step fails", async () => {
     const path = join(dir, "v1-broken.db");
     const db = await openDatabase(path);

@@ -257,6 +257,69 @@ describe("reports over the replayed fixture sessions", () => {
     expectRow(store.report({ group: "day", since }).total, expected(inRange));
   });
 
+  test("any range, whether it cuts a quarter hour or not, sums what starts in it", () => {
+    // Reports read whole quarter hours from the usage slots and the rest from the spans: ranges
+    // that start and end anywhere must give what the spans themselves give.
+    const nsOf = ([s, n]: readonly [number, number]) => BigInt(s) * 1_000_000_000n + BigInt(n);
+    const counted = spans.filter((s) => isLlm(s) || isTool(s) || isTurn(s));
+    const events = ["lines_changed", "commit", "pull_request"].flatMap(changeEvents);
+    const starts = counted.map((s) => Number(nsOf(s.startTime) / 1_000_000n)).sort((a, b) => a - b);
+    const [first = 0, last = 0] = [starts[0], starts.at(-1)];
+    let seed = 7;
+    const random = () => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return seed / 4294967296;
+    };
+    // Ranges that begin and end among the spans (inside one capture's few minutes, so inside a
+    // quarter hour), and anywhere between them.
+    const at = () => starts[Math.floor(random() * starts.length)] ?? first;
+    const ranges = [
+      { since: first - 1, until: last + 1 },
+      ...Array.from({ length: 10 }, () => {
+        const [a, b] = [at(), at()].sort((x, y) => x - y);
+        return { since: (a ?? 0) + 1, until: (b ?? 0) + 2 };
+      }),
+      ...Array.from({ length: 4 }, () => {
+        const since = Math.floor(first + random() * (last - first));
+        return { since, until: since + 1 + Math.floor(random() * (last - since)) };
+      }),
+    ];
+    const changes = (logs: readonly ReadableLogRecord[]) => ({
+      linesAdded: logs.reduce((n, log) => n + Number(log.attributes?.lines_added ?? 0), 0),
+      commits: logs.filter((log) => log.attributes?.["event.name"] === "commit").length,
+    });
+    for (const { since, until } of ranges) {
+      const inside = (ns: bigint) =>
+        ns >= BigInt(since) * 1_000_000n && ns < BigInt(until) * 1_000_000n;
+      const inRange = counted.filter((s) => inside(nsOf(s.startTime)));
+      const logs = events.filter((log) => inside(nsOf(log.hrTime)));
+      const bySession = store.report({ group: "session", since, until });
+      expectRow(bySession.total, expected(inRange));
+      expect({ since, ...bySession.total }).toMatchObject({ since, ...changes(logs) });
+      const sessions = new Set([
+        ...inRange.map(sessionOf),
+        ...logs.map((log) => String(log.attributes?.["session.id"])),
+      ]);
+      expect(bySession.rows.map((row) => row.key).sort()).toEqual([...sessions].sort());
+      for (const session of sessions) {
+        const row = bySession.rows.find((r) => r.key === session);
+        expectRow(row, expected(inRange.filter((s) => sessionOf(s) === session)));
+        const own = logs.filter((log) => log.attributes?.["session.id"] === session);
+        expect({ session, ...row }).toMatchObject({ session, ...changes(own) });
+      }
+      const byDay = store.report({ group: "day", since, until, timeZone: "utc" });
+      expect(byDay.total).toEqual(bySession.total);
+      const sum = (key: "llmCalls" | "toolCalls" | "turns" | "linesAdded") =>
+        byDay.rows.reduce((n, row) => n + row[key], 0);
+      expect([sum("llmCalls"), sum("toolCalls"), sum("turns"), sum("linesAdded")]).toEqual([
+        bySession.total.llmCalls,
+        bySession.total.toolCalls,
+        bySession.total.turns,
+        bySession.total.linesAdded,
+      ]);
+    }
+  });
+
   test("the session tree nests the subagent session under the task tool call", () => {
     const parent = store
       .sessions()

@@ -228,6 +228,26 @@ describe("writing", () => {
     store.close();
   });
 
+  test("a write that fails adds nothing to the report figures, and its rows count once later", async () => {
+    const store = await Store.open(freshPath());
+    const spans = [span(), span({ name: "opencode.llm", attributes: llm("ses_1", 100, 0.5) })];
+    // Attributes that cannot be written as JSON fail the batch after its first rows (the last
+    // span; a log record written after the spans): all of it is rolled back.
+    const cyclic: Record<string, unknown> = { "session.id": "ses_1" };
+    cyclic.self = cyclic;
+    expect(() => store.insertBatch({ spans, logs: [log({ attributes: cyclic })] })).toThrow();
+    expect(() => store.insertSpans([...spans, span({ attributes: cyclic })])).toThrow();
+    expect(store.count("spans")).toBe(0);
+    expect(store.report({ group: "day" }).total).toMatchObject({ llmCalls: 0, turns: 0 });
+    expect(store.insertSpans(spans)).toBe(2);
+    expect(store.report({ group: "session" }).total).toMatchObject({
+      llmCalls: 1,
+      costUsd: 0.5,
+      turns: 1,
+    });
+    store.close();
+  });
+
   test("gives tool spans their session's agent, whichever arrives first", async () => {
     const store = await Store.open(freshPath());
     const tool = (session: string) =>
@@ -342,15 +362,36 @@ describe("retention", () => {
         point({ value: (i + 1) * 10, timeNs: ns(JAN_1 + day * DAY_MS) }),
       ),
     );
+    // A call that started before the cutoff and ended after it stays, with its figures; one
+    // that started in the cutoff's quarter hour and ended before it goes.
+    const cutoff = now - 30 * DAY_MS;
+    store.insertSpans([
+      span({
+        name: "opencode.llm",
+        startMs: cutoff - 60_000,
+        durationMs: 120_000,
+        attributes: llm("ses_2", 7, 7),
+      }),
+      span({
+        name: "opencode.llm",
+        startMs: cutoff - 30_000,
+        durationMs: 1000,
+        attributes: llm("ses_2", 5, 5),
+      }),
+    ]);
     const recent = { group: "day" as const, since: now - 30 * DAY_MS };
     const before = store.report(recent).total;
-    expect(store.deleteOlderThan(30, now)).toEqual({ spans: 2, logs: 1, metricPoints: 2 });
+    expect(store.deleteOlderThan(30, now)).toEqual({ spans: 3, logs: 1, metricPoints: 2 });
     expect(store.report(recent).total).toEqual(before);
     expect(store.report({ group: "day" }).total).toMatchObject({
-      llmCalls: 2,
-      costUsd: 194,
+      llmCalls: 3,
+      costUsd: 201,
       linesAdded: 10,
     });
+    expect(store.report({ group: "session" }).rows.map((r) => [r.key, r.llmCalls])).toEqual([
+      ["ses_1", 2],
+      ["ses_2", 1],
+    ]);
     expect(store.integrityCheck()).toBe("ok");
     store.close();
   });

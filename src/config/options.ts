@@ -140,8 +140,10 @@ export const OPTIONS = {
     otelEnv: [],
     type: stringType({ allowEmpty: true }),
     default: "",
-    defaultDoc: "`$XDG_DATA_HOME/opencode-otel/telemetry.db` (`~/.local/share/...`)",
-    description: "The local store's database file (shared by every opencode process and the CLI).",
+    defaultDoc:
+      "`$XDG_DATA_HOME/opencode-otel/telemetry.db` (`~/.local/share/...`); macOS `~/Library/Application Support/...`; Windows `%LOCALAPPDATA%\\...`",
+    description:
+      "The local store's database file (shared by every opencode process and the CLI, which use the same default).",
   }),
   budgets: option<Readonly<Record<string, unknown>> | undefined>({
     option: "budgets",

@@ -5,6 +5,7 @@
 import { isAbsolute } from "node:path";
 import { parseBudgets } from "../budget/parse.js";
 import { defaultBudgetsPath, homeOf } from "../budget/paths.js";
+import { storePathFor } from "../store/store-path.js";
 import { deepFreeze } from "./freeze.js";
 import { OPTIONS, type Signal } from "./options.js";
 import { readPluginOptions } from "./plugin-options.js";
@@ -24,6 +25,10 @@ import type { StringMap } from "./value-types.js";
 export interface ConfigInput {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly options?: unknown;
+  /** `process.platform`, for the default store path; `linux` rules when absent. */
+  readonly platform?: string;
+  /** The user's home folder (`os.homedir()`); `$HOME` or `%USERPROFILE%` when absent. */
+  readonly home?: string;
 }
 
 /**
@@ -105,7 +110,13 @@ function build(input: ConfigInput): ParsedConfig {
     shutdownTimeoutMs: r.first(OPTIONS.shutdownTimeoutMs).value,
     local: {
       enabled: r.first(OPTIONS.local).value || r.first(OPTIONS.protocol).value === "local",
-      path: r.first(OPTIONS.storePath).value || defaultStorePath(input.env),
+      path:
+        r.first(OPTIONS.storePath).value ||
+        storePathFor({
+          env: input.env,
+          platform: input.platform ?? "linux",
+          home: input.home ?? (input.env.HOME || input.env.USERPROFILE || "."),
+        }),
     },
     budgets: resolveBudgets(r, input.env, warn),
     spool: {
@@ -255,10 +266,4 @@ function defaultSpoolDir(env: Readonly<Record<string, string | undefined>>): str
   const home = absolute(env.HOME) ?? absolute(env.USERPROFILE);
   const state = absolute(env.XDG_STATE_HOME) ?? (home ? `${home}/.local/state` : undefined);
   return state ? `${state}/opencode-otel/spool` : undefined;
-}
-
-/** `$XDG_DATA_HOME/opencode-otel/telemetry.db`, else `~/.local/share/opencode-otel/telemetry.db`. */
-function defaultStorePath(env: Readonly<Record<string, string | undefined>>): string {
-  const data = env.XDG_DATA_HOME || `${env.HOME || env.USERPROFILE || "."}/.local/share`;
-  return `${data}/opencode-otel/telemetry.db`;
 }

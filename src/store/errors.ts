@@ -5,6 +5,7 @@
  * - `locked`: another process held the write lock beyond the busy timeout (5 s);
  * - `newer-schema`: the file was written by a newer opencode-otel;
  * - `corrupt`: not a SQLite file, or a damaged one;
+ * - `needs-upgrade`: opened read-only at an older schema (migrating needs write access);
  * - `sqlite`: any other SQLite error.
  */
 export type StoreErrorCode =
@@ -13,6 +14,7 @@ export type StoreErrorCode =
   | "locked"
   | "newer-schema"
   | "corrupt"
+  | "needs-upgrade"
   | "sqlite";
 
 export class StoreError extends Error {

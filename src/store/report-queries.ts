@@ -3,8 +3,12 @@ import { PLUGIN_SCOPE } from "./columns.js";
 import type { Database, Row, SqlValue, Statement } from "./db.js";
 import { int, real, text } from "./read-row.js";
 import type { ReportQuery } from "./types.js";
+import { eachSlot, SLOT_MS, SLOT_NS, slotOf } from "./usage-slots.js";
 
-/** The SQL behind reports: aggregates over one partial covering index per kind of span. */
+/**
+ * The SQL behind reports: the usage slots, and aggregates over one partial covering index per
+ * kind of span for what the slots cannot answer.
+ */
 
 export type Kind = "llm" | "tool" | "turn";
 
@@ -44,16 +48,56 @@ function changesOf(row: Row | undefined): Changes {
   };
 }
 
+/** The sum of two sets of changes; either may be missing. */
+export function addChanges(a: Changes | undefined, b: Changes | undefined): Changes | undefined {
+  if (!a || !b) return a ?? b;
+  return {
+    added: a.added + b.added,
+    removed: a.removed + b.removed,
+    commits: a.commits + b.commits,
+    pullRequests: a.pullRequests + b.pullRequests,
+  };
+}
+
 export interface Range {
   readonly from: bigint;
   readonly to: bigint;
 }
 
+/** A range cut at quarter-hour slots: whole slots, read from `usage_slots`, and the rest. */
+export interface SlotCut {
+  /** Slot numbers, inclusive / exclusive (empty when `from >= to`). */
+  readonly from: number;
+  readonly to: number;
+  /** The parts of the range outside those slots, read from the spans themselves. */
+  readonly edges: readonly Range[];
+}
+
+/** `range` as whole slots and the pieces at its ends that cut one. */
+export function cutAtSlots(range: Range): SlotCut {
+  const from = ceilSlot(range.from);
+  const to = floorSlot(range.to);
+  if (from >= to) return { from: 0, to: 0, edges: [range] };
+  const edges: Range[] = [];
+  const start = BigInt(from) * SLOT_NS;
+  const end = BigInt(to) * SLOT_NS;
+  if (range.from < start) edges.push({ from: range.from, to: start });
+  if (end < range.to) edges.push({ from: end, to: range.to });
+  return { from, to, edges };
+}
+
+const floorSlot = (ns: bigint): number => slotOf(ns);
+const ceilSlot = (ns: bigint): number => {
+  const slot = slotOf(ns);
+  return BigInt(slot) * SLOT_NS === ns ? slot : slot + 1;
+};
+
 /** The report's statements, with its range and project filter bound. */
 export class Queries {
-  private readonly range: Range;
+  readonly range: Range;
   private readonly project: string;
   private readonly projectParams: readonly SqlValue[];
+  private readonly projectName: string | undefined;
 
   constructor(
     private readonly db: Database,
@@ -67,6 +111,7 @@ export class Queries {
       ? "AND s.project_ref IN (SELECT id FROM names WHERE instr(value, ?) > 0)"
       : "";
     this.projectParams = query.project ? [query.project] : [];
+    this.projectName = query.project || undefined;
   }
 
   /** A bucket's range within the query's, or undefined when they do not meet. */
@@ -80,47 +125,73 @@ export class Queries {
     return clipped.from < clipped.to ? clipped : undefined;
   }
 
+  /** The stored usage slots in `[from, to)` of the query's project, in key order. */
+  eachSlot(cut: SlotCut, visit: (row: readonly unknown[]) => void): void {
+    if (cut.from < cut.to) eachSlot(this.db, cut.from, cut.to, this.projectName, visit);
+  }
+
   sums(kind: Kind, select: string, range = this.range): Row | undefined {
     return this.statement(`SELECT ${select} FROM ${this.from(kind)}`).get(...this.params(range));
   }
 
-  grouped(kind: Kind, select: string, ref: string): Row[] {
+  grouped(kind: Kind, select: string, ref: string, range = this.range): Row[] {
     return this.statement(
       `SELECT s.${ref} AS k, ${select} FROM ${this.from(kind)} GROUP BY s.${ref}`,
-    ).all(...this.params(this.range));
+    ).all(...this.params(range));
   }
 
-  durations(range = this.range, ref?: string): Row[] {
-    const key = ref ? `s.${ref} AS k, ` : "";
-    return this.statement(`SELECT ${key}s.duration_ms AS d FROM ${this.from("tool")}`).all(
+  /** Turn spans per session (null: without one). */
+  turnsBySession(range: Range): Map<number | null, number> {
+    const turns = new Map<number | null, number>();
+    this.statement(
+      `SELECT s.session_ref, COUNT(*) FROM ${this.from("turn")} GROUP BY s.session_ref`,
+    ).eachValues(
+      ([k, n]) => {
+        turns.set(k === null ? null : int(k), int(n));
+      },
       ...this.params(range),
     );
+    return turns;
   }
 
   /**
-   * Lines, commits and pull requests: the plugin's change events, plus the
-   * `lines_of_code.count` points of other OTLP sources (the plugin's own points carry the same
-   * lines as its events).
+   * Every tool span's duration, outcome and key (null without `ref`), in one scan, handed to
+   * `visit` row by row: calls and successes are counted from the same rows that give the
+   * percentiles, instead of a second scan for them.
    */
-  changes(range = this.range): Changes {
-    const events = changesOf(
-      this.statement(`SELECT ${CHANGES} FROM ${this.changeEvents()}`).get(...this.params(range)),
-    );
-    const points = this.statement(`SELECT ${POINT_LINES} FROM ${this.points()}`).get(
+  eachToolCall(
+    visit: (duration: number, ok: boolean, key: number | null) => void,
+    range = this.range,
+    ref?: string,
+  ): void {
+    const key = ref ? `s.${ref}` : "NULL";
+    this.statement(
+      `SELECT s.duration_ms, s.tool_success = 1, ${key} FROM ${this.from("tool")}`,
+    ).eachValues(
+      ([d, ok, k]) => visit(real(d), ok === 1 || ok === 1n, k === null ? null : int(k)),
       ...this.params(range),
     );
-    return {
-      ...events,
-      added: events.added + real(points?.added),
-      removed: events.removed + real(points?.removed),
-    };
   }
 
-  /** Changes per session, model, agent or tool (`ref`): the events name all four. */
-  changesGrouped(ref: string): Map<number | null, Changes> {
+  /** The plugin's change events: lines, commits and pull requests. */
+  changeEvents(range = this.range): Changes {
+    return changesOf(
+      this.statement(`SELECT ${CHANGES} FROM ${this.changes()}`).get(...this.params(range)),
+    );
+  }
+
+  /** Other OTLP sources' `lines_of_code.count` increases (the plugin's own are left out). */
+  pointLines(range = this.range): Changes {
+    return changesOf(
+      this.statement(`SELECT ${POINT_LINES} FROM ${this.points()}`).get(...this.params(range)),
+    );
+  }
+
+  /** Change events per session, model, agent or tool (`ref`): the events name all four. */
+  changesGrouped(ref: string, range = this.range): Map<number | null, Changes> {
     const rows = this.statement(
-      `SELECT l.${ref} AS k, ${CHANGES} FROM ${this.changeEvents()} GROUP BY l.${ref}`,
-    ).all(...this.params(this.range));
+      `SELECT l.${ref} AS k, ${CHANGES} FROM ${this.changes()} GROUP BY l.${ref}`,
+    ).all(...this.params(range));
     return new Map(rows.map((row) => [row.k === null ? null : int(row.k), changesOf(row)]));
   }
 
@@ -136,16 +207,22 @@ export class Queries {
   /** The latest title of each session in `refs` (the local store keeps opencode's titles). */
   titles(refs: readonly number[]): Map<number, string> {
     if (refs.length === 0) return new Map();
-    const rows = this.db
-      .prepare(
-        `SELECT s.session_ref AS k, json_extract(s.attributes, '$."session.title"') AS title
-         FROM spans s INDEXED BY spans_session
-         WHERE s.session_ref IN (SELECT value FROM json_each(?)) AND s.category = 'session'
-         ORDER BY s.end_ns`,
-      )
-      .all(JSON.stringify(refs));
+    // The expression is written as in the `spans_title` index, which then holds its value (a
+    // v3 store read without write access has no such index: its session spans are read).
+    const indexed = this.db
+      .prepare("SELECT 1 AS found FROM sqlite_master WHERE type = 'index' AND name = 'spans_title'")
+      .get();
     const titles = new Map<number, string>();
-    for (const row of rows) if (typeof row.title === "string") titles.set(int(row.k), row.title);
+    this.db
+      .prepare(
+        `SELECT s.session_ref, json_extract(s.attributes, '$."session.title"')
+         FROM spans s ${indexed ? "INDEXED BY spans_title" : ""}
+         WHERE s.category = 'session' AND s.session_ref IN (SELECT value FROM json_each(?))
+         ORDER BY s.session_ref, s.end_ns`,
+      )
+      .eachValues(([k, title]) => {
+        if (typeof title === "string") titles.set(int(k), title);
+      }, JSON.stringify(refs));
     return titles;
   }
 
@@ -162,7 +239,7 @@ export class Queries {
         AND m.name GLOB '*lines_of_code.count' AND m.scope_name != '${PLUGIN_SCOPE}'`;
   }
 
-  private changeEvents(): string {
+  private changes(): string {
     const project = this.project
       ? "AND l.project_ref IN (SELECT id FROM names WHERE instr(value, ?) > 0)"
       : "";
@@ -190,17 +267,22 @@ export function bucketsOf(db: Database, query: ReportQuery, group: TimeGroup): B
   let from = query.since;
   let to = query.until;
   if (from === undefined || to === undefined) {
+    // Each bare MIN()/MAX() is one index lookup; wrapped in arithmetic, SQLite would scan the
+    // whole index instead (200 ms on a million spans).
     const bounds = db
       .prepare(
-        `SELECT MIN(lo) AS lo, MAX(hi) AS hi FROM (
-           SELECT MIN(start_ns) / 1000000 AS lo, MAX(start_ns) / 1000000 + 1 AS hi FROM spans
+        `SELECT MIN(lo) / 1000000 AS lo, MAX(hi) / 1000000 + 1 AS hi FROM (
+           SELECT (SELECT MIN(start_ns) FROM spans) AS lo, (SELECT MAX(start_ns) FROM spans) AS hi
            UNION ALL
-           SELECT MIN(time_ns) / 1000000, MAX(time_ns) / 1000000 + 1 FROM metric_points)`,
+           SELECT (SELECT MIN(time_ns) FROM metric_points), (SELECT MAX(time_ns) FROM metric_points)
+           UNION ALL
+           SELECT (SELECT MIN(time_ns) FROM code_changes), (SELECT MAX(time_ns) FROM code_changes))`,
       )
       .get();
     if (bounds?.lo === null || bounds?.lo === undefined) return [];
-    from ??= int(bounds.lo);
-    to ??= int(bounds.hi);
+    // Widened to whole slots (nothing is stored beyond the bounds), so no bucket cuts one.
+    from ??= Math.floor(int(bounds.lo) / SLOT_MS) * SLOT_MS;
+    to ??= Math.ceil(int(bounds.hi) / SLOT_MS) * SLOT_MS;
   }
   return timeBuckets(group, from, to, query.timeZone ?? "local");
 }

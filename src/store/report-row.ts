@@ -18,24 +18,10 @@ export interface Figures {
   title?: string | undefined;
 }
 
-/**
- * Every tool duration the rows saw, so that the total's percentiles need no second pass (a
- * sorted list is the same whatever order it was gathered in, unlike a float sum).
- */
-export class DurationPool {
-  private readonly lists: Float64Array[] = [];
-  private complete = false;
-
-  /** The rows' lists, once every tool span in the range is among them. */
-  cover(lists: Iterable<Float64Array | undefined>): void {
-    this.complete = true;
-    for (const list of lists) if (list) this.lists.push(list);
-  }
-
-  /** All of them, sorted; undefined when the rows did not see every tool span. */
-  get all(): Float64Array | undefined {
-    return this.complete ? merged(this.lists) : undefined;
-  }
+/** One key's tool spans: how many, how many succeeded, their durations sorted. */
+export interface ToolFigures {
+  readonly tally: { readonly calls: number; readonly ok: number };
+  readonly durations: Float64Array;
 }
 
 export function reportRow(key: string, f: Figures, group?: NameGroup): ReportRow {
@@ -75,18 +61,46 @@ export function reportRow(key: string, f: Figures, group?: NameGroup): ReportRow
   };
 }
 
-export function sorted(values: readonly number[]): Float64Array {
-  return Float64Array.from(values).sort();
+/**
+ * `values` rearranged (in place) so that every index `nearestRank` reads for `percents` holds
+ * the value a full sort would put there (Hoare's selection, expected linear time).
+ */
+export function ranks(values: Float64Array, percents: readonly number[]): Float64Array {
+  // Highest rank first; each next one is selected among the values left of the previous, which
+  // a selection there cannot move.
+  let end = values.length - 1;
+  for (const percent of [...percents].sort((a, b) => b - a)) {
+    if (values.length === 0) break;
+    const k = Math.max(0, Math.ceil((percent * values.length) / 100) - 1);
+    select(values, k, end);
+    end = k;
+  }
+  return values;
 }
 
-function merged(lists: readonly Float64Array[]): Float64Array {
-  const all = new Float64Array(lists.reduce((n, list) => n + list.length, 0));
-  let offset = 0;
-  for (const list of lists) {
-    all.set(list, offset);
-    offset += list.length;
+/** Puts the k-th smallest of `values[0..end]` at index k, smaller ones left, larger right. */
+function select(values: Float64Array, k: number, end: number): void {
+  let lo = 0;
+  let hi = end;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >>> 1] ?? 0;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((values[i] ?? 0) < pivot) i += 1;
+      while ((values[j] ?? 0) > pivot) j -= 1;
+      if (i <= j) {
+        const swap = values[i] ?? 0;
+        values[i] = values[j] ?? 0;
+        values[j] = swap;
+        i += 1;
+        j -= 1;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
   }
-  return all.sort();
 }
 
 /** The ceil(percent / 100 * n)-th smallest value (integer arithmetic, no float rounding). */

@@ -2,7 +2,7 @@ import * as sc from "../semconv.js";
 import { type ChangeColumns, projectOf, type SpanColumns, str } from "./columns.js";
 import type { SqlValue } from "./db.js";
 import type { Interner } from "./intern.js";
-import { contentKey, toJson } from "./json.js";
+import { attributesJson, contentKey, toJson } from "./json.js";
 import type { LogRow, MetricPointRow, SpanRow } from "./types.js";
 
 /** Rows to the values of their INSERT statements, and the natural keys of logs and points. */
@@ -173,9 +173,11 @@ export function spanValues(row: SpanRow, c: SpanColumns, r: Refs, resource: numb
     row.serviceName,
     row.scope?.name ?? "",
     row.scope?.version ?? "",
-    toJson(row.attributes),
+    attributesJson(row.attributes),
     resource,
-    toJson(row.events.map((e) => ({ ...e, timeNs: e.timeNs.toString() }))),
+    row.events.length === 0
+      ? "[]"
+      : toJson(row.events.map((e) => ({ ...e, timeNs: e.timeNs.toString() }))),
     c.category,
     r.session,
     r.agent,
@@ -208,7 +210,7 @@ export function logValues(row: LogRow, resource: number): SqlValue[] {
     row.serviceName,
     row.scope?.name ?? "",
     row.scope?.version ?? "",
-    toJson(row.attributes),
+    attributesJson(row.attributes),
     resource,
     str(row.attributes[sc.SESSION_ID]),
   ];
@@ -235,7 +237,7 @@ export function pointValues(
     row.serviceName,
     row.scope?.name ?? "",
     row.scope?.version ?? "",
-    toJson(row.attributes),
+    attributesJson(row.attributes),
     resource,
     delta,
     str(row.attributes[sc.SESSION_ID]),

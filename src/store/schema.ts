@@ -7,6 +7,7 @@ import { parseObject } from "./json.js";
 import { pointDelta, type SeriesState, seriesStateOf } from "./metric-delta.js";
 import { big, int, text } from "./read-row.js";
 import { CHANGE_COLUMNS, changeValues } from "./row-values.js";
+import { SlotWriter, USAGE_SLOTS_TABLE } from "./usage-slots.js";
 
 /**
  * The store's schema, as ordered migrations. v1 keeps each signal as received (generic columns,
@@ -151,6 +152,15 @@ CREATE INDEX code_changes_time ON code_changes (
 );
 `;
 
+// Reports by time and by session read `usage_slots` (see usage-slots.ts), filled from what is
+// stored and kept up to date by every write. A session's title is read from `spans_title`
+// (its value is in the index), not from the span's JSON.
+const V4 = `${USAGE_SLOTS_TABLE}
+CREATE INDEX spans_title ON spans (
+  session_ref, end_ns, json_extract(attributes, '$."session.title"')
+) WHERE category = 'session';
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: "signals as received, under natural keys", up: (db) => db.exec(V1) },
   {
@@ -169,6 +179,14 @@ export const MIGRATIONS: readonly Migration[] = [
     up(db) {
       db.exec(V3);
       backfillChanges(db);
+    },
+  },
+  {
+    version: 4,
+    description: "usage per quarter hour, session and project; session titles by index",
+    up(db) {
+      db.exec(V4);
+      SlotWriter.rebuild(db);
     },
   },
 ];

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { type Database, type Driver, openDatabase } from "./db.js";
+import { StoreError } from "./errors.js";
 import { defaultStorePath } from "./paths.js";
 import {
   pageLogs,
@@ -11,7 +12,7 @@ import {
   readTrace,
 } from "./read.js";
 import { buildReport } from "./report.js";
-import { migrate, schemaVersion } from "./schema.js";
+import { migrate, SCHEMA_VERSION, schemaVersion } from "./schema.js";
 import type {
   LogRow,
   MetricPointRow,
@@ -19,19 +20,33 @@ import type {
   Report,
   ReportQuery,
   RetentionResult,
+  RowBatch,
+  RowCounts,
   SessionQuery,
   SessionSummary,
   SpanNode,
   SpanRow,
   StoredTable,
 } from "./types.js";
+import { countSlotsInMemory, SlotWriter, slotOf } from "./usage-slots.js";
 import { Writer } from "./write.js";
 
 export interface StoreOptions {
   /** Refuse to create a missing file (the CLI's `report` on a machine with no store yet). */
   readonly mustExist?: boolean;
+  /**
+   * Open for reading only (`report`, `export` on a store the user cannot write): no migration,
+   * and a store at an older schema is refused with a `needs-upgrade` error instead.
+   */
+  readonly readOnly?: boolean;
   /** Force a binding; by default `bun:sqlite` under Bun, `node:sqlite` under Node. */
   readonly driver?: Driver;
+  /**
+   * WAL pages after which a commit copies the log back into the file (SQLite's default: 1000,
+   * about 4 MB). Each copy ends with an fsync; a receiver that writes all day does fewer, larger
+   * ones. Per connection: other writers keep their own setting.
+   */
+  readonly checkpointPages?: number;
 }
 
 const TABLES: Record<StoredTable, string> = {
@@ -59,15 +74,31 @@ export class Store {
 
   /** Opens (or creates, with its folder) the store at `path`, migrating it to this version. */
   static async open(path = defaultStorePath(), options: StoreOptions = {}): Promise<Store> {
-    if (!options.mustExist) mkdirSync(dirname(path), { recursive: true });
+    if (!options.mustExist && !options.readOnly) mkdirSync(dirname(path), { recursive: true });
     const db = await openDatabase(path, options);
     try {
+      if (options.readOnly) {
+        checkReadable(db);
+        return new Store(db);
+      }
+      if (options.checkpointPages !== undefined)
+        db.exec(`PRAGMA wal_autocheckpoint=${Math.max(1, Math.floor(options.checkpointPages))}`);
       migrate(db);
       return new Store(db);
     } catch (error) {
       db.close();
       throw error;
     }
+  }
+
+  /** True when opened read-only: every insert fails. */
+  get readOnly(): boolean {
+    return this.db.readOnly;
+  }
+
+  /** What a reader should be told about how the file was read (see `Database.notes`). */
+  get notes(): readonly string[] {
+    return this.db.notes;
   }
 
   get driver(): Driver {
@@ -85,6 +116,15 @@ export class Store {
 
   insertMetricPoints(rows: readonly MetricPointRow[]): number {
     return this.writer.insertMetricPoints(rows);
+  }
+
+  /**
+   * Everything in `batch` in one transaction; returns how many rows of each were new. With
+   * `waitMs: 0` it fails at once (a `locked` StoreError) while another process writes, instead
+   * of blocking for the busy timeout: `serve` then waits without blocking its event loop.
+   */
+  insertBatch(batch: RowBatch, options?: { readonly waitMs?: number }): RowCounts {
+    return this.writer.insertAll(batch, options);
   }
 
   report(query: ReportQuery): Report {
@@ -137,7 +177,7 @@ export class Store {
     return this.db.transaction(() => {
       // Lines changed are derived from log records (`lines_changed`): they go with them.
       this.db.prepare("DELETE FROM code_changes WHERE time_ns < ?").run(cutoff);
-      return {
+      const result = {
         // end <= start can't hold for a stored span, so the start bound only lets the index help.
         spans: this.db
           .prepare("DELETE FROM spans WHERE start_ns < ? AND end_ns < ?")
@@ -146,11 +186,27 @@ export class Store {
         metricPoints: this.db.prepare("DELETE FROM metric_points WHERE time_ns < ?").run(cutoff)
           .changes,
       };
+      // The usage slots up to the cutoff's are counted again from what is left: a span that
+      // started before the cutoff but ended after it stays, and so must its figures.
+      SlotWriter.rebuild(this.db, slotOf(cutoff) + 1);
+      return result;
     });
   }
 
   schemaVersion(): number {
     return schemaVersion(this.db);
+  }
+
+  /**
+   * `PRAGMA quick_check`: "ok" for a sound file, else the first problems found. It reads every
+   * page (about a second per few hundred MB) but skips the index-to-table cross-checks.
+   */
+  quickCheck(): string {
+    return this.db
+      .prepare("PRAGMA quick_check(5)")
+      .all()
+      .map((row) => String(Object.values(row)[0]))
+      .join("; ");
   }
 
   /** `PRAGMA integrity_check`: "ok" for a sound file. */
@@ -165,4 +221,35 @@ export class Store {
   close(): void {
     this.db.close();
   }
+}
+
+/** A store read without write access must already be at this version's schema. */
+function checkReadable(db: Database): void {
+  const version = schemaVersion(db);
+  if (version === SCHEMA_VERSION) return;
+  if (version > SCHEMA_VERSION)
+    throw new StoreError(
+      "newer-schema",
+      `the telemetry store is at schema v${version}, newer than this opencode-otel understands ` +
+        `(v${SCHEMA_VERSION})`,
+    );
+  if (version === 3) {
+    // v4 added only what reports read faster (the usage slots, the titles' index): without
+    // write access they are counted into a temporary table of this connection instead.
+    countSlotsInMemory(db);
+    db.notes.push(
+      "the store is at schema v3: its usage was counted in memory for this command (an " +
+        "upgrade to v4, done by any opencode-otel command run by a user who can write the " +
+        "store, makes reports fast)",
+    );
+    return;
+  }
+  throw new StoreError(
+    "needs-upgrade",
+    version === 0
+      ? // What the file lacks may be in a log this user cannot read.
+        (db.notes[0] ?? "the file is not a telemetry store (no schema)")
+      : `the store is at schema v${version} and needs an upgrade to v${SCHEMA_VERSION}, which ` +
+          "needs write access",
+  );
 }

@@ -210,3 +210,13 @@ export interface RetentionResult {
   readonly logs: number;
   readonly metricPoints: number;
 }
+
+/** Rows of every signal, written together by `Store.insertBatch`. */
+export interface RowBatch {
+  readonly spans?: readonly SpanRow[];
+  readonly logs?: readonly LogRow[];
+  readonly metricPoints?: readonly MetricPointRow[];
+}
+
+/** How many rows of each signal were new. */
+export type RowCounts = Readonly<Record<StoredTable, number>>;

@@ -17,7 +17,8 @@ import {
   seriesKey,
   spanValues,
 } from "./row-values.js";
-import type { LogRow, MetricPointRow, SpanRow } from "./types.js";
+import type { LogRow, MetricPointRow, RowBatch, RowCounts, SpanRow } from "./types.js";
+import { SlotWriter } from "./usage-slots.js";
 
 /** Batched inserts: each call is one write transaction; resent rows are ignored by their keys. */
 export class Writer {
@@ -28,6 +29,7 @@ export class Writer {
   private readonly log: Statement;
   private readonly point: Statement;
   private readonly change: Statement;
+  private readonly slots: SlotWriter;
   private readonly sessionAgent: Statement;
   private readonly fillAgent: Statement;
   private readonly previousPoint: Statement;
@@ -42,6 +44,7 @@ export class Writer {
     this.log = db.prepare(insertSql("logs", LOG_COLUMNS));
     this.point = db.prepare(insertSql("metric_points", POINT_COLUMNS));
     this.change = db.prepare(insertSql("code_changes", CHANGE_COLUMNS));
+    this.slots = new SlotWriter(db);
     this.sessionAgent = db.prepare("SELECT MIN(agent_ref) AS ref FROM spans WHERE session_ref = ?");
     this.fillAgent = db.prepare(
       "UPDATE spans SET agent_ref = ? WHERE session_ref = ? AND agent_ref IS NULL",
@@ -80,9 +83,12 @@ export class Writer {
         if (!r) return;
         const agent = r.agent ?? (r.session === null ? null : this.agentOf(r.session, agents));
         const values = spanValues(row, c, { ...r, agent }, this.resources.id(row.resource));
-        inserted += this.span.run(...values).changes;
+        const stored = this.span.run(...values).changes;
+        if (stored > 0) this.slots.span(row.startNs, row.statusCode, c, r.session, r.project);
+        inserted += stored;
       });
       for (const [session, agent] of agents) this.fillAgent.run(agent, session);
+      this.slots.flush();
       return inserted;
     });
   }
@@ -97,8 +103,15 @@ export class Writer {
         const stored = this.log.run(...values).changes;
         inserted += stored;
         const change = stored > 0 ? changeColumns(row) : undefined;
-        if (change) this.change.run(...changeValues(logKey(row), row.timeNs, change, this.names));
+        if (!change) continue;
+        this.change.run(...changeValues(logKey(row), row.timeNs, change, this.names));
+        const [session, project] = [
+          this.names.ref(change.sessionId),
+          this.names.ref(change.project),
+        ];
+        this.slots.change(row.timeNs, change, session, project);
       }
+      this.slots.flush();
       return inserted;
     });
   }
@@ -135,13 +148,29 @@ export class Writer {
     });
   }
 
-  private write<T>(fn: () => T): T {
+  /**
+   * Spans, log records and metric points in one transaction: a receiver writes everything that
+   * arrived meanwhile at once (one commit for many requests). `waitMs` as in `transaction`.
+   */
+  insertAll(batch: RowBatch, options?: { readonly waitMs?: number }): RowCounts {
+    return this.write(
+      () => ({
+        spans: this.insertSpans(batch.spans ?? []),
+        logs: this.insertLogs(batch.logs ?? []),
+        metricPoints: this.insertMetricPoints(batch.metricPoints ?? []),
+      }),
+      options,
+    );
+  }
+
+  private write<T>(fn: () => T, options?: { readonly waitMs?: number }): T {
     try {
-      return this.db.transaction(fn);
+      return this.db.transaction(fn, options);
     } catch (error) {
-      // Ids interned inside the rolled-back transaction do not exist.
+      // Ids interned inside the rolled-back transaction do not exist, nor does what it added.
       this.names.reset();
       this.resources.reset();
+      this.slots.reset();
       throw error;
     }
   }

@@ -82,14 +82,15 @@ export function* spendHistory(options: HistoryOptions): Generator<SpanRow> {
       hours === "continuous"
         ? [midnight.getTime(), midnight.getTime() + DAY_MS]
         : [midnight.getTime() + hours[0] * HOUR_MS, midnight.getTime() + hours[1] * HOUR_MS];
-    // The last day runs up to the end, whatever the hour: it starts early enough to be busy but
-    // at most six hours before the end, and is not held to the day's share of spans, so the
-    // last minutes always have calls (the live view's "last 15 minutes" depends on them).
+    // The last day runs up to the end (and starts early enough to be busy), whatever the hour.
+    // A continuous last day starts at most six hours before the end and is not held to a day's
+    // share of spans, so its last minutes always have calls, whatever the hour the test runs at
+    // (the live view's "last 15 minutes" depend on them).
     const stop = last ? options.end - 5_000 : Math.min(to, options.end - 5_000);
-    let t = last
-      ? Math.max(Math.min(from, options.end - 3 * HOUR_MS), options.end - 6 * HOUR_MS)
-      : from;
-    const budget = last ? Number.POSITIVE_INFINITY : ids + perDay;
+    const continuousEnd = last && hours === "continuous";
+    let t = last ? Math.min(from, options.end - 3 * HOUR_MS) : from;
+    if (continuousEnd) t = Math.max(t, options.end - 6 * HOUR_MS);
+    const budget = continuousEnd ? Number.POSITIVE_INFINITY : ids + perDay;
     while (t < stop && ids < budget) {
       session += 1;
       const sessionId = `ses_${hex(session, 26)}`;

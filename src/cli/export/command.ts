@@ -6,14 +6,15 @@ export const exportCommand: Command = {
   name: "export",
   summary: "Send stored history to an OTLP backend (resumable)",
   usage:
-    "export --endpoint URL [--protocol http/protobuf|http/json|grpc] [--headers k=v,...] [--since DATE] [--batch N] [--restart] [--db PATH]",
+    "export --endpoint URL [--protocol http/protobuf|http/json|grpc] [--headers-file FILE] [--since DATE] [--batch N] [--restart] [--db PATH]",
   description: [
     "Sends every stored span, log record and metric point to an OTLP endpoint (a Collector, or a",
     "vendor's OTLP gateway), in batches, with a progress line on stderr. The position reached is",
     "saved per endpoint after each accepted batch (in <store>.exports.json), so running the same",
     "command again, after an interruption or later on, sends only what that endpoint has not had.",
     "HTTP endpoints get /v1/traces, /v1/metrics and /v1/logs appended; gRPC takes host:port as a",
-    "URL (http://host:4317).",
+    "URL (http://host:4317). Credentials go in request headers: from --headers-file (one k=v per",
+    "line, or a k=v,... list) or $OPENCODE_OTEL_EXPORT_HEADERS, which keep them out of `ps`.",
   ].join("\n"),
   options: [
     { name: "endpoint", value: "URL", description: "OTLP base URL (required)" },
@@ -25,9 +26,15 @@ export const exportCommand: Command = {
       default: "http/protobuf",
     },
     {
+      name: "headers-file",
+      value: "FILE",
+      description: "Request headers from FILE, percent-decoded, e.g. authorization=Bearer%20TOKEN",
+    },
+    {
       name: "headers",
       value: "k=v,...",
-      description: "Request headers, percent-decoded, e.g. authorization=Bearer%20TOKEN",
+      description:
+        "The same on the command line (visible in `ps`; prefer the file or the variable)",
     },
     {
       name: "since",
@@ -43,7 +50,7 @@ export const exportCommand: Command = {
   ],
   examples: [
     "opencode-otel export --endpoint http://localhost:4318",
-    "opencode-otel export --endpoint https://api.honeycomb.io --headers x-honeycomb-team=$KEY",
+    "OPENCODE_OTEL_EXPORT_HEADERS=x-honeycomb-team=$KEY opencode-otel export --endpoint https://api.honeycomb.io",
     "opencode-otel export --endpoint http://collector:4317 --protocol grpc --since 2025-01-01",
   ],
   async run(args, io) {

@@ -2,9 +2,22 @@
  * Where each export destination got to: the last row id sent per table, kept in a small JSON
  * file next to the store (`telemetry.db.exports.json`), keyed by protocol and endpoint. Written
  * after every acknowledged batch (write-then-rename, so a crash leaves the old or the new file,
- * never half of one): an interrupted export resends at most the one batch in flight.
+ * never half of one): an interrupted export resends at most the one batch in flight. When the
+ * store's folder cannot be written (another user's store), the positions go to this user's
+ * state folder instead, one file per store.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
 import type { StoredTable } from "../../store/index.js";
 import { CliError } from "../errors.js";
 
@@ -17,8 +30,27 @@ export interface CursorBook {
   write(destination: string, position: Position): void;
 }
 
-export function cursorFileOf(storePath: string): string {
-  return `${storePath}.exports.json`;
+export function cursorFileOf(
+  storePath: string,
+  env: Readonly<Record<string, string | undefined>> = {},
+): string {
+  const beside = `${storePath}.exports.json`;
+  if (writable(beside)) return beside;
+  // The XDG spec says a relative value is invalid and must be ignored.
+  const state = env.XDG_STATE_HOME?.startsWith("/")
+    ? env.XDG_STATE_HOME
+    : join(homedir(), ".local", "state");
+  const id = createHash("sha256").update(storePath).digest("hex").slice(0, 16);
+  return join(state, "opencode-otel", "exports", `${id}.json`);
+}
+
+function writable(file: string): boolean {
+  try {
+    accessSync(existsSync(file) ? file : dirname(file), constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function parse(text: string, file: string): Record<string, Position> {
@@ -43,13 +75,23 @@ function parse(text: string, file: string): Record<string, Position> {
   );
 }
 
-export function fileCursorBook(file: string): CursorBook {
-  const load = () => (existsSync(file) ? parse(readFileSync(file, "utf8"), file) : {});
+/**
+ * `fallback`: a positions file to read when `file` has no entry yet (the one beside a store
+ * that has since become read-only for this user).
+ */
+export function fileCursorBook(file: string, fallback?: string): CursorBook {
+  const loadFrom = (path: string) =>
+    existsSync(path) ? parse(readFileSync(path, "utf8"), path) : {};
+  const load = () => loadFrom(file);
   return {
-    read: (destination) => load()[destination] ?? START,
+    read: (destination) =>
+      load()[destination] ??
+      (fallback && fallback !== file ? loadFrom(fallback)[destination] : undefined) ??
+      START,
     write(destination, position) {
       // Re-read before writing: another export to another destination may have run meanwhile.
       const all = { ...load(), [destination]: position };
+      mkdirSync(dirname(file), { recursive: true });
       const temporary = `${file}.${process.pid}.tmp`;
       writeFileSync(temporary, `${JSON.stringify(all, null, 2)}\n`);
       renameSync(temporary, file);

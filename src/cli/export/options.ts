@@ -4,6 +4,7 @@ import { stringMapType, urlType } from "../../config/value-types.js";
 import { type ParsedArgs, stringValue } from "../args.js";
 import { parseDate } from "../dates.js";
 import { UsageError } from "../errors.js";
+import { readSecret } from "../secret-input.js";
 import { PROTOCOLS } from "./command.js";
 
 export interface ExportOptions {
@@ -17,7 +18,14 @@ export interface ExportOptions {
 
 const isProtocol = (value: string): value is OtlpProtocol => PROTOCOLS.some((p) => p === value);
 
-export function exportOptionsOf(args: ParsedArgs, now = new Date()): ExportOptions {
+/** Where the headers may come from; the variable and the file keep them out of `ps`. */
+const HEADERS = { inline: "headers", file: "headers-file", env: "OPENCODE_OTEL_EXPORT_HEADERS" };
+
+export function exportOptionsOf(
+  args: ParsedArgs,
+  env: Readonly<Record<string, string | undefined>> = {},
+  now = new Date(),
+): ExportOptions & { readonly warning?: string } {
   const endpoint = stringValue(args, "endpoint");
   if (!endpoint) throw new UsageError("--endpoint URL is required");
   const url = urlType.fromEnv(endpoint);
@@ -25,12 +33,18 @@ export function exportOptionsOf(args: ParsedArgs, now = new Date()): ExportOptio
   const protocol = stringValue(args, "protocol") ?? "http/protobuf";
   if (!isProtocol(protocol))
     throw new UsageError(`--protocol must be one of ${PROTOCOLS.join(", ")}`);
-  const rawHeaders = stringValue(args, "headers");
+  const secret = readSecret(args, env, HEADERS);
   let headers: Readonly<Record<string, string>> = {};
-  if (rawHeaders !== undefined) {
+  if (secret !== undefined) {
+    // A file may hold one header per line; comments and blank lines are for its reader.
+    const list = secret.value
+      .split(/\r?\n/)
+      .map((line) => line.trim())
+      .filter((line) => line !== "" && !line.startsWith("#"))
+      .join(",");
     // The parser never quotes a value in its problem: header values are usually secrets.
-    const parsed = stringMapType("headers").fromEnv(rawHeaders);
-    if (!parsed.ok) throw new UsageError(`--headers: ${parsed.problem}`);
+    const parsed = stringMapType("headers").fromEnv(list);
+    if (!parsed.ok) throw new UsageError(`${secret.from}: ${parsed.problem}`);
     headers = parsed.value;
   }
   const sinceText = stringValue(args, "since");
@@ -46,5 +60,6 @@ export function exportOptionsOf(args: ParsedArgs, now = new Date()): ExportOptio
     since: sinceText === undefined ? undefined : parseDate(sinceText, "since", now),
     batch,
     restart: args.values.restart === true,
+    ...(secret?.warning ? { warning: secret.warning } : {}),
   };
 }

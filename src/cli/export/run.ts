@@ -47,9 +47,13 @@ function readBatch(
 }
 
 export async function runExport(args: ParsedArgs, io: Io): Promise<number> {
-  const options = exportOptionsOf(args);
-  const store = await openStore(stringValue(args, "db"), io.env, { create: false });
-  const book = fileCursorBook(cursorFileOf(store.path));
+  const options = exportOptionsOf(args, io.env);
+  if (options.warning) io.err(`opencode-otel export: warning: ${options.warning}\n`);
+  const store = await openStore(stringValue(args, "db"), io.env, {
+    create: false,
+    note: (message) => io.err(`opencode-otel export: note: ${message}\n`),
+  });
+  const book = fileCursorBook(cursorFileOf(store.path, io.env), `${store.path}.exports.json`);
   const destination = destinationKey(options.protocol, options.endpoint);
   let position: Position = options.restart ? START : book.read(destination);
   const todo = withStore(store, () =>

@@ -129,7 +129,7 @@ export function createSender(options: SenderOptions): Sender {
       }
       case "auth":
         throw new CliError(
-          `the endpoint refused the credentials (${result.reason}); check --headers`,
+          `the endpoint refused the credentials (${result.reason}); check the headers`,
         );
       case "retry":
         throw new CliError(

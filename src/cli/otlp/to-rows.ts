@@ -3,7 +3,18 @@
  * the whole batch before returning, so a malformed request adds nothing.
  */
 import type { LogRow, MetricPointRow, Scope, SpanRow } from "../../store/index.js";
-import { anyValue, attributes, hexId, int64, list, num, type Obj, obj, str } from "./values.js";
+import {
+  anyValue,
+  attributes,
+  has,
+  hexId,
+  int64,
+  list,
+  num,
+  type Obj,
+  obj,
+  str,
+} from "./values.js";
 
 /** Where an item came from: its resource and instrumentation scope. */
 interface Origin {
@@ -65,7 +76,7 @@ export function spanRows(request: unknown): SpanRow[] {
 
 /** A log body as text: strings as they are, anything else as JSON. */
 function bodyText(body: unknown): string {
-  if (body === undefined) return "";
+  if (body === undefined || body === null) return "";
   const value = anyValue(body);
   return typeof value === "string" ? value : JSON.stringify(value);
 }
@@ -114,9 +125,9 @@ function pointsOf(metric: Obj, origin: Origin): MetricPointRow[] {
     scope: origin.scope,
   });
   // `asInt` and `asDouble` are a oneof: exactly one is present on a well-formed point.
-  const value = (point: Obj) => num("asInt" in point ? point.asInt : point.asDouble);
-  if ("sum" in metric || "gauge" in metric) {
-    const sum = "sum" in metric;
+  const value = (point: Obj) => num(has(point, "asInt") ? point.asInt : point.asDouble);
+  if (has(metric, "sum") || has(metric, "gauge")) {
+    const sum = has(metric, "sum");
     const data = obj(sum ? metric.sum : metric.gauge);
     return list(data.dataPoints).map((p) => ({
       ...base(obj(p)),

@@ -48,7 +48,10 @@ export async function runReport(args: ParsedArgs, io: Io): Promise<number> {
   if (stringValue(args, "interval") !== undefined)
     throw new UsageError("--interval goes with --live");
   const query = reportQueryOf(args);
-  const store = await openStore(stringValue(args, "db"), io.env, { create: false });
+  const store = await openStore(stringValue(args, "db"), io.env, {
+    create: false,
+    note: (message) => io.err(`opencode-otel report: note: ${message}\n`),
+  });
   try {
     const report = withStore(store, () => store.report(query));
     io.out(args.values.json ? reportJson(report) : renderReport(report, io.columns));

@@ -42,11 +42,24 @@ export function truncate(text: string, width: number): string {
   return width <= 1 ? text.slice(0, width) : `${text.slice(0, width - 1)}…`;
 }
 
+const SPACES: string[] = [""];
+
+function spaces(count: number): string {
+  if (count <= 0) return "";
+  let known = SPACES[count];
+  if (known === undefined) {
+    known = " ".repeat(count);
+    SPACES[count] = known;
+  }
+  return known;
+}
+
 export function renderTable<R>(input: TableInput<R>): RenderedTable {
   const all = input.rows.concat(input.total ? [input.total] : []);
   let columns = input.columns.map((column) => {
     const cells = all.map(column.cell);
-    const width = Math.max(column.header.length, ...cells.map((c) => c.length));
+    let width = column.header.length;
+    for (const cell of cells) if (cell.length > width) width = cell.length;
     return { column, cells, width };
   });
   const hidden: string[] = [];
@@ -68,21 +81,27 @@ export function renderTable<R>(input: TableInput<R>): RenderedTable {
     if (key && tableWidth() > limit)
       key.width = Math.max(keyMin(), key.width - (tableWidth() - limit));
   }
-  const line = (cells: readonly string[]) =>
-    columns
-      .map((c, i) => {
-        const text = truncate(cells[i] ?? "", c.width);
-        return c.column.align === "right" ? text.padStart(c.width) : text.padEnd(c.width);
-      })
-      .join(GAP)
-      .trimEnd();
+  // One string per line, built by concatenation with cached runs of spaces: a report by session
+  // renders hundreds of thousands of cells, and a padStart, a map and a join per line cost
+  // several times more.
+  const last = columns.length - 1;
+  const line = (cell: (c: (typeof columns)[number]) => string) => {
+    let out = "";
+    for (let i = 0; i <= last; i++) {
+      const c = columns[i];
+      if (!c) continue;
+      const text = truncate(cell(c), c.width);
+      const pad = spaces(c.width - text.length);
+      if (c.column.align === "right") out += i === 0 ? pad + text : GAP + pad + text;
+      else if (i === last) out += i === 0 ? text : GAP + text;
+      else out += i === 0 ? text + pad : GAP + text + pad;
+    }
+    return out.trimEnd();
+  };
   const rule = "─".repeat(tableWidth());
-  const rowLine = (index: number) => line(columns.map((c) => c.cells[index] ?? ""));
-  const lines = [
-    line(columns.map((c) => c.column.header)),
-    rule,
-    ...input.rows.map((_, i) => rowLine(i)),
-  ];
+  const rowLine = (index: number) => line((c) => c.cells[index] ?? "");
+  const lines = [line((c) => c.column.header), rule];
+  for (let i = 0; i < input.rows.length; i++) lines.push(rowLine(i));
   if (input.total) lines.push(rule, rowLine(input.rows.length));
   return { lines, hidden };
 }

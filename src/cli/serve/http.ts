@@ -1,73 +1,100 @@
 /** OTLP/HTTP: `POST /v1/{traces,metrics,logs}`, protobuf or JSON, optionally gzip/deflate. */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import {
-  BadRequest,
-  decodeJson,
-  decodeProtobuf,
-  decompress,
-  emptyProtobufResponse,
-  MAX_BODY_BYTES,
-} from "../otlp/decode.js";
+import { emptyProtobufResponse } from "../otlp/decode.js";
 import type { Signal } from "../otlp/protos.js";
 import { authorized } from "./auth.js";
-import { ingest, type RowSink } from "./ingest.js";
+import { readBody } from "./body.js";
+import type { ReceiverContext } from "./context.js";
+import { type Encoding, rowsOf } from "./ingest.js";
+import { DECODE_FACTOR, Reservation } from "./limits.js";
+import { busy, GRPC_CODE, Refusal, refusalOf } from "./refusal.js";
 
 const SIGNALS: readonly Signal[] = ["traces", "metrics", "logs"];
 
-export interface HttpContext {
-  readonly sink: RowSink;
-  readonly token: string | undefined;
-  /** Called once per accepted request with its signal and row count. */
-  readonly onRows: (signal: Signal, rows: number) => void;
-  /** Called with a one-line reason for every rejected or failed request. */
-  readonly onProblem: (message: string) => void;
-}
-
-/** Reads the body, stopping at the size limit so one huge request cannot exhaust memory. */
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = Buffer.from(chunk);
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-export async function handleHttp(ctx: HttpContext, req: IncomingMessage, res: ServerResponse) {
+export async function handleHttp(ctx: ReceiverContext, req: IncomingMessage, res: ServerResponse) {
   const path = (req.url ?? "").split("?")[0];
   const signal = SIGNALS.find((s) => path === `/v1/${s}`);
-  if (!signal) return void res.writeHead(404).end();
-  if (req.method !== "POST") return void res.writeHead(405, { allow: "POST" }).end();
+  if (!signal) return void res.writeHead(404, { connection: "close" }).end();
+  if (req.method !== "POST")
+    return void res.writeHead(405, { allow: "POST", connection: "close" }).end();
   if (!authorized(ctx.token, req.headers.authorization)) {
     ctx.onProblem(`${signal}: refused a request without the right bearer token`);
-    return void res.writeHead(401, { "www-authenticate": "Bearer" }).end();
+    return void res.writeHead(401, { "www-authenticate": "Bearer", connection: "close" }).end();
   }
   const contentType = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
-  const json = contentType === "application/json";
-  if (!json && contentType !== "application/x-protobuf") {
-    return void res.writeHead(415).end();
-  }
-  const body = await readBody(req);
-  if (!body) return void res.writeHead(413).end();
-  let request: unknown;
+  const encoding: Encoding | undefined =
+    contentType === "application/json"
+      ? "json"
+      : contentType === "application/x-protobuf"
+        ? "protobuf"
+        : undefined;
+  if (!encoding) return void refuse(res, "protobuf", new Refusal(415, "unsupported content-type"));
+  if (!ctx.gate.tryEnter()) return void refuse(res, encoding, busy(ctx.limits));
+  const reservation = new Reservation(ctx.budget);
   try {
-    const bytes = decompress(body, req.headers["content-encoding"]);
-    request = json ? decodeJson(bytes) : decodeProtobuf(signal, bytes);
+    const body = await readBody(req, {
+      limits: ctx.limits,
+      reservation,
+      encoding: req.headers["content-encoding"],
+    });
+    if (!reservation.tryTake(body.length * DECODE_FACTOR)) throw busy(ctx.limits);
+    const batch = rowsOf(signal, encoding, body);
+    ctx.onRows(signal, await ctx.queue.write(batch));
+    res.writeHead(200, {
+      "content-type": encoding === "json" ? "application/json" : "application/x-protobuf",
+    });
+    res.end(encoding === "json" ? "{}" : emptyProtobufResponse(signal));
   } catch (error) {
-    ctx.onProblem(`${signal}: ${error instanceof BadRequest ? error.message : String(error)}`);
-    return void res.writeHead(400).end();
+    const refusal = refusalOf(error);
+    if (refusal.status !== 429) ctx.onProblem(`${signal}: ${refusal.message}`);
+    refuse(res, encoding, refusal);
+  } finally {
+    reservation.release();
+    ctx.gate.leave();
   }
-  try {
-    ctx.onRows(signal, await ingest(ctx.sink, signal, request));
-  } catch (error) {
-    // A store that stays locked past its busy timeout: 503 is retryable, so the sender keeps
-    // the batch and tries again instead of dropping it.
-    ctx.onProblem(`${signal}: could not write to the store: ${String(error)}`);
-    return void res.writeHead(503, { "retry-after": "1" }).end();
+}
+
+/**
+ * The OTLP answer to a refused request: the status, `retry-after` when trying again later can
+ * work, and a `google.rpc.Status` body in the request's encoding (OTLP/HTTP's error format).
+ * The connection is closed, since the body may not have been read.
+ */
+function refuse(res: ServerResponse, encoding: Encoding, refusal: Refusal): void {
+  if (res.headersSent) return void res.end();
+  const headers: Record<string, string> = {
+    connection: "close",
+    "content-type": encoding === "json" ? "application/json" : "application/x-protobuf",
+  };
+  if (refusal.retryAfterSeconds !== undefined)
+    headers["retry-after"] = String(refusal.retryAfterSeconds);
+  const code = GRPC_CODE[refusal.status];
+  res.writeHead(refusal.status, headers);
+  res.end(
+    encoding === "json"
+      ? JSON.stringify({ code, message: refusal.message })
+      : statusProtobuf(code, refusal.message),
+  );
+}
+
+/** `google.rpc.Status { int32 code = 1; string message = 2; }`, encoded by hand: two fields. */
+function statusProtobuf(code: number, message: string): Buffer {
+  const text = Buffer.from(message);
+  return Buffer.concat([
+    Buffer.from([0x08]),
+    varint(code),
+    Buffer.from([0x12]),
+    varint(text.length),
+    text,
+  ]);
+}
+
+function varint(value: number): Buffer {
+  const bytes: number[] = [];
+  let rest = value;
+  while (rest >= 0x80) {
+    bytes.push((rest & 0x7f) | 0x80);
+    rest = Math.floor(rest / 128);
   }
-  res.writeHead(200, { "content-type": json ? "application/json" : "application/x-protobuf" });
-  res.end(json ? "{}" : emptyProtobufResponse(signal));
+  bytes.push(rest);
+  return Buffer.from(bytes);
 }

@@ -5,13 +5,21 @@
 import { createServer, type Server as HttpServer } from "node:http";
 import { CliError } from "../errors.js";
 import type { Signal } from "../otlp/protos.js";
+import { type ReceiverContext, receiverContext } from "./context.js";
 import { hostPort, urlOf } from "./host.js";
-import type { HttpContext } from "./http.js";
 import { handleHttp } from "./http.js";
-import type { IngestCounts, RowSink } from "./ingest.js";
+import type { IngestCounts } from "./ingest.js";
+import { DEFAULT_LIMITS, type ServeLimits } from "./limits.js";
+import { type RowSink, type WriteFailure, WriteQueue } from "./write-queue.js";
 
 export interface ReceiverOptions {
   readonly sink: RowSink;
+  /** Limits other than the defaults (tests make them small). */
+  readonly limits?: Partial<ServeLimits>;
+  /** How long a write may wait for the store's lock before the request gets 503. */
+  readonly lockWaitMs?: number;
+  /** Called once if the store turns out to be damaged; every later request is refused. */
+  readonly onBroken?: (failure: WriteFailure) => void;
   readonly host: string;
   /** 0 picks a free port. */
   readonly httpPort: number;
@@ -54,15 +62,20 @@ function listenHttp(server: HttpServer, host: string, port: number): Promise<num
 
 export async function startReceiver(options: ReceiverOptions): Promise<RunningReceiver> {
   const counts: IngestCounts = { traces: 0, metrics: 0, logs: 0 };
-  const ctx: HttpContext = {
-    sink: options.sink,
+  const limits: ServeLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const ctx: ReceiverContext = receiverContext({
+    queue: new WriteQueue(options.sink, {
+      ...(options.lockWaitMs !== undefined ? { lockWaitMs: options.lockWaitMs } : {}),
+      ...(options.onBroken ? { onBroken: options.onBroken } : {}),
+    }),
     token: options.token,
+    limits,
     onRows: (signal, rows) => {
       counts[signal] += rows;
       options.onRows?.(signal, rows);
     },
     onProblem: options.onProblem ?? (() => undefined),
-  };
+  });
   const http = createServer((req, res) => {
     handleHttp(ctx, req, res).catch((error: unknown) => {
       ctx.onProblem(`http: ${String(error)}`);
@@ -70,6 +83,10 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
       res.end();
     });
   });
+  // Node's own slow-client guards; the body deadline is the receiver's (`body.ts`).
+  http.headersTimeout = 20_000;
+  http.requestTimeout = limits.bodyTimeoutMs + 5_000;
+  http.keepAliveTimeout = 30_000;
   const httpPort = await listenHttp(http, options.host, options.httpPort);
   const closeHttp = () =>
     new Promise<void>((resolve) => {
@@ -98,13 +115,17 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
 }
 
 /** grpc-js loads only when gRPC is on: it is the heaviest part of the receiver. */
-async function startGrpc(ctx: HttpContext, host: string, port: number) {
+async function startGrpc(ctx: ReceiverContext, host: string, port: number) {
   const grpc = await import("@grpc/grpc-js");
   const { addOtlpServices } = await import("./grpc.js");
   // grpc-js logs bind failures itself ("No address added..."); the CLI reports them in words.
   grpc.setLogVerbosity(grpc.logVerbosity.NONE);
-  const server = new grpc.Server();
-  addOtlpServices(server, ctx);
+  const server = new grpc.Server({
+    // grpc-js checks this against the decompressed message, while decompressing.
+    "grpc.max_receive_message_length": ctx.limits.maxDecodedBytes,
+    "grpc.max_concurrent_streams": ctx.limits.concurrency,
+  });
+  addOtlpServices(server, ctx, () => new grpc.Metadata());
   const bound = await new Promise<number>((resolve, reject) => {
     server.bindAsync(hostPort(host, port), grpc.ServerCredentials.createInsecure(), (error, p) => {
       if (!error) return resolve(p);

@@ -1,0 +1,83 @@
+/**
+ * Passwords on command lines and in `.netrc`: where no `key=value` shape gives them away, the
+ * command does. `curl -u user:pass`, `mysql -pPASS`, `sshpass -p PASS`, `redis-cli -a PASS`,
+ * any `--password=…`/`--token …` flag whose name holds a secret, and netrc's
+ * `machine … login … password …`.
+ */
+import { MASK } from "./mask.js";
+import { isSecretName } from "./names.js";
+
+/** A command name's start: a word boundary, also right after a JSON escape (`\ncurl`). */
+const CMD = String.raw`(?:(?<![\w-])|(?<=\\[nrt]))`;
+/** An optional opening quote, also JSON-escaped (`\"user:pass\"`). */
+const QUOTE = String.raw`(?:\\{0,3}["'])?`;
+/** A secret runs to whitespace, a quote or a backslash (the start of an escaped quote). */
+const SECRET = String.raw`([^\s"'\\]{1,256})`;
+
+/** A value that is a reference or already masked, not a secret: `$PASS`, `${PASS}`, `%PASS%`. */
+const NOT_A_VALUE = /^(?:[$%<-]|\[REDACTED)/;
+
+interface CommandRule {
+  /** A cheap substring that must occur for the rule to run at all. */
+  readonly hint: string;
+  /** The last capture group is the secret. */
+  readonly pattern: RegExp;
+}
+
+const RULES: readonly CommandRule[] = [
+  {
+    // curl/wget `-u user:password`, `--user=user:password`, `-uuser:password` (curl manual).
+    hint: "-u",
+    pattern: new RegExp(
+      `${CMD}(?:curl|wget|http|xh)\\b[^\\n|;&]{0,512}?[ \\t](?:-u|--user|--proxy-user|-U)(?:[ \\t]+|=)?${QUOTE}[^\\s:"'\\\\]{1,256}:${SECRET}`,
+      "g",
+    ),
+  },
+  {
+    // MySQL/MariaDB clients take the password glued to `-p` (MySQL manual, "-pPASSWORD").
+    hint: "-p",
+    pattern: new RegExp(
+      `${CMD}(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mysqlshow|mariadb|mariadb-dump)\\b[^\\n|;&]{0,512}?[ \\t]-p${SECRET}`,
+      "g",
+    ),
+  },
+  {
+    // `docker login -u me -p PASS` (also podman, helm registry and nerdctl).
+    hint: "login",
+    pattern: new RegExp(
+      `${CMD}(?:docker|podman|nerdctl|helm registry)[ \\t]+login\\b[^\\n|;&]{0,512}?[ \\t]-p[ \\t]+${QUOTE}${SECRET}`,
+      "g",
+    ),
+  },
+  { hint: "sshpass", pattern: new RegExp(`${CMD}sshpass[ \\t]+-p[ \\t]*${QUOTE}${SECRET}`, "g") },
+  {
+    hint: "redis-cli",
+    pattern: new RegExp(`${CMD}redis-cli\\b[^\\n|;&]{0,512}?[ \\t]-a[ \\t]+${QUOTE}${SECRET}`, "g"),
+  },
+  {
+    // .netrc (GNU inetutils): `machine host login user password secret`, one line or several.
+    hint: "password",
+    pattern:
+      /\b(?:machine|login|default)[ \t]+[^\s]{1,256}(?:\s{1,64}login[ \t]+[^\s]{1,256})?\s{1,64}password[ \t]+([^\s]{1,256})/g,
+  },
+];
+
+/** `--password=…`, `--api-key …`, `--token …`: a long flag whose name holds a secret. */
+const FLAG = /(?<![\w-])--([A-Za-z][\w-]{1,40})(=|[ \t]+)(["']?)([^\s"']{1,512})/g;
+
+export function redactCommands(text: string): string {
+  let out = text;
+  for (const { hint, pattern } of RULES) {
+    if (!out.includes(hint)) continue;
+    out = out.replace(pattern, (match: string, ...groups: unknown[]) => {
+      const captures = groups.slice(0, -2).filter((g): g is string => typeof g === "string");
+      const secret = captures.at(-1) ?? "";
+      if (secret === "" || NOT_A_VALUE.test(secret)) return match;
+      return `${match.slice(0, match.length - secret.length)}${MASK}`;
+    });
+  }
+  if (!out.includes("--")) return out;
+  return out.replace(FLAG, (match, name: string, gap: string, quote: string, value: string) =>
+    isSecretName(name) && !NOT_A_VALUE.test(value) ? `--${name}${gap}${quote}${MASK}` : match,
+  );
+}

@@ -1,0 +1,166 @@
+/**
+ * Values after secret-looking key names: `KEY=v`, `key: v`, `"key": "v"`, `<password>v</password>`,
+ * also JSON-escaped. The value is read by code (`readValue`), which is easier to keep linear and
+ * correct than a regex, and told apart from code that merely names a secret (`password: string`,
+ * `token = getToken()`, `apiKey: process.env.API_KEY`).
+ */
+import { MASK } from "./mask.js";
+import { isSecretName } from "./names.js";
+
+/**
+ * An identifier-like key (optionally quoted, also with JSON-escaped quotes) and its separator.
+ * `==`, `=>`, `=~` and `::` are code, not assignments.
+ */
+const KEY_SOURCE = String.raw`(?:(?<![\w.\-])|(?<=\\[nrt]))(\\{0,7}["'\x60]?)([A-Za-z_][\w.\-]{0,127})\1[ \t]{0,16}(?::=|=(?![=>~])|:(?!:))[ \t]{0,16}`;
+/** `<password>value</password>` (XML config such as Maven's settings.xml). */
+const XML_ELEMENT = /<([A-Za-z_][\w.-]{0,63})>([^<\n]{1,512})<\/\1>/g;
+
+interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
+export function redactPairs(text: string): string {
+  const key = new RegExp(KEY_SOURCE, "g");
+  let out = "";
+  let copied = 0;
+  for (let match = key.exec(text); match !== null; match = key.exec(text)) {
+    const name = match[2];
+    if (name === undefined || !isSecretName(name)) continue;
+    // `"Password: "` is a label inside a string, not a key: its "value" is the closing quote.
+    const before = text[match.index - 1];
+    const label = match[1] === "" && (before === '"' || before === "'");
+    if (label && text[afterEscapes(text, key.lastIndex)] === before) continue;
+    const value = readValue(text, key.lastIndex);
+    if (value === undefined) continue;
+    out += text.slice(copied, value.start) + MASK;
+    copied = value.end;
+    key.lastIndex = Math.max(key.lastIndex, value.end);
+  }
+  const paired = copied === 0 ? text : out + text.slice(copied);
+  return paired.includes("</") ? redactXmlElements(paired) : paired;
+}
+
+function redactXmlElements(text: string): string {
+  return text.replace(XML_ELEMENT, (element, name: string, value: string) =>
+    isSecretName(name) && !value.startsWith("[REDACTED") && !isCode(value, undefined)
+      ? `<${name}>${MASK}</${name}>`
+      : element,
+  );
+}
+
+/**
+ * Longer values are never taken for code. Skipped values do not advance the scan, so this bound
+ * is what keeps input like `token=$token=$token=...` linear.
+ */
+const MAX_CODE = 128;
+const BACKSLASH = 0x5c;
+const NEWLINE = 0x0a;
+/**
+ * Characters that end an unquoted value: whitespace, quotes, and code/list punctuation. A
+ * password containing one of these is masked only up to it; the alternative, masking to the end
+ * of the line, would wipe ordinary code such as `f(token: string, n: number)`.
+ */
+const UNQUOTED_STOP = new Set([..." \t\r\n\f\v\"'`,;&()[]{}<>"].map((c) => c.charCodeAt(0)));
+const AUTH_SCHEME = /^(?:bearer|basic|token|digest|ssws)$/i;
+/** Values that are code, not secrets: `password: string`, `token = null`, `auth: true`. */
+const CODE_WORD =
+  /^(?:true|false|null|nil|none|undefined|string|number|boolean|bool|str|int|bytes|any|unknown|object|never|void|new|await|this|self|function|async|typeof|required|optional)$/i;
+/** Prose after a label (`Enter your password: the field below`): no password is "the". */
+const PROSE_WORD =
+  /^(?:the|a|an|is|are|was|be|and|or|not|to|of|for|in|on|at|by|with|from|your|my|our|their|this|that|these|it|if|then|see|use|set|enter|type|click|press|same|here|below|above|required|missing|invalid|empty|none|n\/a)$/i;
+/** A name segment that looks generated rather than written: long, or letters mixed with digits. */
+const RANDOM_SEGMENT = /^(?=[\w$]*\d)(?=[\w$]*[A-Za-z])[\w$]{12,}$|^[\w$]{25,}$/;
+/** References: `$TOKEN`, `%TOKEN%`, YAML `*alias` and `!tag`, a trailing `# comment`. */
+const REFERENCE_START = /^[$%#*!]/;
+/** `********`: already masked by whoever printed it. */
+const ALREADY_MASKED = /^(?:\*+|•+)$/;
+
+/** The index after any backslashes at `from` (JSON escapes in front of a quote). */
+function afterEscapes(text: string, from: number): number {
+  let i = from;
+  while (i < from + 7 && text.charCodeAt(i) === BACKSLASH) i += 1;
+  return i;
+}
+
+/** The span of the value that starts at `from`, or undefined when there is nothing to mask. */
+function readValue(text: string, from: number): Span | undefined {
+  let slashes = 0;
+  while (slashes < 7 && text.charCodeAt(from + slashes) === BACKSLASH) slashes += 1;
+  const quote = text[from + slashes];
+  if (quote === '"' || quote === "'" || quote === "`") {
+    const start = from + slashes + 1;
+    if (text.startsWith("[REDACTED", start)) return undefined;
+    const end = findClose(text, start, "\\".repeat(slashes) + quote, slashes === 0);
+    if (end === start || ALREADY_MASKED.test(text.slice(start, end))) return undefined;
+    return { start, end };
+  }
+  // An escape right after the separator (`KEY=\n`) means the value is empty.
+  if (slashes > 0) return undefined;
+  // `otpauth://…`, `auth: //host`: the separator was a URL's scheme colon.
+  if (text.startsWith("//", from)) return undefined;
+  const end = unquotedEnd(text, from);
+  const value = text.slice(from, end);
+  if (value.length === 0 || value.startsWith("[REDACTED") || isCode(value, text[end]))
+    return undefined;
+  if (AUTH_SCHEME.test(value)) return schemeCredential(text, end);
+  return { start: from, end };
+}
+
+/** `Authorization: Bearer <credential>`: keep the scheme, mask what follows it. */
+function schemeCredential(text: string, from: number): Span | undefined {
+  let start = from;
+  while (text[start] === " " || text[start] === "\t") start += 1;
+  if (start === from || text.startsWith("[REDACTED", start)) return undefined;
+  const end = unquotedEnd(text, start);
+  if (end === start) return undefined;
+  return { start, end };
+}
+
+function unquotedEnd(text: string, from: number): number {
+  let i = from;
+  while (i < text.length) {
+    const code = text.charCodeAt(i);
+    if (UNQUOTED_STOP.has(code)) break;
+    // A JSON escape ends the value: `PASSWORD=abc\nNEXT=1` as serialized text.
+    if (code === BACKSLASH && /[nrt"'\\]/.test(text[i + 1] ?? "")) break;
+    i += 1;
+  }
+  return i;
+}
+
+/**
+ * Index of the closing quote, or of the line end for an unterminated value (masked up to there:
+ * better too much than a leaked tail). Masked values are skipped by the caller, so scans never
+ * overlap and there is no need for a length bound.
+ */
+function findClose(text: string, start: number, close: string, skipEscapes: boolean): number {
+  let i = start;
+  while (i < text.length) {
+    if (text.startsWith(close, i)) return i;
+    const code = text.charCodeAt(i);
+    if (code === NEWLINE) return i;
+    i += skipEscapes && code === BACKSLASH ? 2 : 1;
+  }
+  return text.length;
+}
+
+function isCode(value: string, next: string | undefined): boolean {
+  if (value.length > MAX_CODE) return false;
+  if (next === "(" || next === "<" || next === "[") return true; // a call, generic or array type
+  if (REFERENCE_START.test(value) || CODE_WORD.test(value) || PROSE_WORD.test(value)) return true;
+  if (ALREADY_MASKED.test(value)) return true;
+  // `secretKey: Buffer;`, `token: KeyObject,`: a type annotation.
+  if (/^(?:[A-Z][a-z]+)+$/.test(value) && next !== undefined && ";,)|>=".includes(next))
+    return true;
+  // `process.env.API_KEY`, `req.body.password`, `options?.token`; but `SG.x.y`, `hvs.x` and a
+  // bootstrap token `abcdef.0123456789abcdef` are dotted too, with generated segments.
+  const segments = value.split(/\??\./);
+  if (
+    segments.length > 1 &&
+    segments.every((s) => /^[A-Za-z_$][\w$]*$/.test(s) && !RANDOM_SEGMENT.test(s))
+  )
+    return true;
+  // `token: token`, `apiKey = githubToken`: a variable that holds the secret, not the secret.
+  return /^[A-Za-z_][\w]*$/.test(value) && isSecretName(value);
+}
