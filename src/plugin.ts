@@ -136,6 +136,7 @@ export async function createPluginInstance(
             ? { "user.id": userId, ...config.spanAttributes }
             : config.spanAttributes,
         remoteParent: remoteParent(config),
+        scope: config.traceScope,
       })
     : undefined;
   if (spans) model.subscribe(spans);

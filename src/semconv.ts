@@ -27,6 +27,9 @@ export const GEN_AI_CONVERSATION_COMPACTED = "gen_ai.conversation.compacted";
 export const GEN_AI_AGENT_NAME = "gen_ai.agent.name";
 export const GEN_AI_TOOL_NAME = "gen_ai.tool.name";
 export const GEN_AI_TOOL_CALL_ID = "gen_ai.tool.call.id";
+/** The prompt and the reply as structured messages (JSON), on an agent invocation. */
+export const GEN_AI_INPUT_MESSAGES = "gen_ai.input.messages";
+export const GEN_AI_OUTPUT_MESSAGES = "gen_ai.output.messages";
 export const GEN_AI_TOKEN_TYPE = "gen_ai.token.type";
 export const ERROR_TYPE = "error.type";
 export const HTTP_RESPONSE_STATUS_CODE = "http.response.status_code";
@@ -46,6 +49,10 @@ export const LLM_TOKEN_COUNT_REASONING = "llm.token_count.completion_details.rea
 export const LLM_COST_TOTAL = "llm.cost.total";
 export const TOOL_NAME = "tool.name";
 export const SESSION_ID = "session.id";
+
+// Langfuse
+/** Langfuse's own session key; it wins over `session.id` when a trace's spans disagree. */
+export const LANGFUSE_SESSION_ID = "langfuse.session.id";
 
 // opencode-otel
 export const AGENT_NAME = "agent.name";
@@ -86,6 +93,8 @@ export const TOOL_RESULT_SIZE = "tool.result_size";
 export const TOOL_EXIT_CODE = "tool.exit_code";
 export const TOOL_ERROR = "tool.error";
 export const TOOL_CHILD_SESSION_ID = "tool.child_session_id";
+/** What a span link points at: `previous_turn`, `session`, `session_start`, `task`. */
+export const LINK_TYPE = "link.type";
 
 // Metric and log attributes shared with Claude Code's monitoring
 export const TYPE = "type";

@@ -20,29 +20,39 @@ import { replay } from "./support/replay.js";
 
 let receiver: Receiver;
 let work: string;
+/** What was delivered: each profile in session scope, and each trace scope with content on. */
+type Delivery = "opencode" | "claude_code" | "session" | "turn";
 const exported: Record<
-  "opencode" | "claude_code",
+  Delivery,
   { spans: ReceivedSpan[]; logs: ReceivedLog[]; metrics: ReceivedMetricPoint[] }
 > = {
   opencode: { spans: [], logs: [], metrics: [] },
   claude_code: { spans: [], logs: [], metrics: [] },
+  session: { spans: [], logs: [], metrics: [] },
+  turn: { spans: [], logs: [], metrics: [] },
 };
 
-async function deliver(profile: "opencode" | "claude_code"): Promise<void> {
+/** A session of three prompts, a subagent, and errors and retries. */
+const CAPTURES = ["b2_multiturn_serve", "d_subagent_serve", "c2_errors_serve"] as const;
+
+async function deliver(delivery: Delivery): Promise<void> {
   receiver.reset();
+  const scope = delivery === "turn" ? "turn" : "session";
+  const content = delivery === "turn" || delivery === "session";
   const env = {
     OPENCODE_ENABLE_TELEMETRY: "1",
-    OPENCODE_OTEL_PROFILE: profile,
+    OPENCODE_OTEL_PROFILE: delivery === "claude_code" ? "claude_code" : "opencode",
+    OPENCODE_OTEL_TRACE_SCOPE: scope,
     OPENCODE_OTLP_PROTOCOL: "http/protobuf",
     OPENCODE_OTLP_ENDPOINT: receiver.httpUrl,
     OPENCODE_OTEL_SPOOL: "false",
     HOME: work,
     XDG_STATE_HOME: join(work, "state"),
+    ...(content ? { OTEL_LOG_USER_PROMPTS: "1", OPENCODE_OTEL_CAPTURE_CONTENT: "1" } : {}),
   };
-  for (const name of ["d_subagent_serve", "c2_errors_serve"] as const)
-    await replay(loadFixture(name), { env });
+  for (const name of CAPTURES) await replay(loadFixture(name), { env });
   await receiver.waitFor((r) => r.spans.length > 0 && r.logs.length > 0 && r.metrics.length > 0);
-  exported[profile] = {
+  exported[delivery] = {
     spans: [...receiver.spans],
     logs: [...receiver.logs],
     metrics: [...receiver.metrics],
@@ -52,9 +62,32 @@ async function deliver(profile: "opencode" | "claude_code"): Promise<void> {
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "opencode-otel-backends-"));
   receiver = await startOtlpReceiver();
-  await deliver("opencode");
-  await deliver("claude_code");
-}, 60_000);
+  for (const delivery of ["opencode", "claude_code", "session", "turn"] as const)
+    await deliver(delivery);
+}, 90_000);
+
+/** One trace as a backend assembles it: its spans and its root (the span with no parent). */
+interface Trace {
+  readonly traceId: string;
+  readonly spans: ReceivedSpan[];
+  readonly root: ReceivedSpan | undefined;
+}
+
+function tracesOf(spans: readonly ReceivedSpan[]): Trace[] {
+  const byTrace = new Map<string, ReceivedSpan[]>();
+  for (const span of spans) byTrace.set(span.traceId, [...(byTrace.get(span.traceId) ?? []), span]);
+  return [...byTrace].map(([traceId, members]) => ({
+    traceId,
+    spans: members,
+    root: members.find((span) => span.parentSpanId === ""),
+  }));
+}
+
+/** The session of b2_multiturn_serve: three prompts, each answered. */
+const threeTurns = () =>
+  exported.session.spans.find(
+    (span) => span.name === "opencode.session" && span.attributes["session.total_turns"] === 3,
+  )?.attributes["session.id"];
 
 afterAll(async () => {
   await receiver?.close();
@@ -90,6 +123,67 @@ describe("Langfuse", () => {
   });
 });
 
+describe("Langfuse sessions", () => {
+  // https://langfuse.com/integrations/native/opentelemetry (property mapping): a trace's session
+  // is `langfuse.session.id`, else `session.id`, of its spans (Langfuse's own key first); a
+  // trace's input and output are its root observation's (`input.value`, `output.value`).
+  const sessionOf = (trace: Trace) =>
+    new Set(
+      trace.spans.map((span) =>
+        String(span.attributes["langfuse.session.id"] ?? span.attributes["session.id"]),
+      ),
+    );
+
+  test.each(["session", "turn"] as const)(
+    "%s scope: every trace belongs to exactly one session",
+    (scope) => {
+      for (const trace of tracesOf(exported[scope].spans)) expect(sessionOf(trace).size).toBe(1);
+    },
+  );
+
+  test("turn scope: one session holds its three turns, each a trace with the prompt as input and the reply as output", () => {
+    const id = String(threeTurns());
+    const traces = tracesOf(exported.turn.spans).filter((trace) => sessionOf(trace).has(id));
+    const turns = traces.filter((trace) => trace.root?.name === "opencode.turn");
+    expect(turns).toHaveLength(3);
+    for (const trace of turns) {
+      expect(String(trace.root?.attributes["input.value"])).toStartWith("turn ");
+      expect(String(trace.root?.attributes["output.value"]).length).toBeGreaterThan(0);
+    }
+    // And the session's own record, a trace with no content: lifetime totals and end reason.
+    const rest = traces.filter((trace) => !turns.includes(trace));
+    expect(rest.map((trace) => trace.root?.name)).toEqual(["opencode.session"]);
+    expect(rest[0]?.root?.attributes["session.total_turns"]).toBe(3);
+  });
+
+  test("session scope: one trace for the whole session, rooted in its session.start marker", () => {
+    const id = String(threeTurns());
+    const traces = tracesOf(exported.session.spans).filter((trace) => sessionOf(trace).has(id));
+    expect(traces.map((trace) => trace.root?.name)).toEqual(["opencode.session.start"]);
+    const turns = traces[0]?.spans.filter((span) => span.name === "opencode.turn") ?? [];
+    expect(turns).toHaveLength(3);
+    for (const turn of turns) expect(turn.attributes["input.value"]).toBeString();
+  });
+
+  test("a subagent's spans keep their parent's trace in the parent's session", () => {
+    for (const scope of ["session", "turn"] as const) {
+      const child = exported[scope].spans.filter(
+        (span) => span.attributes["langfuse.session.id"] !== undefined,
+      );
+      expect(child.length).toBeGreaterThan(0);
+      for (const span of child) {
+        expect(span.attributes["langfuse.session.id"]).not.toBe(span.attributes["session.id"]);
+        const trace = exported[scope].spans.filter((other) => other.traceId === span.traceId);
+        expect(
+          trace.some(
+            (other) => other.attributes["session.id"] === span.attributes["langfuse.session.id"],
+          ),
+        ).toBe(true);
+      }
+    }
+  });
+});
+
 describe("Arize Phoenix (OpenInference)", () => {
   // https://arize.com/docs/phoenix/tracing/concepts-tracing/translating-conventions (OpenInference
   // semantic conventions): span kinds, `llm.*` token counts and model, `tool.name`, `session.id`.
@@ -107,6 +201,35 @@ describe("Arize Phoenix (OpenInference)", () => {
       expect(typeof span.attributes["llm.cost.total"]).toBe("number");
     }
     for (const span of toolSpans()) expect(typeof span.attributes["tool.name"]).toBe("string");
+  });
+});
+
+describe("Arize Phoenix sessions", () => {
+  // https://arize.com/docs/phoenix/tracing/how-to-tracing/setup-tracing/setup-sessions: a
+  // session is a sequence of traces with the same `session.id`, each response its own trace,
+  // shown by its root (an `agent` span) with `input.value` and `output.value`.
+  test("turn scope: three traces in the session, each rooted in an AGENT span with the prompt and the reply", () => {
+    const id = threeTurns();
+    const roots = tracesOf(exported.turn.spans)
+      .map((trace) => trace.root)
+      .filter((root) => root?.attributes["session.id"] === id);
+    const turns = roots.filter(
+      (root) =>
+        root?.attributes["openinference.span.kind"] === "AGENT" && root.name === "opencode.turn",
+    );
+    expect(turns).toHaveLength(3);
+    for (const root of turns) {
+      expect(String(root?.attributes["input.value"])).toStartWith("turn ");
+      expect(String(root?.attributes["output.value"]).length).toBeGreaterThan(0);
+    }
+  });
+
+  test("session scope: the session is one trace, its root there from the first prompt", () => {
+    const id = threeTurns();
+    const roots = tracesOf(exported.session.spans)
+      .map((trace) => trace.root)
+      .filter((root) => root?.attributes["session.id"] === id);
+    expect(roots.map((root) => root?.name)).toEqual(["opencode.session.start"]);
   });
 });
 
@@ -130,13 +253,32 @@ describe("Datadog LLM Observability", () => {
 describe("Honeycomb agent timeline", () => {
   // https://docs.honeycomb.io/investigate/observe/agent-timeline: conversations by
   // `gen_ai.conversation.id`; LLM calls are `chat`, tool calls `execute_tool`; agents by name.
-  test("every span has the conversation, the operation and the agent", () => {
-    for (const span of spans()) {
-      expect(span.attributes["gen_ai.conversation.id"]).toBe(span.attributes["session.id"]);
-      expect(typeof span.attributes["gen_ai.operation.name"]).toBe("string");
-      expect(typeof span.attributes["gen_ai.agent.name"]).toBe("string");
+  test.each(["opencode", "turn"] as const)(
+    "every span has the conversation, the operation and the agent (%s)",
+    (delivery) => {
+      const all = exported[delivery].spans;
+      for (const span of all) {
+        expect(span.attributes["gen_ai.conversation.id"]).toBe(span.attributes["session.id"]);
+        expect(typeof span.attributes["gen_ai.operation.name"]).toBe("string");
+        expect(typeof span.attributes["gen_ai.agent.name"]).toBe("string");
+      }
+      expect(
+        all.filter((s) => s.attributes["gen_ai.operation.name"] === "execute_tool").length,
+      ).toBeGreaterThan(0);
+    },
+  );
+
+  test("one conversation per session: its turns, calls and tools, in either scope", () => {
+    const id = threeTurns();
+    for (const delivery of ["session", "turn"] as const) {
+      const conversation = exported[delivery].spans.filter(
+        (span) => span.attributes["gen_ai.conversation.id"] === id,
+      );
+      const operations = conversation.map((span) => span.attributes["gen_ai.operation.name"]);
+      expect(operations.filter((op) => op === "invoke_agent").length).toBeGreaterThanOrEqual(3);
+      expect(operations).toContain("chat");
+      expect(operations).toContain("execute_tool");
     }
-    expect(toolSpans().length).toBeGreaterThan(0);
   });
 });
 

@@ -55,7 +55,9 @@ describe.if(BUILT)("demo", () => {
       expect(out).toContain("Usage per session");
       expect(out).toContain("Usage per tool");
       expect(out).toMatch(/^Total\s+\$0\.0053\s+1,050\s+700\s+210\s+140/m);
-      expect(out).toMatch(/^opencode\.session .* agent build/m);
+      // The session's trace: its start marker at the root, the session span under it.
+      expect(out).toMatch(/^opencode\.session\.start /m);
+      expect(out).toMatch(/└─ opencode\.session .* agent build/);
       expect(out).toMatch(/│ {2}└─ opencode\.session .* agent general · subagent/);
       expect(out).toContain("· 1 retry");
       if (via === "otlp") expect(out).toContain("OTLP/HTTP to an in-process `opencode-otel serve`");

@@ -77,6 +77,7 @@ describe("defaults", () => {
         intervalMs: 5000,
       },
       spanPrefix: "opencode.",
+      traceScope: "session",
       headersHelper: undefined,
       traceparent: undefined,
       tracestate: undefined,
@@ -575,6 +576,16 @@ describe("resource, service name and span attributes", () => {
 });
 
 describe("trace context", () => {
+  test("trace scope: a session by default, a turn from the variable or the option, the option first", () => {
+    expect(config().traceScope).toBe("session");
+    expect(config({ OPENCODE_OTEL_TRACE_SCOPE: "turn" }).traceScope).toBe("turn");
+    expect(config({ OPENCODE_OTEL_TRACE_SCOPE: " TURN " }).traceScope).toBe("turn");
+    expect(config({}, { traceScope: "turn" }).traceScope).toBe("turn");
+    expect(
+      config({ OPENCODE_OTEL_TRACE_SCOPE: "turn" }, { traceScope: "session" }).traceScope,
+    ).toBe("session");
+  });
+
   test("a valid traceparent and tracestate are kept", () => {
     const c = config({
       OPENCODE_TRACEPARENT: TRACEPARENT,

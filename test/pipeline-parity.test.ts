@@ -49,6 +49,11 @@ const ENVIRONMENTS: Record<string, Record<string, string>> = {
     OPENCODE_TRACEPARENT: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00",
   },
   always_off: { OTEL_TRACES_SAMPLER: "always_off" },
+  "one trace per turn, content captured (roots with derived ids, links)": {
+    OPENCODE_OTEL_TRACE_SCOPE: "turn",
+    OTEL_LOG_USER_PROMPTS: "1",
+    OPENCODE_OTEL_CAPTURE_CONTENT: "1",
+  },
 };
 
 const ns = (time: HrTime) => time[0] * 1e9 + time[1];
@@ -62,22 +67,32 @@ function resourceOf(attributes: Attributes) {
   return { ...rest, instance: typeof instance === "string" && instance.length > 0 };
 }
 
-/** Spans as comparable data: ids replaced by the position of the span in a canonical order. */
-function normalizeSpans(spans: readonly ReadableSpan[]) {
+/**
+ * Spans as comparable data: span ids replaced by the position of the span in a canonical order.
+ * Trace ids both pipelines chose (derived or remote) stay as they are; a random one (a root
+ * without a derived id, such as a requested compaction in turn scope) is replaced by the
+ * position of its first span.
+ */
+function normalizeSpans(spans: readonly ReadableSpan[], chosen: ReadonlySet<string>) {
   const sorted = [...spans].sort(
     (a, b) =>
-      a.spanContext().traceId.localeCompare(b.spanContext().traceId) ||
       ns(a.startTime) - ns(b.startTime) ||
       a.name.localeCompare(b.name) ||
       JSON.stringify(a.attributes).localeCompare(JSON.stringify(b.attributes)),
   );
   const label = new Map(sorted.map((span, index) => [span.spanContext().spanId, index]));
+  const traces = new Map<string, string>();
+  for (const span of sorted) {
+    const id = span.spanContext().traceId;
+    if (!traces.has(id)) traces.set(id, chosen.has(id) ? id : `random #${traces.size}`);
+  }
   return {
     label,
+    traces,
     spans: sorted.map((span) => ({
       name: span.name,
       kind: span.kind,
-      traceId: span.spanContext().traceId,
+      trace: traces.get(span.spanContext().traceId),
       traceFlags: span.spanContext().traceFlags,
       traceState: span.spanContext().traceState?.serialize(),
       parent: span.parentSpanContext
@@ -94,7 +109,12 @@ function normalizeSpans(spans: readonly ReadableSpan[]) {
         attributes: event.attributes,
         dropped: event.droppedAttributesCount,
       })),
-      links: span.links.length,
+      // A link's target by its position too (a derived or remote id stays as it is).
+      links: span.links.map((link) => ({
+        trace: traces.get(link.context.traceId) ?? "not exported",
+        span: label.get(link.context.spanId) ?? "not exported",
+        attributes: link.attributes,
+      })),
       status: span.status,
       resource: resourceOf(span.resource.attributes),
       scope: { name: span.instrumentationScope.name, version: span.instrumentationScope.version },
@@ -102,7 +122,10 @@ function normalizeSpans(spans: readonly ReadableSpan[]) {
   };
 }
 
-function normalizeLogs(records: readonly ReadableLogRecord[], label: Map<string, number>) {
+function normalizeLogs(
+  records: readonly ReadableLogRecord[],
+  { label, traces }: { label: Map<string, number>; traces: Map<string, string> },
+) {
   return records
     .map((record) => {
       // Wall-clock values: the record's own time, `event.timestamp`, which repeats it, and an
@@ -115,7 +138,7 @@ function normalizeLogs(records: readonly ReadableLogRecord[], label: Map<string,
         body: record.body,
         attributes,
         dropped: record.droppedAttributesCount,
-        traceId: record.spanContext?.traceId,
+        trace: record.spanContext ? traces.get(record.spanContext.traceId) : undefined,
         span: record.spanContext ? label.get(record.spanContext.spanId) : undefined,
         traceFlags: record.spanContext?.traceFlags,
         resource: resourceOf(record.resource.attributes),
@@ -177,13 +200,15 @@ describe.each(Object.entries(ENVIRONMENTS))("with %s", (_, env) => {
     "%s: the same spans, log records and metric points as the SDK's providers",
     async (name) => {
       const { ours, sdk } = await both(name, env, AggregationTemporality.CUMULATIVE);
-      const oursSpans = normalizeSpans(ours.spans);
-      const sdkSpans = normalizeSpans(sdk.spans);
+      const traceIds = (spans: readonly ReadableSpan[]) =>
+        new Set(spans.map((span) => span.spanContext().traceId));
+      const theirs = traceIds(sdk.spans);
+      const chosen = new Set([...traceIds(ours.spans)].filter((id) => theirs.has(id)));
+      const oursSpans = normalizeSpans(ours.spans, chosen);
+      const sdkSpans = normalizeSpans(sdk.spans, chosen);
       expect(oursSpans.spans.length).toBe(sdkSpans.spans.length);
       expect(oursSpans.spans).toEqual(sdkSpans.spans);
-      expect(normalizeLogs(ours.logs, oursSpans.label)).toEqual(
-        normalizeLogs(sdk.logs, sdkSpans.label),
-      );
+      expect(normalizeLogs(ours.logs, oursSpans)).toEqual(normalizeLogs(sdk.logs, sdkSpans));
       expect(normalizeMetrics(ours.metrics)).toEqual(normalizeMetrics(sdk.metrics));
     },
   );

@@ -4,6 +4,7 @@ import { createPluginInstance } from "../src/plugin.js";
 import { type Captured, FIXTURES, loadFixture } from "./support/fixtures.js";
 import { Collected } from "./support/in-memory.js";
 import { replay, TEST_ENV } from "./support/replay.js";
+import { SCOPES } from "./support/trace-shape.js";
 
 const ALL = FIXTURES.flatMap((name) => loadFixture(name).filter((r) => r.hook !== "plugin.init"));
 
@@ -56,29 +57,36 @@ const streams = fc
   });
 
 describe("hostile and broken input", () => {
-  test("random streams of captured shapes: no exception, every span ended once, nothing left open", async () => {
-    await fc.assert(
-      fc.asyncProperty(streams, async (records) => {
-        const failures: string[] = [];
-        const collected = new Collected();
-        const instances = await replay(records, {
-          exporters: collected.overrides(),
-          logSink: (level, message) => level === "error" && failures.push(message),
-        });
-        expect(failures).toEqual([]);
-        for (const instance of instances) expect(instance.model?.size).toBe(0);
-        const spans = collected.spans;
-        const ids = new Set(spans.map((span) => span.spanContext().spanId));
-        expect(ids.size).toBe(spans.length);
-        for (const span of spans) {
-          expect(span.ended).toBe(true);
-          const parent = span.parentSpanContext?.spanId;
-          if (parent) expect(ids.has(parent)).toBe(true);
-        }
-      }),
-      { numRuns: Number(process.env.FC_RUNS ?? 150) },
-    );
-  }, 60_000);
+  // In turn scope roots take ids derived from their prompt: a duplicated or reordered stream
+  // must still never export one span id twice.
+  test.each(SCOPES)(
+    "random streams of captured shapes (%s trace scope): no exception, every span ended once, nothing left open",
+    async (scope) => {
+      await fc.assert(
+        fc.asyncProperty(streams, async (records) => {
+          const failures: string[] = [];
+          const collected = new Collected();
+          const instances = await replay(records, {
+            env: { ...TEST_ENV, OPENCODE_OTEL_TRACE_SCOPE: scope },
+            exporters: collected.overrides(),
+            logSink: (level, message) => level === "error" && failures.push(message),
+          });
+          expect(failures).toEqual([]);
+          for (const instance of instances) expect(instance.model?.size).toBe(0);
+          const spans = collected.spans;
+          const ids = new Set(spans.map((span) => span.spanContext().spanId));
+          expect(ids.size).toBe(spans.length);
+          for (const span of spans) {
+            expect(span.ended).toBe(true);
+            const parent = span.parentSpanContext?.spanId;
+            if (parent) expect(ids.has(parent)).toBe(true);
+          }
+        }),
+        { numRuns: Number(process.env.FC_RUNS ?? 150) },
+      );
+    },
+    60_000,
+  );
 
   test("malformed payloads never throw into opencode", async () => {
     const { hooks } = await createPluginInstance({
@@ -237,5 +245,36 @@ describe("W3C parent", () => {
     expect(session?.spanContext().traceId).toBe(traceId);
     expect(session?.parentSpanContext?.spanId).toBe("00f067aa0ba902b7");
     expect(collected.spans.every((span) => span.spanContext().traceId === traceId)).toBe(true);
+  });
+
+  test("in turn trace scope, turns hang under the given span, still linked to each other and to the session", async () => {
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const collected = new Collected();
+    await replay(loadFixture("b2_multiturn_serve"), {
+      env: {
+        ...TEST_ENV,
+        OPENCODE_OTEL_TRACE_SCOPE: "turn",
+        OPENCODE_TRACEPARENT: `00-${traceId}-00f067aa0ba902b7-01`,
+      },
+      exporters: collected.overrides(),
+    });
+    const spans = collected.spans;
+    expect(spans.every((span) => span.spanContext().traceId === traceId)).toBe(true);
+    const session = spans.find((span) => span.name === "opencode.session");
+    expect(session?.parentSpanContext?.spanId).toBe("00f067aa0ba902b7");
+    const turns = spans
+      .filter((span) => span.name === "opencode.turn")
+      .sort((a, b) => Number(a.attributes["turn.index"]) - Number(b.attributes["turn.index"]));
+    expect(turns).toHaveLength(3);
+    turns.forEach((turn, i) => {
+      expect(turn.parentSpanContext?.spanId).toBe("00f067aa0ba902b7");
+      const linked = (type: string) =>
+        turn.links
+          .filter((link) => link.attributes?.["link.type"] === type)
+          .map((link) => link.context.spanId);
+      expect(linked("session")).toEqual([session?.spanContext().spanId ?? ""]);
+      const before = turns[i - 1];
+      expect(linked("previous_turn")).toEqual(before ? [before.spanContext().spanId] : []);
+    });
   });
 });

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT_CONTEXT } from "@opentelemetry/api";
 import { SamplingDecision, TraceIdRatioBasedSampler } from "@opentelemetry/sdk-trace-base";
-import { traceIdForSession } from "../src/sdk/ids.js";
+import { traceIdForSession, turnIds } from "../src/sdk/ids.js";
 import { FIXTURE_DIR, loadFixture, loadTruth, processSegments } from "./support/fixtures.js";
 import { type Receiver, startOtlpReceiver } from "./support/otlp-receiver.js";
 
@@ -133,6 +133,32 @@ describe("OTEL_TRACES_SAMPLER", () => {
     expect(spans).toEqual([]);
     expect(metrics.some((point) => point.name === "opencode.token.usage")).toBe(true);
     expect(logs.some((log) => log.attributes["event.name"] === "api_request")).toBe(true);
+  });
+
+  test("turn scope: each turn kept or dropped whole by its own trace id, whichever process ran it", async () => {
+    // The two prompts of the capture, one per process; their turns' ids come from them.
+    const prompts = loadFixture(CAPTURE)
+      .filter((record) => record.hook === "chat.message")
+      .map((record) => (record.output as { message: { id: string } }).message.id);
+    expect(prompts).toHaveLength(2);
+    const cuts = prompts.map((prompt) => ratiosAround(turnIds(sessionId, prompt).traceId).keep);
+    const [low = 0, high = 1] = [...cuts].sort((a, b) => a - b);
+    const ratio = (low + high) / 2;
+    const { spans } = await replayProcesses({
+      OPENCODE_OTEL_TRACE_SCOPE: "turn",
+      OTEL_TRACES_SAMPLER: "traceidratio",
+      OTEL_TRACES_SAMPLER_ARG: String(ratio),
+    });
+    const kept = prompts.filter((_, index) => (cuts[index] ?? 1) < ratio);
+    expect(kept).toHaveLength(1);
+    const turns = spans.filter((span) => span.name === "opencode.turn");
+    expect(turns.map((turn) => turn.attributes["prompt.id"])).toEqual(kept);
+    // Every span of the kept turn, nothing of the other; the session's record by its own id.
+    const traces = new Set(spans.map((span) => span.traceId));
+    const expected = new Set(kept.map((prompt) => turnIds(sessionId, prompt).traceId));
+    if (sampled(ratio, traceId)) expected.add(traceId);
+    expect(traces).toEqual(expected);
+    expect(spans.filter((span) => span.name === "opencode.llm").length).toBeGreaterThan(0);
   });
 
   test("always_off exports no span; the same metrics and log events as always_on", async () => {

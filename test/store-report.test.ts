@@ -339,8 +339,16 @@ describe("reports over the replayed fixture sessions", () => {
       for (const child of node.children) walk(child, depth + 1);
     };
     if (root) walk(root, 0);
+    // Under the session's start marker (the trace's root), the session, its turn, its task call.
+    expect(names.slice(0, 3)).toEqual([
+      "opencode.session.start",
+      "  opencode.session",
+      "    opencode.turn",
+    ]);
     expect(names.join("\n")).toContain(
-      ["    opencode.tool.task", "      opencode.session", "        opencode.turn"].join("\n"),
+      ["      opencode.tool.task", "        opencode.session", "          opencode.turn"].join(
+        "\n",
+      ),
     );
   });
 });

@@ -100,6 +100,7 @@ export async function startFloor(options: unknown) {
         ? { "user.id": identity.standard["user.id"], ...config.spanAttributes }
         : config.spanAttributes,
     remoteParent: undefined,
+    scope: config.traceScope,
   });
   const profile = createProfile(config.profile, config.metrics.prefix);
   model.subscribe(spans);

@@ -10,6 +10,7 @@ import type {
   ProtocolSetting,
   SamplerName,
   TemporalityPreference,
+  TraceScope,
 } from "./types.js";
 import {
   booleanType,
@@ -396,6 +397,15 @@ export const OPTIONS = {
     type: stringType({ allowEmpty: true }),
     default: "opencode.",
     description: "Prefix of every span name (`opencode.session`, `opencode.turn`, ...).",
+  }),
+  traceScope: option<TraceScope>({
+    option: "traceScope",
+    env: ["OPENCODE_OTEL_TRACE_SCOPE"],
+    otelEnv: [],
+    type: enumType<TraceScope>({ values: ["session", "turn"] }),
+    default: "session",
+    description:
+      "What one trace holds: `session` (a session and all its turns, under a `session.start` root exported at the first prompt) or `turn` (one trace per user turn, rooted in an agent span with the prompt and reply, linked to the previous turn and to the session, whose totals come as a short trace of their own when it ends). See [Trace scope](#trace-scope).",
   }),
   spanAttributes: option<StringMap>({
     option: "spanAttributes",

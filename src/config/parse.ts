@@ -95,6 +95,7 @@ function build(input: ConfigInput): ParsedConfig {
       intervalMs: r.first(OPTIONS.logsInterval).value,
     },
     spanPrefix: r.first(OPTIONS.spanPrefix).value,
+    traceScope: r.first(OPTIONS.traceScope).value,
     headersHelper: r.first(OPTIONS.headersHelper).value,
     traceparent,
     tracestate: resolveTracestate(r, traceparent, warn),

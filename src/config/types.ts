@@ -29,6 +29,12 @@ export type SamplerName =
   | "parentbased_always_off"
   | "parentbased_traceidratio";
 
+/**
+ * What one trace holds: a whole session (its turns nested under the session span) or one user
+ * turn (rooted in an agent span; the session's own span becomes a short trace of its own).
+ */
+export type TraceScope = "session" | "turn";
+
 /** What is added to the resource, metric points and log events to say who and where. */
 export interface IdentityConfig {
   /** `session.id` on metric points. */
@@ -110,6 +116,8 @@ export interface Config {
   };
   /** Span name prefix (default `opencode.`). */
   readonly spanPrefix: string;
+  /** One trace per session (default) or per user turn (`OPENCODE_OTEL_TRACE_SCOPE`). */
+  readonly traceScope: TraceScope;
   /** Command (argv, run without a shell) whose stdout gives extra headers (`OPENCODE_OTLP_HEADERS_HELPER`). */
   readonly headersHelper: readonly string[] | undefined;
   /** W3C parent for root session spans (`OPENCODE_TRACEPARENT` / `OPENCODE_TRACESTATE`). */

@@ -1,4 +1,5 @@
 import type { Attributes } from "@opentelemetry/api";
+import type { TraceScope } from "../config/types.js";
 import type { ErrorInfo } from "../facts.js";
 import type { LlmRec, SessionRec, ToolRec, TurnRec } from "../model/records.js";
 import { lifetimeUsage } from "../model/session-model.js";
@@ -6,6 +7,20 @@ import { totalTokens, type Usage } from "../model/usage.js";
 import * as sc from "../semconv.js";
 
 /** Pure attribute builders for spans: records in, attributes out, tested as data. */
+
+/**
+ * A subagent's spans live in a trace of the session that spawned it (under its `task` call, or
+ * beside its session span), yet name their own session. Langfuse takes a trace's session from
+ * its spans, so they also name the trace's session under Langfuse's own key, which wins: the
+ * trace stays in the parent's session there.
+ */
+function addTraceSession(session: SessionRec, attributes: Attributes): Attributes {
+  let top = session.parentSession;
+  if (!top) return attributes;
+  while (top.parentSession) top = top.parentSession;
+  attributes[sc.LANGFUSE_SESSION_ID] = top.id;
+  return attributes;
+}
 
 export function sessionStartAttributes(session: SessionRec): Attributes {
   const attributes: Attributes = {
@@ -21,6 +36,26 @@ export function sessionStartAttributes(session: SessionRec): Attributes {
     attributes[sc.GEN_AI_AGENT_NAME] = session.agent;
   }
   if (session.parentId) attributes[sc.SESSION_PARENT_ID] = session.parentId;
+  return addTraceSession(session, attributes);
+}
+
+/**
+ * The zero-length `session.start` marker that roots a session's trace from its first prompt on
+ * (the session span itself ends only when the session does). It stands for the session's agent
+ * invocation starting, so it carries what every span of the session carries.
+ */
+export function sessionMarkerAttributes(session: SessionRec): Attributes {
+  const attributes: Attributes = {
+    [sc.OPENINFERENCE_SPAN_KIND]: "CHAIN",
+    [sc.GEN_AI_OPERATION_NAME]: "invoke_agent",
+    [sc.SESSION_ID]: session.id,
+    [sc.GEN_AI_CONVERSATION_ID]: session.id,
+    [sc.AGENT_TYPE]: session.parentId ? "subagent" : "primary",
+  };
+  if (session.agent) {
+    attributes[sc.AGENT_NAME] = session.agent;
+    attributes[sc.GEN_AI_AGENT_NAME] = session.agent;
+  }
   return attributes;
 }
 
@@ -46,9 +81,13 @@ export function sessionEndAttributes(session: SessionRec): Attributes {
   return attributes;
 }
 
-export function turnStartAttributes(turn: TurnRec): Attributes {
+/**
+ * A turn is one agent invocation. In `turn` scope it is its trace's root, so it is OpenInference's
+ * `AGENT` (what Phoenix shows a trace as); under a session span it is a `CHAIN` of that agent.
+ */
+export function turnStartAttributes(turn: TurnRec, scope: TraceScope): Attributes {
   const attributes: Attributes = {
-    [sc.OPENINFERENCE_SPAN_KIND]: "CHAIN",
+    [sc.OPENINFERENCE_SPAN_KIND]: scope === "turn" ? "AGENT" : "CHAIN",
     // One prompt invokes the agent once: the unit of the GenAI agent metrics. Honeycomb's agent
     // timeline needs the operation, conversation and agent on every span.
     [sc.GEN_AI_OPERATION_NAME]: "invoke_agent",
@@ -60,7 +99,7 @@ export function turnStartAttributes(turn: TurnRec): Attributes {
   const agent = turn.agent ?? turn.session.agent;
   if (agent) attributes[sc.GEN_AI_AGENT_NAME] = agent;
   if (turn.promptId) attributes[sc.PROMPT_ID] = turn.promptId;
-  return attributes;
+  return addTraceSession(turn.session, attributes);
 }
 
 export function turnEndAttributes(turn: TurnRec): Attributes {
@@ -86,12 +125,14 @@ export function turnEndAttributes(turn: TurnRec): Attributes {
 export function compactionStartAttributes(compaction: TurnRec): Attributes {
   const attributes: Attributes = {
     [sc.OPENINFERENCE_SPAN_KIND]: "CHAIN",
+    // opencode runs its `compaction` agent: an agent invocation, as Honeycomb's timeline reads it.
+    [sc.GEN_AI_OPERATION_NAME]: "invoke_agent",
     [sc.SESSION_ID]: compaction.session.id,
     [sc.GEN_AI_CONVERSATION_ID]: compaction.session.id,
     [sc.COMPACTION_AUTO]: compaction.auto,
   };
   if (compaction.agent) attributes[sc.GEN_AI_AGENT_NAME] = compaction.agent;
-  return attributes;
+  return addTraceSession(compaction.session, attributes);
 }
 
 export function compactionEndAttributes(compaction: TurnRec): Attributes {
@@ -122,7 +163,7 @@ export function llmStartAttributes(llm: LlmRec): Attributes {
   const agent = llm.agent ?? llm.session.agent;
   if (agent) attributes[sc.GEN_AI_AGENT_NAME] = agent;
   if (llm.turn.kind === "compaction") attributes[sc.GEN_AI_CONVERSATION_COMPACTED] = true;
-  return attributes;
+  return addTraceSession(llm.session, attributes);
 }
 
 /**
@@ -185,7 +226,7 @@ export function toolStartAttributes(tool: ToolRec): Attributes {
     [sc.GEN_AI_CONVERSATION_ID]: tool.session.id,
   };
   if (tool.session.agent) attributes[sc.GEN_AI_AGENT_NAME] = tool.session.agent;
-  return attributes;
+  return addTraceSession(tool.session, attributes);
 }
 
 export function toolEndAttributes(tool: ToolRec): Attributes {
@@ -198,6 +239,35 @@ export function toolEndAttributes(tool: ToolRec): Attributes {
   if (!tool.success)
     attributes[sc.ERROR_TYPE] = tool.error === "aborted" ? "aborted" : "tool_error";
   return attributes;
+}
+
+/**
+ * `gen_ai.input.messages` for a prompt whose text already went through the privacy gate: the
+ * GenAI conventions' message shape, one user message with one text part.
+ */
+export function inputMessages(prompt: string): string {
+  return JSON.stringify([{ role: "user", parts: [{ type: "text", content: prompt }] }]);
+}
+
+/** `gen_ai.output.messages` for a reply that already went through the privacy gate. */
+export function outputMessages(reply: string, finish: string): string {
+  return JSON.stringify([
+    { role: "assistant", parts: [{ type: "text", content: reply }], finish_reason: finish },
+  ]);
+}
+
+/** opencode's finish reasons (the AI SDK's) as the GenAI conventions spell them. */
+export function finishReason(finish: string | undefined, error: ErrorInfo | undefined): string {
+  switch (finish) {
+    case "tool-calls":
+      return "tool_call";
+    case "content-filter":
+      return "content_filter";
+    case undefined:
+      return error ? "error" : "stop";
+    default:
+      return finish;
+  }
 }
 
 /** `error.type`: a low-cardinality class, never the message. */

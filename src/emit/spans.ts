@@ -1,4 +1,5 @@
 import {
+  type Attributes,
   type Context,
   ROOT_CONTEXT,
   type Span,
@@ -9,6 +10,7 @@ import {
   type Tracer,
   trace,
 } from "@opentelemetry/api";
+import type { TraceScope } from "../config/types.js";
 import type { ErrorInfo } from "../facts.js";
 import {
   type LlmRec,
@@ -19,21 +21,26 @@ import {
 } from "../model/records.js";
 import type { Subscriber } from "../model/subscriber.js";
 import type { Privacy } from "../privacy/privacy.js";
-import { type SessionIdGenerator, traceIdForSession } from "../sdk/ids.js";
+import type { SessionIdGenerator } from "../sdk/ids.js";
 import * as sc from "../semconv.js";
 import {
   compactionEndAttributes,
   compactionStartAttributes,
   errorType,
+  finishReason,
+  inputMessages,
   llmEndAttributes,
   llmStartAttributes,
+  outputMessages,
   sessionEndAttributes,
+  sessionMarkerAttributes,
   sessionStartAttributes,
   toolEndAttributes,
   toolStartAttributes,
   turnEndAttributes,
   turnStartAttributes,
 } from "./span-attributes.js";
+import { createSpanPlacement, type Placement } from "./span-placement.js";
 
 export interface SpanEmitterOptions {
   readonly tracer: Tracer;
@@ -43,8 +50,10 @@ export interface SpanEmitterOptions {
   readonly prefix: string;
   /** Extra attributes for every span (`OPENCODE_SPAN_ATTRIBUTES`). */
   readonly extraAttributes: Readonly<Record<string, string>>;
-  /** W3C parent for root sessions (`OPENCODE_TRACEPARENT`). */
+  /** W3C parent for root spans (`OPENCODE_TRACEPARENT`). */
   readonly remoteParent: SpanContext | undefined;
+  /** What one trace holds: a whole session, or one user turn. */
+  readonly scope: TraceScope;
 }
 
 export interface SpanEmitter extends Subscriber {
@@ -57,24 +66,60 @@ export interface SpanEmitter extends Subscriber {
   spanIdsOf(record: object): { readonly traceId: string; readonly spanId: string } | undefined;
 }
 
-/** The traces signal: one span per session segment, turn, LLM call and tool call. */
+/**
+ * The traces signal: one span per session segment, turn, LLM call and tool call. Where each span
+ * goes (its parent, a root's ids, its links) depends on the trace scope and is decided in
+ * `span-placement.ts`; the spans themselves are the same in both scopes.
+ */
 export function createSpanEmitter(options: SpanEmitterOptions): SpanEmitter {
   const { tracer, ids, privacy, prefix, extraAttributes } = options;
   const hasExtra = Object.keys(extraAttributes).length > 0;
   // Span handles hang off the model's records; when the model drops a record, they go too.
   const spans = new WeakMap<object, Span>();
+  // A new session's `session.start` marker, open until the session's first prompt names its agent.
+  const markers = new WeakMap<SessionRec, Span>();
+  // The latest LLM call of a turn that wrote text: the turn's reply.
+  const replies = new WeakMap<TurnRec, LlmRec>();
+  const place = createSpanPlacement({
+    scope: options.scope,
+    remoteParent: options.remoteParent,
+    spanOf: (record) => (record ? spans.get(record)?.spanContext() : undefined),
+  });
+
+  function open(
+    name: string,
+    placement: Placement,
+    kind: SpanKind,
+    startTime: number,
+    attributes: Attributes,
+  ): Span {
+    const all = hasExtra ? { ...extraAttributes, ...attributes } : attributes;
+    // The generator hands out chosen ids once; cleared after in case the span took none (a
+    // span with a parent asks for no trace id).
+    ids.next = placement.traceId;
+    ids.nextSpan = placement.spanId;
+    const links = placement.links;
+    const span = tracer.startSpan(
+      name,
+      { kind, startTime, attributes: all, ...(links.length > 0 ? { links } : {}) },
+      placement.parent,
+    );
+    ids.next = undefined;
+    ids.nextSpan = undefined;
+    return span;
+  }
 
   function start(
     record: object,
     name: string,
-    parent: Context,
+    placement: Placement,
     kind: SpanKind,
     startTime: number,
-    attributes: Parameters<Span["setAttributes"]>[0],
-  ): void {
-    const all = hasExtra ? { ...extraAttributes, ...attributes } : attributes;
-    const span = tracer.startSpan(name, { kind, startTime, attributes: all }, parent);
+    attributes: Attributes,
+  ): Span {
+    const span = open(name, placement, kind, startTime, attributes);
     spans.set(record, span);
+    return span;
   }
 
   function end(record: object, endTime: number, error?: ErrorInfo, failed?: string): void {
@@ -97,22 +142,35 @@ export function createSpanEmitter(options: SpanEmitterOptions): SpanEmitter {
     return span ? trace.setSpan(ROOT_CONTEXT, span) : undefined;
   }
 
-  function sessionParent(session: SessionRec): Context {
-    const nested =
-      contextOf(session.parentTool) ??
-      contextOf(session.parentTurn) ??
-      contextOf(session.parentSession);
-    if (nested) return nested;
-    if (!session.parentId && options.remoteParent)
-      return trace.setSpanContext(ROOT_CONTEXT, options.remoteParent);
-    // A root span: its trace id comes from the session id (a subagent whose parent this process
-    // never saw joins its parent's trace, for the same reason).
-    ids.next = traceIdForSession(session.parentId ?? session.id);
-    return ROOT_CONTEXT;
+  /**
+   * The marker is zero-length (it ends where it starts) but is sent at the session's first
+   * prompt, once the agent is known, or at its end if none came: a view that needs a trace's root
+   * has it from the first turn on, instead of when the session ends.
+   */
+  function endMarker(session: SessionRec): void {
+    const marker = markers.get(session);
+    if (!marker) return;
+    markers.delete(session);
+    marker.setAttributes(sessionMarkerAttributes(session));
+    marker.end(session.startTime);
   }
 
   function setContent(span: Span | undefined, key: string, value: string | undefined): void {
     if (span && value !== undefined) span.setAttribute(key, value);
+  }
+
+  /** The turn's final reply as its output, when responses may be exported. */
+  function setReply(span: Span | undefined, turn: TurnRec): void {
+    const llm = replies.get(turn);
+    const texts = llm?.texts;
+    if (!span || !llm || !texts || texts.length === 0) return;
+    const reply = privacy.content("response", () => texts.map((t) => t()).join("\n"));
+    if (reply === undefined) return;
+    span.setAttribute(sc.OUTPUT_VALUE, reply);
+    span.setAttribute(
+      sc.GEN_AI_OUTPUT_MESSAGES,
+      outputMessages(reply, finishReason(llm.finish, llm.error)),
+    );
   }
 
   return {
@@ -125,18 +183,32 @@ export function createSpanEmitter(options: SpanEmitterOptions): SpanEmitter {
     },
 
     sessionStart(session) {
+      const placement = place.session(session);
+      let parent: Placement = placement;
+      if (placement.marker) {
+        const { traceId, spanId } = placement.marker;
+        const marker = open(
+          `${prefix}session.start`,
+          { parent: ROOT_CONTEXT, traceId, spanId, links: [] },
+          SpanKind.INTERNAL,
+          session.startTime,
+          sessionMarkerAttributes(session),
+        );
+        markers.set(session, marker);
+        parent = { parent: trace.setSpan(ROOT_CONTEXT, marker), links: [] };
+      }
       start(
         session,
         `${prefix}session`,
-        sessionParent(session),
+        parent,
         SpanKind.INTERNAL,
         session.startTime,
         sessionStartAttributes(session),
       );
-      ids.next = undefined;
     },
 
     sessionEnd(session) {
+      endMarker(session);
       const span = spans.get(session);
       span?.setAttributes(sessionEndAttributes(session));
       // opencode writes the title from the first prompt: content, exported only with prompts.
@@ -161,29 +233,40 @@ export function createSpanEmitter(options: SpanEmitterOptions): SpanEmitter {
     },
 
     turnStart(turn) {
-      start(
+      endMarker(turn.session);
+      const span = start(
         turn,
         `${prefix}turn`,
-        contextOf(turn.session) ?? ROOT_CONTEXT,
+        place.turn(turn),
         SpanKind.INTERNAL,
         turn.startTime,
-        turnStartAttributes(turn),
+        turnStartAttributes(turn, options.scope),
       );
+      place.turnStarted(turn, span.spanContext());
       const text = turn.promptText;
-      if (text) setContent(spans.get(turn), sc.INPUT_VALUE, privacy.content("prompt", text));
+      const prompt = text ? privacy.content("prompt", text) : undefined;
+      if (prompt === undefined) return;
+      span.setAttribute(sc.INPUT_VALUE, prompt);
+      span.setAttribute(sc.GEN_AI_INPUT_MESSAGES, inputMessages(prompt));
     },
 
     turnEnd(turn: TurnRec) {
-      spans.get(turn)?.setAttributes(turnEndAttributes(turn));
+      const span = spans.get(turn);
+      if (span?.isRecording()) {
+        span.setAttributes(turnEndAttributes(turn));
+        span.addLinks(place.lateLinks(turn));
+        setReply(span, turn);
+      }
       const failed = turn.incomplete ? "turn did not complete" : undefined;
       end(turn, turn.endTime, turn.error, failed);
     },
 
     compactionStart(compaction) {
+      endMarker(compaction.session);
       start(
         compaction,
         `${prefix}compaction`,
-        contextOf(compaction.session) ?? ROOT_CONTEXT,
+        place.compaction(compaction),
         SpanKind.INTERNAL,
         compaction.startTime,
         compactionStartAttributes(compaction),
@@ -200,7 +283,7 @@ export function createSpanEmitter(options: SpanEmitterOptions): SpanEmitter {
       start(
         llm,
         `${prefix}llm`,
-        contextOf(llm.turn) ?? ROOT_CONTEXT,
+        { parent: contextOf(llm.turn) ?? ROOT_CONTEXT, links: [] },
         SpanKind.CLIENT,
         llm.startTime,
         llmStartAttributes(llm),
@@ -218,6 +301,7 @@ export function createSpanEmitter(options: SpanEmitterOptions): SpanEmitter {
       const span = spans.get(llm);
       span?.setAttributes(llmEndAttributes(llm, llmOutputLength(llm)));
       const texts = llm.texts;
+      if (texts && texts.length > 0 && llm.turn.kind === "prompt") replies.set(llm.turn, llm);
       if (texts && texts.length > 0)
         setContent(
           span,
@@ -231,7 +315,7 @@ export function createSpanEmitter(options: SpanEmitterOptions): SpanEmitter {
       start(
         tool,
         `${prefix}tool.${tool.name}`,
-        contextOf(tool.turn) ?? ROOT_CONTEXT,
+        { parent: contextOf(tool.turn) ?? ROOT_CONTEXT, links: [] },
         SpanKind.INTERNAL,
         tool.startTime,
         toolStartAttributes(tool),

@@ -11,6 +11,7 @@ export function applyHistory(session: SessionRec, fact: Extract<Fact, { kind: "h
   const cutoff = session.firstMessageId;
   let turns = 0;
   let messages = 0;
+  let lastPrompt: string | undefined;
   let lastTokens: number | undefined;
   let added = 0;
   let removed = 0;
@@ -18,6 +19,7 @@ export function applyHistory(session: SessionRec, fact: Extract<Fact, { kind: "h
     if (cutoff !== undefined && message.id >= cutoff) break;
     if (message.kind === "prompt") {
       turns += 1;
+      lastPrompt = message.id;
       added += message.lines?.additions ?? 0;
       removed += message.lines?.deletions ?? 0;
     } else if (message.kind === "assistant" && message.completed) {
@@ -27,6 +29,7 @@ export function applyHistory(session: SessionRec, fact: Extract<Fact, { kind: "h
   }
   session.priorTurns = turns;
   session.priorMessages = messages;
+  session.priorPromptId = lastPrompt;
   session.lastCallTokens ??= lastTokens;
   session.lines.added += added;
   session.lines.removed += removed;

@@ -37,6 +37,8 @@ export interface SessionRec {
   /** Prompt turns and finished LLM calls of earlier processes (from the session's history). */
   priorTurns: number;
   priorMessages: number;
+  /** The latest earlier process's prompt (from the history): the turn before this process's first. */
+  priorPromptId: string | undefined;
   /** The oldest message this process saw itself: history before it is an earlier process's. */
   firstMessageId: string | undefined;
   /** Every token of the latest finished LLM call (the context a compaction replaces). */

@@ -194,6 +194,7 @@ export class SessionModel {
       errors: 0,
       priorTurns: 0,
       priorMessages: 0,
+      priorPromptId: undefined,
       firstMessageId: undefined,
       lastCallTokens: undefined,
       title: undefined,
@@ -258,6 +259,18 @@ export class SessionModel {
     }
     session.started = true;
     this.emit((s) => s.sessionStart?.(session));
+  }
+
+  /**
+   * A subagent session's later turn may come from another `task` call (the parent resumes the
+   * same subagent): its turn belongs where that call runs, not where the first one did.
+   */
+  private respawned(session: SessionRec): void {
+    const parent = session.parentSession;
+    if (!parent || parent.ended) return;
+    const tool = findSpawningTool(parent, session.id);
+    if (tool) session.parentTool = tool;
+    if (parent.turn) session.parentTurn = parent.turn;
   }
 
   private endSession(session: SessionRec, reason: SessionEndReason, time: number): void {
@@ -334,6 +347,7 @@ export class SessionModel {
       readonly agent: string | undefined;
     },
   ): TurnRec {
+    if (session.started) this.respawned(session);
     this.ensureStarted(session);
     session.turns += 1;
     const turn = newTurn(session, "prompt", time, prompt?.messageId);

@@ -115,6 +115,8 @@ export function categoryOf(name: string, a: Attrs): Category {
     case "TOOL":
       return "tool";
     case "AGENT":
+      // A turn is an agent invocation too: the root of its own trace in `turn` trace scope.
+      if (a[sc.TURN_INDEX] !== undefined) return "turn";
       if (a[sc.SESSION_ID] !== undefined) return "session";
       break;
     case "CHAIN":

@@ -1,5 +1,5 @@
 /**
- * `opencode serve` end to end: one server for the whole file (its start-up is most of a warm
+ * `opencode serve` end to end: one server per trace scope (its start-up is most of a warm
  * scenario's cost), driven over its HTTP API. Each scenario works in its own session(s) and
  * reads only its own session's telemetry; metric points carry `session.id` here
  * (`OTEL_METRICS_INCLUDE_SESSION_ID`) so they can be told apart too.
@@ -7,6 +7,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { ReceivedMetricPoint } from "../support/otlp-receiver.js";
+import type { ReceivedSpan } from "../support/otlp-types.js";
+import { expectTraceShape, linksOf, SCOPES } from "../support/trace-shape.js";
 import { TOKENS_PER_STEP, USAGE } from "./support/mock-model.js";
 import { createProject, sleep, waitUntil } from "./support/opencode.js";
 import { localStore, storeReport } from "./support/report.js";
@@ -17,7 +19,7 @@ import {
   counterTotal,
   eventsNamed,
   expectChildrenOf,
-  expectWellFormedTrace,
+  expectTurnsOf,
   histogramCount,
   sessionTelemetry,
   settled,
@@ -25,33 +27,12 @@ import {
 } from "./support/telemetry.js";
 
 let suite: Suite;
-let serve: Serve | undefined;
-/** The local store the server also writes (`report` reads it). */
-let db = "";
 beforeAll(async () => {
   suite = await startSuite();
-  db = join(createProject("serve-store"), "telemetry.db");
-  serve = await startServe({
-    project: createProject("serve", { "notes.txt": "hello notes\n" }),
-    env: telemetryEnv({
-      receiver: suite.receiver,
-      protocol: "grpc",
-      label: "serve",
-      // Metrics are not flushed per turn: export them often enough to wait for.
-      metricsIntervalMs: 500,
-      extra: { OTEL_METRICS_INCLUDE_SESSION_ID: "true", ...localStore(db) },
-    }),
-  });
-}, 90_000);
+});
 afterAll(async () => {
-  await serve?.stop();
   await suite?.close();
 });
-
-function server(): Serve {
-  if (!serve) throw new Error("opencode serve did not start");
-  return serve;
-}
 
 /** Reads one session's counter or histogram count (points carry `session.id` in this file). */
 function sessionMetric(sessionId: string, name: string, where = (_: ReceivedMetricPoint) => true) {
@@ -63,8 +44,44 @@ function sessionMetric(sessionId: string, name: string, where = (_: ReceivedMetr
   };
 }
 
-describe("opencode serve", () => {
-  test("three prompts then DELETE: one trace, the session span ends at deletion with totals over all turns", async () => {
+describe.each(SCOPES)("opencode serve (%s trace scope)", (scope) => {
+  let serve: Serve | undefined;
+  /** The local store the server also writes (`report` reads it). */
+  let db = "";
+  beforeAll(async () => {
+    db = join(createProject(`serve-store-${scope}`), "telemetry.db");
+    serve = await startServe({
+      project: createProject(`serve-${scope}`, { "notes.txt": "hello notes\n" }),
+      env: telemetryEnv({
+        receiver: suite.receiver,
+        protocol: "grpc",
+        label: `serve-${scope}`,
+        // Metrics are not flushed per turn: export them often enough to wait for.
+        metricsIntervalMs: 500,
+        extra: {
+          OTEL_METRICS_INCLUDE_SESSION_ID: "true",
+          OPENCODE_OTEL_TRACE_SCOPE: scope,
+          ...localStore(db),
+        },
+      }),
+    });
+  }, 90_000);
+  afterAll(async () => {
+    await serve?.stop();
+  });
+
+  function server(): Serve {
+    if (!serve) throw new Error("opencode serve did not start");
+    return serve;
+  }
+
+  /** The turn belongs to the session span: under it, or (turn scope) linked to it. */
+  const belongsTo = (turn: ReceivedSpan, session: ReceivedSpan) =>
+    scope === "session"
+      ? turn.parentSpanId === session.spanId
+      : linksOf(turn, "session").some((link) => link.spanId === session.spanId);
+
+  test("three prompts then DELETE: the session span ends at deletion with totals over all turns", async () => {
     const { receiver } = suite;
     const api = server();
     const id = await api.createSession();
@@ -77,6 +94,16 @@ describe("opencode serve", () => {
         const t = sessionTelemetry(receiver, id);
         return t.turns.length === index + 1 && eventsNamed(t.logs, "session.idle").length > index;
       }, 10_000);
+      // ...with its trace's root: in session scope the start marker (sent with the first turn),
+      // in turn scope the turn itself, every call of it already there.
+      const t = sessionTelemetry(receiver, id);
+      const roots = t.spans.filter((span) => span.parentSpanId === "");
+      expect(roots.map((span) => span.name)).toEqual(
+        scope === "session" ? ["opencode.session.start"] : t.turns.map(() => "opencode.turn"),
+      );
+      const turn = t.turns[index];
+      const calls = t.llms.filter((span) => span.parentSpanId === turn?.spanId);
+      expect(calls).toHaveLength(Number(turn?.attributes["turn.llm_calls"]));
     }
     // ...while the session span stays open across idle.
     expect(sessionTelemetry(receiver, id).sessions).toHaveLength(0);
@@ -84,7 +111,7 @@ describe("opencode serve", () => {
     await api.deleteSession(id);
     await receiver.waitFor(() => sessionTelemetry(receiver, id).sessions.length > 0, 15_000);
     const t = sessionTelemetry(receiver, id);
-    expectWellFormedTrace(t.spans);
+    expectTraceShape(t.spans, scope);
     expect(t.sessions).toHaveLength(1);
     const [session] = t.sessions;
     if (!session) return;
@@ -98,7 +125,7 @@ describe("opencode serve", () => {
     });
     expect(session.attributes["session.total_cost_usd"]).toBeCloseTo(costOf(steps), 12);
     expect(t.turns.map(turnIndex)).toEqual([1, 2, 3]);
-    expectChildrenOf(session, t.turns);
+    expectTurnsOf(session, t.turns, scope);
     for (const turn of t.turns) expect(turn.status.code).not.toBe("error");
     expect(t.llms).toHaveLength(steps);
     expect(t.tools.map((span) => span.name).sort()).toEqual([
@@ -141,13 +168,23 @@ describe("opencode serve", () => {
     const childId = String(task?.attributes["tool.child_session_id"]);
     await receiver.waitFor(() => sessionTelemetry(receiver, childId).sessions.length > 0, 15_000);
     const child = sessionTelemetry(receiver, childId);
-    expectWellFormedTrace([...parent.spans, ...child.spans]);
+    expectTraceShape([...parent.spans, ...child.spans], scope);
 
     const [childSession] = child.sessions;
     expect(child.sessions).toHaveLength(1);
     expect(task?.attributes["tool.success"]).toBe(true);
-    // The child's session span hangs under the task tool span that spawned it.
-    if (task && childSession) expectChildrenOf(task, [childSession]);
+    // Session scope: the child's session span hangs under the task tool span that spawned it,
+    // its turns under it. Turn scope: its turns hang under the task call, in the parent turn's
+    // trace; its session span (its record) beside the parent's, linked to the task call.
+    const [parentSession] = parent.sessions;
+    if (task && childSession && parentSession) {
+      if (scope === "session") expectChildrenOf(task, [childSession]);
+      else {
+        expectChildrenOf(parentSession, [childSession]);
+        expect(linksOf(childSession, "task").map((link) => link.spanId)).toEqual([task.spanId]);
+        expectChildrenOf(task, child.turns);
+      }
+    }
     expect(childSession?.attributes).toMatchObject({
       "agent.type": "subagent",
       "agent.name": "general",
@@ -159,7 +196,7 @@ describe("opencode serve", () => {
     });
     expect(child.turns).toHaveLength(1);
     const [childTurn] = child.turns;
-    if (childSession) expectChildrenOf(childSession, child.turns);
+    if (childSession && scope === "session") expectChildrenOf(childSession, child.turns);
     if (childTurn) expectChildrenOf(childTurn, [...child.llms, ...child.tools]);
     expect(child.tools.map((span) => span.name)).toEqual(["opencode.tool.bash"]);
     expect(parent.sessions[0]?.attributes["agent.type"]).toBe("primary");
@@ -182,13 +219,14 @@ describe("opencode serve", () => {
     const { receiver, model } = suite;
     const api = server();
     const id = await api.createSession();
+    // The mock counts attempts per prompt text: each scope's prompts are its own.
     const prompts = {
-      badRequest: "bad request [[fail:400]]",
-      serverError: "server error [[fail:500]]",
-      rateLimited: "rate limited [[fail:429x1]]",
-      cutOnce: "cut mid-answer once [[cut:1]]",
-      slowText: "slow answer [[slow]]",
-      longTool: "long tool [[bash:sleep 30]]",
+      badRequest: `bad request (${scope}) [[fail:400]]`,
+      serverError: `server error (${scope}) [[fail:500]]`,
+      rateLimited: `rate limited (${scope}) [[fail:429x1]]`,
+      cutOnce: `cut mid-answer once (${scope}) [[cut:1]]`,
+      slowText: `slow answer (${scope}) [[slow]]`,
+      longTool: `long tool (${scope}) [[bash:sleep 30]]`,
       normal: "all good now",
     };
     // First make sure opencode saw what the script meant: two failed turns, then successes.
@@ -235,12 +273,13 @@ describe("opencode serve", () => {
     expect(attempts(prompts.cutOnce)).toBe(2);
 
     const t = sessionTelemetry(receiver, id);
-    // No orphans, no duplicates, every turn (failed or not) in the session's one trace.
-    expectWellFormedTrace(t.spans);
+    // No orphans, no duplicates, every turn (failed or not) in the session's one trace, or in
+    // a trace of its own that links to the session.
+    expectTraceShape(t.spans, scope);
     expect(t.sessions).toHaveLength(1);
     const [session] = t.sessions;
     if (!session) return;
-    expectChildrenOf(session, t.turns);
+    expectTurnsOf(session, t.turns, scope);
     const failed = [true, true, false, false, true, true, false];
     expect(t.turns.map((turn) => turn.status.code === "error")).toEqual(failed);
     expect(t.turns.map(turnIndex)).toEqual([1, 2, 3, 4, 5, 6, 7]);
@@ -335,13 +374,19 @@ describe("opencode serve", () => {
     const own = ownTotals(messages);
 
     const t = sessionTelemetry(receiver, id);
-    expectWellFormedTrace(t.spans);
+    expectTraceShape(t.spans, scope);
     const [session] = t.sessions;
     const compactions = t.spans.filter((span) => span.name === "opencode.compaction");
     expect(compactions).toHaveLength(1);
     const [compaction] = compactions;
     if (!session || !compaction) return;
-    expectChildrenOf(session, [compaction, ...t.turns]);
+    // Under the session span, or (turn scope) a trace of its own linked to it.
+    if (scope === "session") expectChildrenOf(session, [compaction]);
+    else {
+      expect(compaction.parentSpanId).toBe("");
+      expect(linksOf(compaction, "session").map((link) => link.spanId)).toEqual([session.spanId]);
+    }
+    expectTurnsOf(session, t.turns, scope);
     // The summary's LLM call hangs under the compaction, marked; no other call is.
     const compacted = t.llms.filter((span) => span.attributes["gen_ai.conversation.compacted"]);
     expect(compacted.map((span) => span.parentSpanId)).toEqual([compaction.spanId]);
@@ -392,7 +437,8 @@ describe("opencode serve", () => {
     const api = server();
     const id = await api.createSession();
     await api.prompt(id, "before");
-    await api.prompt(id, "overflow [[context:200000]] [[bash:echo big]]");
+    // The mock overflows only the first answer to a prompt text: each scope's is its own.
+    await api.prompt(id, `overflow (${scope}) [[context:200000]] [[bash:echo big]]`);
     await api.waitIdle(id);
     await api.prompt(id, "after");
     const messages = await api.messages(id);
@@ -404,7 +450,7 @@ describe("opencode serve", () => {
     expect(compactionRequests).toHaveLength(1);
 
     const t = sessionTelemetry(receiver, id);
-    expectWellFormedTrace(t.spans);
+    expectTraceShape(t.spans, scope);
     const [compaction] = t.spans.filter((span) => span.name === "opencode.compaction");
     expect(compaction?.attributes).toMatchObject({
       "compaction.auto": true,
@@ -413,6 +459,8 @@ describe("opencode serve", () => {
     // Three user turns; the overflowing one holds its first call and the one after "continue".
     expect(t.turns.map(turnIndex)).toEqual([1, 2, 3]);
     expect(t.turns[1]?.attributes).toMatchObject({ "turn.llm_calls": 2, "turn.tool_calls": 1 });
+    // In turn scope it stays in the trace of the turn it interrupted.
+    if (scope === "turn") expect(compaction?.parentSpanId).toBe(t.turns[1]?.spanId ?? "");
     const [session] = t.sessions;
     const own = ownTotals(messages);
     expect(session?.attributes).toMatchObject({
@@ -436,7 +484,7 @@ describe("opencode serve", () => {
     await receiver.waitFor(() => sessionTelemetry(receiver, id).sessions.length === 2, 15_000);
 
     const t = sessionTelemetry(receiver, id);
-    expectWellFormedTrace(t.spans);
+    expectTraceShape(t.spans, scope);
     const [before, after] = t.sessions.sort((a, b) =>
       Number(a.endTimeUnixNano - b.endTimeUnixNano),
     );
@@ -459,7 +507,7 @@ describe("opencode serve", () => {
     ]);
     expect(t.turns.map(turnIndex)).toEqual([1, 2]);
     const turnUnder = (session: typeof before) =>
-      t.turns.filter((turn) => turn.parentSpanId === session.spanId).length;
+      t.turns.filter((turn) => belongsTo(turn, session)).length;
     expect([turnUnder(before), turnUnder(after)]).toEqual([1, 1]);
     expect(t.llms).toHaveLength(3);
     expect(t.tools).toHaveLength(1);

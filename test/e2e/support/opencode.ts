@@ -208,7 +208,8 @@ export async function runOpencode(options: {
   const args = ["run", "--format", "json", ...(options.args ?? []), options.message];
   const child = spawnOpencode(args, options.project, options.env);
   const output = collect(child);
-  const code = await exitOf(child, options.timeoutMs ?? 60_000);
+  // A cold opencode start on a loaded shared machine can take most of a minute.
+  const code = await exitOf(child, options.timeoutMs ?? 120_000);
   const events = output.stdout
     .split("\n")
     .filter((line) => line.startsWith("{"))

@@ -9,6 +9,7 @@ import type {
   ReceivedSpan,
   Receiver,
 } from "../../support/otlp-receiver.js";
+import { linksOf, type TraceScope } from "../../support/trace-shape.js";
 import { USAGE } from "./mock-model.js";
 import { PRICES } from "./opencode.js";
 
@@ -57,13 +58,16 @@ export const eventsNamed = (logs: readonly ReceivedLog[], name: string) =>
   logs.filter((log) => log.attributes["event.name"] === name);
 
 /**
- * The structural promises: one trace; every span id unique (nothing exported twice); every
- * span's parent exported too (nothing orphaned), `roots` being the spans allowed to have a
- * parent outside `spans` (a subagent's session span) or none; every span ended after it started.
+ * The structural promises of session scope: one trace; every span id unique (nothing exported
+ * twice); every span's parent exported too (nothing orphaned), `roots` being the spans allowed
+ * to have a parent outside `spans` (a subagent's session span) or none; every span ended after
+ * it started. `expectTraceShape` (test/support/trace-shape.ts) holds both scopes to more.
  */
 export function expectWellFormedTrace(
   spans: readonly ReceivedSpan[],
-  roots: readonly ReceivedSpan[] = spans.filter((span) => span.name === "opencode.session"),
+  roots: readonly ReceivedSpan[] = spans.filter(
+    (span) => span.name === "opencode.session" || span.parentSpanId === "",
+  ),
 ): void {
   expect(spans.length).toBeGreaterThan(0);
   expect(new Set(spans.map((span) => span.traceId)).size).toBe(1);
@@ -77,6 +81,26 @@ export function expectWellFormedTrace(
       parentExported: true,
     });
   }
+}
+
+/**
+ * Asserts `turns` belong to `session`: under its span in session scope; in turn scope each the
+ * root of a trace of its own, linked to it.
+ */
+export function expectTurnsOf(
+  session: ReceivedSpan,
+  turns: readonly ReceivedSpan[],
+  scope: TraceScope,
+): void {
+  if (scope === "session") {
+    expectChildrenOf(session, turns);
+    return;
+  }
+  for (const turn of turns) {
+    expect({ span: turn.name, parent: turn.parentSpanId }).toEqual({ span: turn.name, parent: "" });
+    expect(linksOf(turn, "session").map((link) => link.spanId)).toEqual([session.spanId]);
+  }
+  expect(new Set(turns.map((turn) => turn.traceId)).size).toBe(turns.length);
 }
 
 /** Asserts `children` all hang under `parent`. */
