@@ -20,6 +20,7 @@ import { runCli } from "../src/cli/cli.js";
 import type { Io } from "../src/cli/io.js";
 import type { LogRow, MetricPointRow, SpanRow } from "../src/store/index.js";
 import { Store } from "../src/store/index.js";
+import { startFront } from "./support/delivery.js";
 import { type Receiver, startOtlpReceiver, type Transport } from "./support/otlp-receiver.js";
 
 // Each test exports about 1,400 rows (a few hundred ms alone); leave room for a busy machine.
@@ -291,5 +292,38 @@ describe("delivery", () => {
     expect(receiver.spans).toHaveLength(SPANS - 1001);
     receiver.reset();
     expect((await cli(exportArgs(db, "http/protobuf"))).err).toContain("nothing new");
+  });
+
+  test("a partial success is said on stderr and in the last line, and not sent again", async () => {
+    const db = await filledStore("partial");
+    // An `ExportTraceServiceResponse` whose partial_success rejects 7 spans, with a message.
+    const message = new TextEncoder().encode("span too old");
+    const inner = [0x08, 7, 0x12, message.length, ...message];
+    const partial = new Uint8Array([0x0a, inner.length, ...inner]);
+    const front = await startFront((request) => ({
+      status: 200,
+      headers: { "content-type": "application/x-protobuf" },
+      body: request.url === "/v1/traces" ? partial : undefined,
+    }));
+    try {
+      const args = ["export", "--db", db, "--endpoint", front.url, "--batch", "500"];
+      const result = await cli(args);
+      expect(result.code).toBe(0);
+      const batches = Math.ceil(SPANS / 500);
+      expect(front.requests.filter((r) => r.url === "/v1/traces")).toHaveLength(batches);
+      // Once as a warning when first seen, then the sum in the last line.
+      const warnings = result.err.split("\n").filter((line) => line.includes("warning:"));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain('rejected 7 of its spans ("span too old")');
+      expect(result.err).toContain(
+        `: done; the endpoint rejected ${7 * batches} spans (last reason: "span too old")`,
+      );
+      // OTLP forbids resending what a partial success rejected: the position moved on.
+      const again = await cli(args);
+      expect(again.err).toContain("nothing new");
+      expect(front.requests.filter((r) => r.url === "/v1/traces")).toHaveLength(batches);
+    } finally {
+      await front.close();
+    }
   });
 });

@@ -60,6 +60,10 @@ export async function runExport(args: ParsedArgs, io: Io): Promise<number> {
     Object.fromEntries(TABLES.map((t) => [t, store.count(t, position[t])])),
   );
   const done: Record<StoredTable, number> = { spans: 0, logs: 0, metricPoints: 0 };
+  // Refused inside accepted requests: said when first seen and in the last line, not resent
+  // (OTLP forbids it), so the saved position moves past them as past any delivered batch.
+  const rejected: Record<StoredTable, number> = { spans: 0, logs: 0, metricPoints: 0 };
+  let rejectedMessage = "";
   const sender = createSender(options);
   const progress = createProgress(io);
   let stop = false;
@@ -79,7 +83,17 @@ export async function runExport(args: ParsedArgs, io: Io): Promise<number> {
         }
         const { batch, read, lastId } = readBatch(store, table, position[table], options);
         if (read === 0) break;
-        if (batch.rows.length > 0) await sender.send(batch);
+        if (batch.rows.length > 0) {
+          const refused = await sender.send(batch);
+          if (refused.items > 0) {
+            if (rejected[table] === 0)
+              io.err(
+                `opencode-otel export: warning: the endpoint accepted a batch but rejected ${refused.items} of its ${LABELS[table]}${refused.message ? ` ("${refused.message.slice(0, 200)}")` : ""}; OTLP senders do not resend those, so they will not arrive\n`,
+              );
+            rejected[table] += refused.items;
+            if (refused.message) rejectedMessage = refused.message.slice(0, 200);
+          }
+        }
         position = { ...position, [table]: lastId };
         book.write(destination, position);
         done[table] += read;
@@ -87,7 +101,12 @@ export async function runExport(args: ParsedArgs, io: Io): Promise<number> {
       }
     }
     const total = TABLES.reduce((sum, t) => sum + done[t], 0);
-    progress.done(total === 0 ? `nothing new to export to ${options.endpoint}` : `${line()}: done`);
+    const refused = TABLES.filter((t) => rejected[t] > 0).map((t) => `${rejected[t]} ${LABELS[t]}`);
+    progress.done(
+      total === 0
+        ? `nothing new to export to ${options.endpoint}`
+        : `${line()}: done${refused.length ? `; the endpoint rejected ${refused.join(", ")}${rejectedMessage ? ` (last reason: "${rejectedMessage}")` : ""}` : ""}`,
+    );
     return EXIT_OK;
   } catch (error) {
     if (!stop) progress.done(line());

@@ -33,8 +33,17 @@ export interface SenderOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
+/** What the endpoint refused inside requests it accepted (OTLP partial success). */
+export interface Rejected {
+  /** Items refused; OTLP says a sender must not send them again. */
+  readonly items: number;
+  /** The endpoint's last message about it, if it gave one. */
+  readonly message: string;
+}
+
 export interface Sender {
-  send(batch: Batch): Promise<void>;
+  /** Resolves once the endpoint has taken the batch, with what it refused inside it. */
+  send(batch: Batch): Promise<Rejected>;
   close(): void;
 }
 
@@ -114,18 +123,18 @@ export function createSender(options: SenderOptions): Sender {
     return result;
   }
 
-  async function send(batch: Batch): Promise<void> {
+  async function send(batch: Batch): Promise<Rejected> {
     const result = await sendOnce(batch);
     switch (result.kind) {
       case "ok":
-        return;
+        return { items: result.partial?.rejected ?? 0, message: result.partial?.message ?? "" };
       case "too-large": {
         const parts = halves(batch);
         if (!parts)
           throw new CliError(`the endpoint refused a single row as too large (${result.reason})`);
-        await send(parts[0]);
-        await send(parts[1]);
-        return;
+        const first = await send(parts[0]);
+        const second = await send(parts[1]);
+        return { items: first.items + second.items, message: second.message || first.message };
       }
       case "auth":
         throw new CliError(
