@@ -4,7 +4,8 @@
  * store, a damaged store and a port in use.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -132,6 +133,25 @@ describe("runtime failures exit 1", () => {
     expect((await cli(["report"], { OPENCODE_OTEL_STORE: fromEnv })).err).toContain(fromEnv);
     const xdg = join(dir, "xdg", "opencode-otel", "telemetry.db");
     expect((await cli(["export", "--endpoint", "http://127.0.0.1:9"])).err).toContain(xdg);
+  });
+
+  test("a relative HOME gives no default store: said, never one under the working folder", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "opencode-otel-cli-home-"));
+    const result = spawnSync(
+      process.execPath,
+      [join(import.meta.dir, "../dist/cli.js"), "report"],
+      {
+        cwd,
+        env: { PATH: process.env.PATH ?? "", HOME: "." },
+        encoding: "utf8",
+      },
+    );
+    expect(result.status).toBe(EXIT_FAILURE);
+    expect(result.stderr).toContain(
+      'no default store: the home folder is not an absolute path (HOME="."); pass --db FILE or set OPENCODE_OTEL_STORE',
+    );
+    // Bun itself (the runtime) may keep its install cache in `$HOME/.bun`.
+    expect(readdirSync(cwd).filter((name) => name !== ".bun")).toEqual([]);
   });
 
   test("a file that is not a store is reported as damaged", async () => {

@@ -85,8 +85,9 @@ describe("defaults", () => {
       attributeValueLengthLimit: 4096,
       maxSessions: 1000,
       shutdownTimeoutMs: 5000,
-      local: { enabled: false, path: ".local/share/opencode-otel/telemetry.db" },
-      budgets: { inline: undefined, file: "./.config/opencode-otel/budgets.json" },
+      // No absolute home here: no default store or budgets file (never one under the project).
+      local: { enabled: false, path: "" },
+      budgets: { inline: undefined, file: "" },
       // No HOME in this environment: no spool rather than one under the working directory.
       spool: { enabled: true, dir: "", maxBytes: 64 * 1024 * 1024 },
     });

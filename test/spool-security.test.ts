@@ -15,6 +15,8 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { defaultAlertsDir, defaultBudgetsPath } from "../src/budget/paths.js";
+import { xdgFolder } from "../src/config/folders.js";
 import { parseConfig } from "../src/config/parse.js";
 import { Spool } from "../src/delivery/spool.js";
 import {
@@ -226,6 +228,22 @@ describe("the default folder is never inside the working directory", () => {
     expect(dir({})).toBe("");
   });
 
+  test("nor are the local store, the budgets file, budget alerts and the installation id", () => {
+    const local = (env: Record<string, string>, home?: string) =>
+      parseConfig({
+        env: { OPENCODE_ENABLE_TELEMETRY: "1", OPENCODE_OTEL_LOCAL: "1", ...env },
+        home,
+      }).config.local;
+    expect(local({ HOME: "/home/u" }).path).toBe("/home/u/.local/share/opencode-otel/telemetry.db");
+    expect(local({ HOME: "." }).path).toBe("");
+    expect(local({}, "relative").path).toBe("");
+    expect(local({ XDG_DATA_HOME: "/d" }).path).toBe("/d/opencode-otel/telemetry.db");
+    expect(defaultBudgetsPath({ HOME: "." }, "linux")).toBeUndefined();
+    expect(defaultAlertsDir({ HOME: "home", XDG_STATE_HOME: "state" })).toBeUndefined();
+    expect(defaultAlertsDir({ HOME: "/h" })).toBe("/h/.local/state/opencode-otel/budget-alerts");
+    expect(xdgFolder({ HOME: "./h", XDG_CONFIG_HOME: "c" }, "CONFIG")).toBeUndefined();
+  });
+
   test("with HOME unset, opencode's project folder gets no spool and the log says so", async () => {
     const project = scratch();
     const port = await closedPort();
@@ -237,6 +255,50 @@ describe("the default folder is never inside the working directory", () => {
     expect(namesIn(project)).toEqual([]);
     expect(matching(result.logs, /^opencode-otel: the spool is off/)).toHaveLength(1);
     expect(matching(result.logs, /lost \d+ traces export\(s\).*the spool is off/)).toHaveLength(1);
+  }, 30_000);
+  test("a relative HOME gives no local store, installation id or spool in the project; the log says so", async () => {
+    const project = scratch();
+    const port = await closedPort();
+    const env = pluginEnv(`http://127.0.0.1:${port}`, "", {
+      HOME: ".",
+      OPENCODE_OTEL_LOCAL: "1",
+      OPENCODE_OTEL_SHUTDOWN_TIMEOUT: "1000",
+    });
+    const result = await runChild("a_single", 0, env, { cwd: project });
+    expect(result.code).toBe(0);
+    // Bun itself (the runtime, as under opencode) keeps its install cache in `$HOME/.bun`.
+    expect(namesIn(project).filter((name) => name !== ".bun")).toEqual([]);
+    expect(
+      matching(result.logs, /^opencode-otel: the local store is off: no absolute HOME/),
+    ).toHaveLength(1);
+    expect(matching(result.logs, /^opencode-otel: the spool is off/)).toHaveLength(1);
+  }, 30_000);
+
+  test("an explicitly relative spool folder or store file is refused with a warning", async () => {
+    const project = scratch();
+    const port = await closedPort();
+    const env = pluginEnv(`http://127.0.0.1:${port}`, "spool", {
+      OPENCODE_OTEL_LOCAL: "1",
+      OPENCODE_OTEL_STORE: "telemetry.db",
+      OPENCODE_OTEL_SHUTDOWN_TIMEOUT: "1000",
+    });
+    const result = await runChild("a_single", 0, env, { cwd: project });
+    expect(result.code).toBe(0);
+    expect(namesIn(project)).toEqual([]);
+    expect(
+      matching(
+        result.logs,
+        /OPENCODE_OTEL_SPOOL_DIR "spool" is not an absolute path.*the spool is off/,
+      ),
+    ).toHaveLength(1);
+    expect(
+      matching(
+        result.logs,
+        /OPENCODE_OTEL_STORE "telemetry.db" is not an absolute path.*the local store is off/,
+      ),
+    ).toHaveLength(1);
+    // What could not be delivered is said lost, not claimed kept.
+    expect(matching(result.logs, /lost \d+ traces export\(s\)/)).toHaveLength(1);
   }, 30_000);
 });
 

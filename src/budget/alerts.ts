@@ -9,18 +9,24 @@ import { join } from "node:path";
 export class AlertLedger {
   private ready: Promise<unknown> | undefined;
 
-  constructor(private readonly dir: string) {}
+  /** `dir` undefined: there is no state folder (no absolute home); alerts are remembered in memory. */
+  constructor(private readonly dir: string | undefined) {}
 
   /**
    * True when this call is the first, in any process, to claim `key`. Throws when the folder
-   * cannot be written (the caller then keeps to its own memory).
+   * cannot be written or there is none (the caller then keeps to its own memory).
    */
   async claim(key: string, record: Readonly<Record<string, unknown>>): Promise<boolean> {
-    this.ready ??= mkdir(this.dir, { recursive: true });
+    const dir = this.dir;
+    if (!dir)
+      throw new Error(
+        "no folder for shared alert records: neither XDG_STATE_HOME nor HOME is absolute",
+      );
+    this.ready ??= mkdir(dir, { recursive: true });
     await this.ready;
     let file: Awaited<ReturnType<typeof open>>;
     try {
-      file = await open(join(this.dir, fileName(key)), "wx");
+      file = await open(join(dir, fileName(key)), "wx");
     } catch (error) {
       if (typeof error === "object" && error !== null && "code" in error && error.code === "EEXIST")
         return false;
@@ -36,15 +42,17 @@ export class AlertLedger {
 
   /** Removes records older than `maxAgeMs` (a month's alerts are not needed after it ends). */
   async prune(maxAgeMs: number, now: number): Promise<void> {
+    const dir = this.dir;
+    if (!dir) return;
     let names: string[];
     try {
-      names = await readdir(this.dir);
+      names = await readdir(dir);
     } catch {
       return;
     }
     for (const name of names) {
       if (!name.endsWith(".alert")) continue;
-      const path = join(this.dir, name);
+      const path = join(dir, name);
       try {
         if (now - (await stat(path)).mtimeMs > maxAgeMs) await rm(path, { force: true });
       } catch {

@@ -1,35 +1,32 @@
 /**
  * Where budgets live on disk: the limits file the user writes, and the plugin's record of the
- * alerts it has shown. Pure: both are computed from the environment.
+ * alerts it has shown. Pure: both are computed from the environment; undefined when the
+ * environment gives no absolute folder for them.
  */
+import { homeFolder, xdgFolder } from "../config/folders.js";
+
 type Env = Readonly<Record<string, string | undefined>>;
 
-function home(env: Env): string {
-  return env.HOME || env.USERPROFILE || ".";
-}
-
 /**
- * `$XDG_CONFIG_HOME/opencode-otel/budgets.json` (`~/.config/...`); `%APPDATA%\opencode-otel\...`
+ * `$XDG_CONFIG_HOME/opencode-otel/budgets.json` (`~/.config/...`); `%APPDATA%\\opencode-otel\\...`
  * on Windows. Shared by the plugin and `opencode-otel budget`, so both see the same limits.
  */
-export function defaultBudgetsPath(env: Env, platform: string = process.platform): string {
+export function defaultBudgetsPath(
+  env: Env,
+  platform: string = process.platform,
+): string | undefined {
   if (platform === "win32" && env.APPDATA) return `${env.APPDATA}\\opencode-otel\\budgets.json`;
-  // The XDG spec says a relative value is invalid and must be ignored.
-  const config = env.XDG_CONFIG_HOME?.startsWith("/")
-    ? env.XDG_CONFIG_HOME
-    : `${home(env)}/.config`;
-  return `${config}/opencode-otel/budgets.json`;
+  const config = xdgFolder(env, "CONFIG");
+  return config && `${config}/opencode-otel/budgets.json`;
 }
 
 /** `$XDG_STATE_HOME/opencode-otel/budget-alerts` (`~/.local/state/...`): one file per alert shown. */
-export function defaultAlertsDir(env: Env): string {
-  const state = env.XDG_STATE_HOME?.startsWith("/")
-    ? env.XDG_STATE_HOME
-    : `${home(env)}/.local/state`;
-  return `${state}/opencode-otel/budget-alerts`;
+export function defaultAlertsDir(env: Env): string | undefined {
+  const state = xdgFolder(env, "STATE");
+  return state && `${state}/opencode-otel/budget-alerts`;
 }
 
 /** The home folder, for `~/` in project keys. */
 export function homeOf(env: Env): string | undefined {
-  return env.HOME || env.USERPROFILE || undefined;
+  return homeFolder(env);
 }

@@ -45,10 +45,13 @@ export async function startBudgets(start: BudgetStart): Promise<BudgetMonitor | 
   return createBudgetMonitor({
     budgets,
     directory: start.directory,
-    openReader: async () => {
-      const { openSpendReader } = await import("../store/spend-reader.js");
-      return openSpendReader(path);
-    },
+    // No path: no store folder could be found (no absolute home); this process's calls only.
+    openReader: path
+      ? async () => {
+          const { openSpendReader } = await import("../store/spend-reader.js");
+          return openSpendReader(path);
+        }
+      : undefined,
     ledger,
     log,
     now: start.now,
@@ -79,6 +82,7 @@ async function loadBudgets(
   log: DiagnosticLog,
 ): Promise<Budgets | undefined> {
   if (config.budgets.inline) return config.budgets.inline;
+  if (!config.budgets.file) return undefined;
   const parsed = await readBudgetsFile(config.budgets.file, homeOf(env));
   for (const error of parsed?.errors ?? [])
     log.warn(`opencode-otel: ${error}; that limit is left out.`);

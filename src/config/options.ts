@@ -143,7 +143,7 @@ export const OPTIONS = {
     defaultDoc:
       "`$XDG_DATA_HOME/opencode-otel/telemetry.db` (`~/.local/share/...`); macOS `~/Library/Application Support/...`; Windows `%LOCALAPPDATA%\\...`",
     description:
-      "The local store's database file (shared by every opencode process and the CLI, which use the same default).",
+      "The local store's database file (shared by every opencode process and the CLI, which use the same default). An absolute path: a relative one is refused with a warning, since it would land inside each project. Without an absolute `HOME` or `XDG_DATA_HOME` there is no default and the store is off.",
   }),
   budgets: option<Readonly<Record<string, unknown>> | undefined>({
     option: "budgets",
@@ -500,7 +500,7 @@ export const OPTIONS = {
     default: "",
     defaultDoc: "`$XDG_STATE_HOME/opencode-otel/spool` (`~/.local/state/...`)",
     description:
-      "Where the spool lives; several opencode processes of one user may share it. It must be the user's own and writable by nobody else. Without an absolute `HOME` or `XDG_STATE_HOME` there is no default and the spool is off.",
+      "Where the spool lives; several opencode processes of one user may share it. It must be the user's own and writable by nobody else, and an absolute path (a relative one is refused with a warning). Without an absolute `HOME` or `XDG_STATE_HOME` there is no default and the spool is off.",
   }),
   spoolMaxMb: option<number>({
     option: "spoolMaxMb",

@@ -2,10 +2,10 @@
  * `parseConfig`: the one place where environment variables and plugin options become a `Config`.
  * Pure (reads only its input), never throws, and returns a deep-frozen result.
  */
-import { isAbsolute } from "node:path";
 import { parseBudgets } from "../budget/parse.js";
 import { defaultBudgetsPath, homeOf } from "../budget/paths.js";
 import { storePathFor } from "../store/store-path.js";
+import { absolutePath as absolute, homeFolder, xdgFolder } from "./folders.js";
 import { deepFreeze } from "./freeze.js";
 import { OPTIONS, type Signal } from "./options.js";
 import { readPluginOptions } from "./plugin-options.js";
@@ -108,23 +108,9 @@ function build(input: ConfigInput): ParsedConfig {
     attributeValueLengthLimit: r.first(OPTIONS.attributeValueLengthLimit).value,
     maxSessions: r.first(OPTIONS.maxSessions).value,
     shutdownTimeoutMs: r.first(OPTIONS.shutdownTimeoutMs).value,
-    local: {
-      enabled: r.first(OPTIONS.local).value || r.first(OPTIONS.protocol).value === "local",
-      path:
-        r.first(OPTIONS.storePath).value ||
-        storePathFor({
-          env: input.env,
-          platform: input.platform ?? "linux",
-          home: input.home ?? (input.env.HOME || input.env.USERPROFILE || "."),
-        }),
-    },
+    local: resolveLocal(r, input, warn),
     budgets: resolveBudgets(r, input.env, warn),
-    spool: {
-      enabled: r.first(OPTIONS.spool).value,
-      // Empty when there is no default outside the working directory: the spool is off then.
-      dir: r.first(OPTIONS.spoolDir).value || defaultSpoolDir(input.env) || "",
-      maxBytes: r.first(OPTIONS.spoolMaxMb).value * 1024 * 1024,
-    },
+    spool: resolveSpool(r, input.env, warn),
   };
   return { config, warnings };
 }
@@ -231,7 +217,8 @@ function resolveBudgets(
   env: Readonly<Record<string, string | undefined>>,
   warn: (message: string) => void,
 ): Config["budgets"] {
-  const file = r.first(OPTIONS.budgetsFile).value || defaultBudgetsPath(env);
+  // Empty: no default file (no absolute home), so only the plugin option sets budgets.
+  const file = r.first(OPTIONS.budgetsFile).value || defaultBudgetsPath(env) || "";
   const raw = r.first(OPTIONS.budgets).value;
   if (raw === undefined) return { inline: undefined, file };
   const parsed = parseBudgets(raw, { source: 'Plugin option "budgets"', home: homeOf(env) });
@@ -262,8 +249,52 @@ function merge(layers: readonly StringMap[]): StringMap {
  * there is no default at all, never one under the working directory.
  */
 function defaultSpoolDir(env: Readonly<Record<string, string | undefined>>): string | undefined {
-  const absolute = (value: string | undefined) => (value && isAbsolute(value) ? value : undefined);
-  const home = absolute(env.HOME) ?? absolute(env.USERPROFILE);
-  const state = absolute(env.XDG_STATE_HOME) ?? (home ? `${home}/.local/state` : undefined);
-  return state ? `${state}/opencode-otel/spool` : undefined;
+  const state = xdgFolder(env, "STATE");
+  return state && `${state}/opencode-otel/spool`;
+}
+
+/**
+ * A relative folder or file would be read against opencode's working directory, which is the
+ * project it runs in: telemetry (prompts and tool output, when captured) would land inside the
+ * user's repository, one copy per project. So a relative path turns the feature off with a
+ * warning, and a default that only a relative home could give is empty (the plugin says so).
+ */
+function relativeRefused(
+  r: Resolver,
+  spec: typeof OPTIONS.storePath | typeof OPTIONS.spoolDir,
+  what: string,
+  warn: (message: string) => void,
+): string | undefined {
+  const chosen = r.first(spec);
+  if (!chosen.value || absolute(chosen.value)) return undefined;
+  warn(
+    `${chosen.label ?? spec.option} "${chosen.value}" is not an absolute path; a relative one would put ${what} inside each project opencode runs in, so ${what} is off.`,
+  );
+  return chosen.value;
+}
+
+function resolveLocal(r: Resolver, input: ConfigInput, warn: (message: string) => void) {
+  const enabled = r.first(OPTIONS.local).value || r.first(OPTIONS.protocol).value === "local";
+  if (enabled && relativeRefused(r, OPTIONS.storePath, "the local store", warn))
+    return { enabled: false, path: "" };
+  const chosen = r.first(OPTIONS.storePath).value;
+  if (chosen) return { enabled, path: chosen };
+  const platform = input.platform ?? "linux";
+  const home = absolute(input.home) ?? homeFolder(input.env);
+  const path = storePathFor({ env: input.env, platform, home: home ?? "" });
+  // Empty when only a relative home could give it: the plugin says the store is off.
+  return { enabled, path: absolute(path) ?? "" };
+}
+
+function resolveSpool(
+  r: Resolver,
+  env: Readonly<Record<string, string | undefined>>,
+  warn: (message: string) => void,
+): Config["spool"] {
+  const enabled = r.first(OPTIONS.spool).value;
+  const maxBytes = r.first(OPTIONS.spoolMaxMb).value * 1024 * 1024;
+  if (enabled && relativeRefused(r, OPTIONS.spoolDir, "the spool", warn))
+    return { enabled: false, dir: "", maxBytes };
+  // Empty when there is no default outside the working directory: the spool is off then.
+  return { enabled, dir: r.first(OPTIONS.spoolDir).value || defaultSpoolDir(env) || "", maxBytes };
 }

@@ -7,9 +7,11 @@
  * hashes come from Web Crypto and `ids.ts`'s hasher: `node:crypto` (like `node:os`, needed only
  * for `host.name`) costs Bun more CPU to load than all of identity's work.
  */
+
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Attributes } from "@opentelemetry/api";
+import { homeFolder, xdgFolder } from "../config/folders.js";
 import type { IdentityConfig } from "../config/types.js";
 import { findGitDir, readGitConfig, repositoryFromRemote } from "./git-config.js";
 import { sha256Hex } from "./ids.js";
@@ -36,9 +38,9 @@ export interface IdentityInput {
 export async function resolveIdentity(input: IdentityInput): Promise<Identity> {
   const { config, env } = input;
   // From the environment only (as the store and spool paths are), so tests and sandboxes stay put.
-  const home = env.HOME || env.USERPROFILE || undefined;
+  const home = homeFolder(env);
   const [userId, version, git] = await Promise.all([
-    pseudonymousUserId(env, home),
+    pseudonymousUserId(env),
     opencodeVersion(input.execPath),
     config.repository || config.userEmail ? gitIdentity(input.directory, home, env) : undefined,
   ]);
@@ -97,9 +99,8 @@ export async function resolveIdentity(input: IdentityInput): Promise<Identity> {
  */
 async function pseudonymousUserId(
   env: Readonly<Record<string, string | undefined>>,
-  home: string | undefined,
 ): Promise<string | undefined> {
-  const state = env.XDG_STATE_HOME || (home ? join(home, ".local", "state") : undefined);
+  const state = xdgFolder(env, "STATE");
   if (!state) return undefined;
   const file = join(state, "opencode-otel", "installation-id");
   let id = (await readFile(file, "utf8").catch(() => "")).trim();
@@ -147,7 +148,7 @@ async function gitIdentity(
   const origin = repoConfig?.get('remote "origin"')?.get("url");
   let email = repoConfig?.get("user")?.get("email");
   if (!email) {
-    const xdg = env.XDG_CONFIG_HOME || (home ? join(home, ".config") : undefined);
+    const xdg = xdgFolder(env, "CONFIG");
     for (const path of [home && join(home, ".gitconfig"), xdg && join(xdg, "git", "config")]) {
       if (!path) continue;
       email = (await readGitConfig(path)).get("user")?.get("email");

@@ -112,9 +112,14 @@ export async function startTelemetry(
     encodingOf(signal.protocol) === "json" && json ? json : PROTOBUF_CODECS;
   const ids = new SessionIdGenerator();
   const limits = { valueLength: config.attributeValueLengthLimit, count: DEFAULT_COUNT_LIMIT };
-  const local = config.local.enabled
-    ? await openLocalExporters(config.local.path, log, options.directory, options.sessionTitle)
-    : undefined;
+  if (config.local.enabled && !config.local.path)
+    log.warn(
+      "opencode-otel: the local store is off: no absolute HOME (or XDG_DATA_HOME) gives it a default folder, and a store relative to the working directory would put telemetry inside the project. Set OPENCODE_OTEL_STORE to an absolute path to turn it on.",
+    );
+  const local =
+    config.local.enabled && config.local.path
+      ? await openLocalExporters(config.local.path, log, options.directory, options.sessionTitle)
+      : undefined;
   const printed = await consoleExporters(config);
 
   // One destination per OTLP outbox (or the console), plus the local store when it is on. An

@@ -5,7 +5,13 @@ import { parseDate } from "../dates.js";
 import { CliError, EXIT_OK, EXIT_OVER_BUDGET, EXIT_USAGE } from "../errors.js";
 import type { Io } from "../io.js";
 import { renderTable } from "../report/table.js";
-import { budgetJson, budgetStatuses, budgetsPathOf, loadBudgets } from "../spend/budgets.js";
+import {
+  budgetJson,
+  budgetStatuses,
+  budgetsPathOf,
+  loadBudgets,
+  NO_BUDGETS_PATH,
+} from "../spend/budgets.js";
 import { openSpend } from "../spend/open.js";
 
 export async function runBudget(args: ParsedArgs, io: Io): Promise<number> {
@@ -14,9 +20,13 @@ export async function runBudget(args: ParsedArgs, io: Io): Promise<number> {
   const atText = stringValue(args, "at");
   const at = atText === undefined ? Date.now() : parseDate(atText, "at");
   const parsed = await loadBudgets(path, io.env);
-  if (!parsed) {
+  if (!parsed || path === undefined) {
     if (flag !== undefined) throw new CliError(`no budgets file at ${path}`, EXIT_USAGE);
-    io.err(`No budgets set: write ${path} (see the README's Budgets section).\n`);
+    io.err(
+      path === undefined
+        ? `No budgets set: ${NO_BUDGETS_PATH}.\n`
+        : `No budgets set: write ${path} (see the README's Budgets section).\n`,
+    );
     if (args.values.json) io.out("[]\n");
     return EXIT_OK;
   }

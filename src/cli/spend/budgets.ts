@@ -11,15 +11,24 @@ import type { SpendQueries } from "../../store/spend.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export function budgetsPathOf(flag: string | undefined, env: Env): string {
+/** Undefined when none is given and there is no default (neither HOME nor XDG_CONFIG_HOME is absolute). */
+export function budgetsPathOf(flag: string | undefined, env: Env): string | undefined {
   return flag ?? (env.OPENCODE_OTEL_BUDGETS_FILE || defaultBudgetsPath(env));
 }
+
+/** What to tell a user who has no budgets file to write to. */
+export const NO_BUDGETS_PATH =
+  "there is no default budgets file (neither HOME nor XDG_CONFIG_HOME is an absolute path); pass --budgets FILE or set OPENCODE_OTEL_BUDGETS_FILE";
 
 /**
  * The file's budgets and problems; undefined when there is no file. The reader (and the
  * `fs/promises` it loads) is imported only when asked: a statusline without `{budget}` never is.
  */
-export async function loadBudgets(path: string, env: Env): Promise<ParsedBudgets | undefined> {
+export async function loadBudgets(
+  path: string | undefined,
+  env: Env,
+): Promise<ParsedBudgets | undefined> {
+  if (path === undefined) return undefined;
   const { readBudgetsFile } = await import("../../budget/file.js");
   return readBudgetsFile(path, homeOf(env));
 }
