@@ -1,6 +1,7 @@
 import * as sc from "../semconv.js";
 import type { Database, Row, SqlValue } from "./db.js";
-import { int, real, text } from "./read-row.js";
+import { LlmSums } from "./llm-sums.js";
+import { int, text } from "./read-row.js";
 import { type Changes, nameValues } from "./report-queries.js";
 import type { SessionListRow } from "./viewer-types.js";
 
@@ -224,15 +225,7 @@ const higher = (a: number | null, b: number | null) =>
 /** Adds up one session's parts, in any order. */
 class Builder {
   private readonly modelCosts = new Map<number, number>();
-  private cost = 0;
-  private input = 0;
-  private output = 0;
-  private reasoning = 0;
-  private cacheRead = 0;
-  private cacheWrite = 0;
-  private llmCalls = 0;
-  private errors = 0;
-  private retries = 0;
+  private readonly llm = new LlmSums();
   private toolCalls = 0;
   private toolOk = 0;
   private turns = 0;
@@ -252,15 +245,7 @@ class Builder {
       if (ref)
         this.modelCosts.set(Number(ref), (this.modelCosts.get(Number(ref)) ?? 0) + Number(cost));
     }
-    this.cost += real(row.cost);
-    this.input += real(row.input);
-    this.output += real(row.output);
-    this.reasoning += real(row.reasoning);
-    this.cacheRead += real(row.cache_read);
-    this.cacheWrite += real(row.cache_write);
-    this.llmCalls += int(row.calls);
-    this.errors += int(row.errors);
-    this.retries += real(row.retries);
+    this.llm.add(row);
     this.span(row.lo, undefined);
     this.llmAgent = lower(this.llmAgent, refOf(row.agent));
     this.llmProject = higher(this.llmProject, refOf(row.project));
@@ -295,7 +280,8 @@ class Builder {
 
   build(sessionId: string, names: Map<number, string>, changes: Changes): SessionListRow {
     const nameOf = (ref: number | null) => (ref === null ? "" : (names.get(ref) ?? ""));
-    const prompt = this.input + this.cacheRead + this.cacheWrite;
+    const llm = this.llm;
+    const prompt = llm.prompt;
     const startMs = Number.isFinite(this.lo) ? this.lo : 0;
     const { agent, project, title, parent } = this.names();
     return {
@@ -308,19 +294,19 @@ class Builder {
       startMs,
       endMs: Number.isFinite(this.hi) ? Math.max(this.hi, startMs) : startMs,
       turns: this.turns,
-      llmCalls: this.llmCalls,
+      llmCalls: llm.calls,
       toolCalls: this.toolCalls,
       toolFailures: this.toolCalls - this.toolOk,
-      errors: this.errors,
-      retries: this.retries,
-      costUsd: this.cost,
-      inputTokens: this.input,
-      outputTokens: this.output,
-      reasoningTokens: this.reasoning,
-      cacheReadTokens: this.cacheRead,
-      cacheWriteTokens: this.cacheWrite,
-      tokens: prompt + this.output + this.reasoning,
-      cacheReadShare: prompt > 0 ? this.cacheRead / prompt : 0,
+      errors: llm.errors,
+      retries: llm.retries,
+      costUsd: llm.cost,
+      inputTokens: llm.input,
+      outputTokens: llm.output,
+      reasoningTokens: llm.reasoning,
+      cacheReadTokens: llm.cacheRead,
+      cacheWriteTokens: llm.cacheWrite,
+      tokens: prompt + llm.output + llm.reasoning,
+      cacheReadShare: prompt > 0 ? llm.cacheRead / prompt : 0,
       linesAdded: changes.added,
       linesRemoved: changes.removed,
       commits: changes.commits,

@@ -1,5 +1,6 @@
 import type { Row } from "./db.js";
 import { StoreError } from "./errors.js";
+import { LlmSums } from "./llm-sums.js";
 import { int, real } from "./read-row.js";
 import type { Changes } from "./report-queries.js";
 import { type Figures, ranks } from "./report-row.js";
@@ -33,15 +34,7 @@ const C = {
  * the same things in the same order whatever the grouping, so its float sums are the same.
  */
 export class Usage {
-  cost = 0;
-  input = 0;
-  output = 0;
-  reasoning = 0;
-  cacheRead = 0;
-  cacheWrite = 0;
-  llmCalls = 0;
-  errors = 0;
-  retries = 0;
+  readonly llm = new LlmSums();
   turns = 0;
   /**
    * Sessions with a turn here (their count is the row's sessions): the first one alone, a set
@@ -61,15 +54,16 @@ export class Usage {
 
   /** A row of `usage_slots` (as `eachSlot` hands it out). */
   addSlot(row: readonly unknown[]): void {
-    this.cost += real(row[C.cost]);
-    this.input += real(row[C.input]);
-    this.output += real(row[C.output]);
-    this.reasoning += real(row[C.reasoning]);
-    this.cacheRead += real(row[C.cacheRead]);
-    this.cacheWrite += real(row[C.cacheWrite]);
-    this.llmCalls += int(row[C.llmCalls]);
-    this.errors += int(row[C.errors]);
-    this.retries += real(row[C.retries]);
+    const llm = this.llm;
+    llm.cost += real(row[C.cost]);
+    llm.input += real(row[C.input]);
+    llm.output += real(row[C.output]);
+    llm.reasoning += real(row[C.reasoning]);
+    llm.cacheRead += real(row[C.cacheRead]);
+    llm.cacheWrite += real(row[C.cacheWrite]);
+    llm.calls += int(row[C.llmCalls]);
+    llm.errors += int(row[C.errors]);
+    llm.retries += real(row[C.retries]);
     const turns = int(row[C.turns]);
     this.turns += turns;
     const session = int(row[C.session]);
@@ -99,16 +93,7 @@ export class Usage {
 
   /** LLM sums as `LLM` selects them. */
   addLlm(row: Row | undefined): void {
-    if (!row) return;
-    this.cost += real(row.cost);
-    this.input += real(row.input);
-    this.output += real(row.output);
-    this.reasoning += real(row.reasoning);
-    this.cacheRead += real(row.cache_read);
-    this.cacheWrite += real(row.cache_write);
-    this.llmCalls += int(row.calls);
-    this.errors += int(row.errors);
-    this.retries += real(row.retries);
+    this.llm.add(row);
   }
 
   /** `turns` of `session`; the session counts when it had one (or, with `always`, anyway). */
@@ -143,7 +128,7 @@ export class Usage {
   /** True when nothing at all was added (a time bucket with no use is left out). */
   get empty(): boolean {
     return (
-      this.llmCalls + this.toolCalls + this.turns === 0 &&
+      this.llm.calls + this.toolCalls + this.turns === 0 &&
       this.added + this.removed + this.commits + this.pullRequests === 0
     );
   }
@@ -162,17 +147,7 @@ export class Usage {
     for (const blob of this.blobs ?? []) offset = readDurations(blob, bytes, offset);
     if (this.loose) all.set(this.loose, offset);
     return {
-      llm: {
-        cost: this.cost,
-        input: this.input,
-        output: this.output,
-        reasoning: this.reasoning,
-        cache_read: this.cacheRead,
-        cache_write: this.cacheWrite,
-        calls: this.llmCalls,
-        errors: this.errors,
-        retries: this.retries,
-      },
+      llm: this.llm.row(),
       tool: { calls: this.toolCalls, ok: this.toolOk },
       turn: { turns: this.turns, sessions: this.sessions?.size ?? (this.firstSession ? 1 : 0) },
       durations: ranks(all, [50, 95]),
