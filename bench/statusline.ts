@@ -35,6 +35,7 @@ import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { Store } from "../src/store/store.js";
 import type { SpanRow } from "../src/store/types.js";
+import { llmCallRow } from "../test/support/span-maker.js";
 import { PROJECT_ROOT, spendHistory } from "../test/support/spend-history.js";
 import { median } from "./stats.js";
 
@@ -129,19 +130,12 @@ function writeCall(): void {
   const start = end - 60_000 + written * 100;
   const model = "model-0";
   writer.insertSpans([
-    {
+    llmCallRow({
       traceId: WRITER_TRACE,
-      spanId: written.toString(16).padStart(16, "0"),
-      parentSpanId: "",
-      name: "opencode.llm",
-      kind: 3,
-      startNs: BigInt(start) * 1_000_000n,
-      endNs: BigInt(start + 50) * 1_000_000n,
-      statusCode: 0,
-      statusMessage: "",
-      serviceName: "opencode",
+      index: written - 1,
+      startMs: start,
+      durationMs: 50,
       attributes: {
-        "openinference.span.kind": "LLM",
         "gen_ai.operation.name": "chat",
         "gen_ai.request.model": model,
         "llm.model_name": model,
@@ -152,8 +146,7 @@ function writeCall(): void {
         "llm.cost.total": 0.01,
       },
       resource: { "service.name": "opencode", "opencode.project.directory": project },
-      events: [],
-    },
+    }),
   ]);
 }
 

@@ -3,6 +3,7 @@
  * and a generated month of one developer's work): `statusline`, `budget` and `report --live`.
  * Every figure they show equals `report --json` over the same window, read through the CLI.
  */
+
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -19,6 +20,7 @@ import type { Report, ReportRow } from "../src/store/index.js";
 import { openSpendReader } from "../src/store/spend-reader.js";
 import { Store } from "../src/store/store.js";
 import type { SpanRow } from "../src/store/types.js";
+import { llmCallRow } from "./support/span-maker.js";
 import { PROJECT_ROOT } from "./support/spend-history.js";
 import { fixtureProject, fixtureStore, historyStore } from "./support/spend-stores.js";
 
@@ -622,26 +624,16 @@ describe("report extras through the CLI", () => {
 
 /** One LLM call at `ms` (epoch ms), a second long. */
 function llmCall(ms: number, i: number): SpanRow {
-  return {
+  return llmCallRow({
     traceId: "cd".repeat(16),
-    spanId: (i + 1).toString(16).padStart(16, "0"),
-    parentSpanId: "",
-    name: "opencode.llm",
-    kind: 3,
-    startNs: BigInt(ms) * 1_000_000n,
-    endNs: BigInt(ms + 1000) * 1_000_000n,
-    statusCode: 0,
-    statusMessage: "",
-    serviceName: "opencode",
+    index: i,
+    startMs: ms,
     attributes: {
-      "openinference.span.kind": "LLM",
       "session.id": `ses_${i % 3}`,
       "gen_ai.request.model": "m",
       "gen_ai.usage.input_tokens": 100,
       "gen_ai.usage.output_tokens": 10,
       "llm.cost.total": 0.001,
     },
-    resource: { "service.name": "opencode" },
-    events: [],
-  };
+  });
 }

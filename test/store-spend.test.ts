@@ -4,6 +4,7 @@
  * figures equal the report's over the same range; blocks equal ccusage's algorithm, written out
  * here independently over the sorted call times.
  */
+
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +16,7 @@ import { openSpendReader, type SpendReader } from "../src/store/spend-reader.js"
 import { Store } from "../src/store/store.js";
 import type { ReportQuery, ReportRow, SpanRow } from "../src/store/types.js";
 import { FIXTURES } from "./support/fixtures.js";
+import { llmCallRow } from "./support/span-maker.js";
 import { PROJECT_ROOT } from "./support/spend-history.js";
 import { fixtureProject, fixtureStore, historyStore } from "./support/spend-stores.js";
 
@@ -388,28 +390,18 @@ describe("report extras", () => {
 });
 
 function llmSpan(ms: number, i: number): SpanRow {
-  return {
+  return llmCallRow({
     traceId: "ab".repeat(16),
-    spanId: (i + 1).toString(16).padStart(16, "0"),
-    parentSpanId: "",
-    name: "opencode.llm",
-    kind: 3,
-    startNs: BigInt(ms) * 1_000_000n,
-    endNs: BigInt(ms + 1000) * 1_000_000n,
-    statusCode: 0,
-    statusMessage: "",
-    serviceName: "opencode",
+    index: i,
+    startMs: ms,
     attributes: {
-      "openinference.span.kind": "LLM",
       "session.id": `ses_${i % 3}`,
       "gen_ai.request.model": "m",
       "gen_ai.usage.input_tokens": 100 + i,
       "gen_ai.usage.output_tokens": 10,
       "llm.cost.total": 0.001 * (i + 1),
     },
-    resource: { "service.name": "opencode" },
-    events: [],
-  };
+  });
 }
 
 describe("local midnight without JavaScript's time zone", () => {

@@ -8,6 +8,7 @@
  * statusline benchmark (`bench/statusline.ts`, 1,000,000 spans ending now).
  */
 import type { SpanRow } from "../../src/store/types.js";
+import { hex, projectResources, SpanMaker, sequence } from "./span-maker.js";
 
 export interface HistoryOptions {
   /** About this many spans (the last session is finished whole). */
@@ -32,45 +33,11 @@ export const PROJECT_ROOT = "/home/dev/projects";
 export function* spendHistory(options: HistoryOptions): Generator<SpanRow> {
   const days = options.days ?? 365;
   const hours = options.hours ?? [8, 22];
-  let seed = options.seed ?? 7;
-  const random = () => {
-    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-    return seed / 4294967296;
-  };
+  const random = sequence(options.seed ?? 7);
   const pick = (n: number) => Math.floor(n * random() ** 2);
-  const hex = (n: number, length: number) => n.toString(16).padStart(length, "0");
-  const resources = Array.from({ length: options.projects ?? 20 }, (_, i) => ({
-    "service.name": "opencode",
-    "telemetry.sdk.language": "nodejs",
-    "telemetry.sdk.name": "opentelemetry",
-    "telemetry.sdk.version": "2.12.0",
-    "opencode.project.directory": `${PROJECT_ROOT}/project-${i}`,
-  }));
-  const ns = (ms: number) => BigInt(Math.round(ms * 1000)) * 1000n;
-  let ids = 0;
-  const span = (
-    traceId: string,
-    parentSpanId: string,
-    name: string,
-    [start, end]: [number, number],
-    attributes: Record<string, unknown>,
-    resource: Record<string, unknown>,
-    statusCode = 0,
-  ): SpanRow => ({
-    traceId,
-    spanId: hex(++ids, 16),
-    parentSpanId,
-    name,
-    kind: name === "opencode.llm" ? 3 : 1,
-    startNs: ns(start),
-    endNs: ns(end),
-    statusCode,
-    statusMessage: statusCode ? "failed" : "",
-    serviceName: "opencode",
-    attributes,
-    resource,
-    events: [],
-  });
+  const resources = projectResources(options.projects ?? 20, PROJECT_ROOT);
+  const maker = new SpanMaker();
+  const span = maker.span.bind(maker);
 
   const perDay = options.spans / days;
   const first = new Date(options.end - days * DAY_MS);
@@ -90,8 +57,8 @@ export function* spendHistory(options: HistoryOptions): Generator<SpanRow> {
     const continuousEnd = last && hours === "continuous";
     let t = last ? Math.min(from, options.end - 3 * HOUR_MS) : from;
     if (continuousEnd) t = Math.max(t, options.end - 6 * HOUR_MS);
-    const budget = continuousEnd ? Number.POSITIVE_INFINITY : ids + perDay;
-    while (t < stop && ids < budget) {
+    const budget = continuousEnd ? Number.POSITIVE_INFINITY : maker.count + perDay;
+    while (t < stop && maker.count < budget) {
       session += 1;
       const sessionId = `ses_${hex(session, 26)}`;
       const traceId = hex(session, 32);
@@ -101,7 +68,7 @@ export function* spendHistory(options: HistoryOptions): Generator<SpanRow> {
       const start = t;
       for (let turn = 1, turns = 1 + Math.floor(random() * 15); turn <= turns; turn++) {
         if (t >= stop) break;
-        const turnSpanId = hex(0x7ffe_0000_0000 + ids, 16);
+        const turnSpanId = hex(0x7ffe_0000_0000 + maker.count, 16);
         const turnStart = t;
         const children: SpanRow[] = [];
         for (let call = 0, calls = 1 + Math.floor(random() * 5); call < calls; call++) {

@@ -4,6 +4,7 @@
  */
 import type { Store } from "../../src/store/store.js";
 import type { LogRow, SpanRow } from "../../src/store/types.js";
+import { hex, ns, projectResources, SpanMaker, sequence } from "./span-maker.js";
 
 const YEAR = Date.UTC(2025, 0, 1);
 const DAY_MS = 86_400_000;
@@ -33,15 +34,6 @@ export function writeYearOfUse(store: Store, spans: number): { spans: number; lo
   return stored;
 }
 
-/** A pseudo-random sequence in [0, 1) from `seed` (the same numbers on every run). */
-function sequence(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 4294967296;
-  };
-}
-
 /** The spans alone (see `yearOfUse`). */
 export function* yearOfSpans(TOTAL: number): Generator<SpanRow> {
   for (const row of yearOfUse(TOTAL)) if ("span" in row) yield row.span;
@@ -60,44 +52,14 @@ export function* yearOfUse(TOTAL: number): Generator<YearRow> {
   const random = sequence(42);
   const changeRandom = sequence(7);
   const pick = (n: number) => Math.floor(n * random() ** 2);
-  const hex = (n: number, length: number) => n.toString(16).padStart(length, "0");
-  const resources = Array.from({ length: 20 }, (_, i) => ({
-    "service.name": "opencode",
-    "telemetry.sdk.language": "nodejs",
-    "telemetry.sdk.name": "opentelemetry",
-    "telemetry.sdk.version": "2.12.0",
-    "opencode.project.directory": `/home/dev/projects/project-${i}`,
-  }));
-  const ns = (ms: number) => BigInt(Math.round(ms * 1000)) * 1000n;
-  let ids = 0;
+  const resources = projectResources(20, "/home/dev/projects");
+  const maker = new SpanMaker();
+  const span = maker.span.bind(maker);
   let logs = 0;
-  const span = (
-    traceId: string,
-    parentSpanId: string,
-    name: string,
-    [start, end]: [number, number],
-    attributes: Record<string, unknown>,
-    resource: Record<string, unknown>,
-    statusCode = 0,
-  ): SpanRow => ({
-    traceId,
-    spanId: hex(++ids, 16),
-    parentSpanId,
-    name,
-    kind: name === "opencode.llm" ? 3 : 1,
-    startNs: ns(start),
-    endNs: ns(end),
-    statusCode,
-    statusMessage: statusCode ? "failed" : "",
-    serviceName: "opencode",
-    attributes,
-    resource,
-    events: [],
-  });
 
   // About 69 spans per session on average, so this many sessions fill the year.
   const SESSIONS = Math.max(1, Math.round(TOTAL / 69));
-  for (let session = 1; ids < TOTAL; session++) {
+  for (let session = 1; maker.count < TOTAL; session++) {
     const sessionId = `ses_${hex(session, 26)}`;
     const traceId = hex(session, 32);
     const sessionSpanId = hex(0x7fff_0000_0000 + session, 16);
@@ -108,7 +70,7 @@ export function* yearOfUse(TOTAL: number): Generator<YearRow> {
     const start = YEAR + ((session - 1 + random()) / SESSIONS) * 365 * DAY_MS;
     let t = start;
     for (let turn = 1, turns = 1 + Math.floor(random() * 15); turn <= turns; turn++) {
-      const turnSpanId = hex(0x7ffe_0000_0000 + ids, 16);
+      const turnSpanId = hex(0x7ffe_0000_0000 + maker.count, 16);
       const turnStart = t;
       const children: YearRow[] = [];
       let lastModel = "";
@@ -169,7 +131,7 @@ export function* yearOfUse(TOTAL: number): Generator<YearRow> {
                 "openinference.span.kind": "TOOL",
                 "gen_ai.operation.name": "execute_tool",
                 "gen_ai.tool.name": tool,
-                "gen_ai.tool.call.id": `call_${hex(ids, 8)}`,
+                "gen_ai.tool.call.id": `call_${hex(maker.count, 8)}`,
                 "tool.name": tool,
                 "session.id": sessionId,
                 "tool.success": ok,
@@ -201,7 +163,9 @@ export function* yearOfUse(TOTAL: number): Generator<YearRow> {
       }
       const madeBy = { tool_name: "bash", model: lastModel, "agent.name": agent };
       if (changeRandom() < 1 / 8)
-        children.push(event("commit", t, sessionId, resource, { sha: hex(ids, 7), ...madeBy }));
+        children.push(
+          event("commit", t, sessionId, resource, { sha: hex(maker.count, 7), ...madeBy }),
+        );
       if (changeRandom() < 1 / 40) {
         const number = Math.floor(changeRandom() * 5000);
         const url = `https://github.com/acme/app/pull/${number}`;
@@ -218,7 +182,7 @@ export function* yearOfUse(TOTAL: number): Generator<YearRow> {
             "session.id": sessionId,
             "turn.index": turn,
             "turn.prompt_length": 80,
-            "prompt.id": `msg_${hex(ids, 12)}`,
+            "prompt.id": `msg_${hex(maker.count, 12)}`,
           },
           resource,
         ),
