@@ -44,6 +44,23 @@ function sessionMetric(sessionId: string, name: string, where = (_: ReceivedMetr
   };
 }
 
+/**
+ * Waits until `sessions` session spans (one per plugin instance that held the session) and
+ * `idle` session.idle events have arrived: spans and log records leave in requests of their
+ * own, so the span alone does not say the events are there.
+ */
+async function finalized(
+  receiver: Suite["receiver"],
+  id: string,
+  idle: number,
+  sessions = 1,
+): Promise<void> {
+  await receiver.waitFor((r) => {
+    const t = sessionTelemetry(r, id);
+    return t.sessions.length >= sessions && eventsNamed(t.logs, "session.idle").length >= idle;
+  }, 15_000);
+}
+
 describe.each(SCOPES)("opencode serve (%s trace scope)", (scope) => {
   let serve: Serve | undefined;
   /** The local store the server also writes (`report` reads it). */
@@ -262,7 +279,7 @@ describe.each(SCOPES)("opencode serve (%s trace scope)", (scope) => {
     // opencode's own aggregate, to compare the exported totals with.
     const own = ownTotals(await api.messages(id));
     await api.deleteSession(id);
-    await receiver.waitFor(() => sessionTelemetry(receiver, id).sessions.length > 0, 15_000);
+    await finalized(receiver, id, 7);
 
     const attempts = (prompt: string) =>
       model.requests.filter((r) => r.kind === "chat" && r.prompt === prompt).length;
@@ -357,9 +374,10 @@ describe.each(SCOPES)("opencode serve (%s trace scope)", (scope) => {
     await api.summarize(id);
     await api.waitIdle(id);
     for (const prompt of ["four", "five [[read:notes.txt]]"]) await api.prompt(id, prompt);
+    await api.waitIdle(id);
     const messages = await api.messages(id);
     await api.deleteSession(id);
-    await receiver.waitFor(() => sessionTelemetry(receiver, id).sessions.length > 0, 15_000);
+    await finalized(receiver, id, 5);
 
     // opencode's own account: five prompts, one compaction request, and its summary message.
     const users = messages.filter((m) => m.info.role === "user");
@@ -481,7 +499,7 @@ describe.each(SCOPES)("opencode serve (%s trace scope)", (scope) => {
     // The next request loads the plugin again; the session is new to that instance.
     await api.prompt(id, "after dispose");
     await api.deleteSession(id);
-    await receiver.waitFor(() => sessionTelemetry(receiver, id).sessions.length === 2, 15_000);
+    await finalized(receiver, id, 2, 2);
 
     const t = sessionTelemetry(receiver, id);
     expectTraceShape(t.spans, scope);
