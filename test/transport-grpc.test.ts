@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -18,6 +18,8 @@ import {
   referenceSpans,
   runChild,
 } from "./support/delivery.js";
+import { decodeProtobufRequest } from "./support/otlp-decode.js";
+import { normalizeTraces } from "./support/otlp-normalize.js";
 import { type Receiver, startOtlpReceiver } from "./support/otlp-receiver.js";
 
 const DIST = join(import.meta.dir, "../dist/index.js");
@@ -169,4 +171,114 @@ describe("a permanent failure is not retried", () => {
       server.close();
     }
   }, 40_000);
+});
+
+const TLS_DIR = join(import.meta.dir, "fixtures/tls");
+const CERT = join(TLS_DIR, "loopback.crt");
+
+/**
+ * An OTLP/gRPC receiver over TLS on `host` (a loopback address), with the test certificate
+ * (it names 127.0.0.1, ::1 and localhost): every Export is answered OK and its spans kept.
+ */
+async function tlsReceiver(host: string) {
+  const server = new Server();
+  const spans: string[] = [];
+  for (const signal of SIGNALS) {
+    const method: MethodDefinition<Buffer, Buffer> = {
+      path: SERVICES[signal],
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (value) => value,
+      requestDeserialize: (value) => value,
+      responseSerialize: (value) => value,
+      responseDeserialize: (value) => value,
+    };
+    const handler: handleUnaryCall<Buffer, Buffer> = (call, callback) => {
+      if (signal === "traces")
+        for (const span of normalizeTraces(decodeProtobufRequest("traces", call.request), "grpc"))
+          spans.push(span.name);
+      // An empty Export*ServiceResponse: everything accepted.
+      callback(null, Buffer.alloc(0));
+    };
+    server.addService({ Export: method }, { Export: handler });
+  }
+  const credentials = ServerCredentials.createSsl(null, [
+    { cert_chain: readFileSync(CERT), private_key: readFileSync(join(TLS_DIR, "loopback.key")) },
+  ]);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${host}:0`, credentials, (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    ),
+  );
+  return { port, spans, close: () => server.forceShutdown() };
+}
+
+describe("gRPC over TLS to an IP address", () => {
+  const tls = (endpoint: string, trust: boolean) => ({
+    OPENCODE_OTLP_PROTOCOL: "grpc",
+    OPENCODE_OTLP_ENDPOINT: endpoint,
+    OPENCODE_OTEL_SHUTDOWN_TIMEOUT: "1000",
+    ...(trust ? { NODE_EXTRA_CA_CERTS: CERT } : {}),
+  });
+  const spool = () => join(mkdtempSync(join(tmpdir(), "otel-grpc-tls-")), "spool");
+
+  test("https://127.0.0.1 delivers under Bun, the certificate checked against the address", async () => {
+    const server = await tlsReceiver("127.0.0.1");
+    try {
+      const endpoint = `https://127.0.0.1:${server.port}`;
+      const run = await runChild("a_single", 0, pluginEnv(endpoint, spool(), tls(endpoint, true)));
+      expect(run.code).toBe(0);
+      expect(matching(run.logs, /cannot deliver/)).toEqual([]);
+      expect(server.spans.sort()).toEqual(await referenceSpans("a_single"));
+    } finally {
+      server.close();
+    }
+  }, 30_000);
+
+  test("https://[::1] too", async () => {
+    const server = await tlsReceiver("[::1]").catch(() => undefined);
+    // A machine without IPv6 on loopback has nothing to test here.
+    if (!server) return;
+    try {
+      const endpoint = `https://[::1]:${server.port}`;
+      const run = await runChild("a_single", 0, pluginEnv(endpoint, spool(), tls(endpoint, true)));
+      expect(matching(run.logs, /cannot deliver/)).toEqual([]);
+      expect(server.spans.sort()).toEqual(await referenceSpans("a_single"));
+    } finally {
+      server.close();
+    }
+  }, 30_000);
+
+  test("a certificate nobody trusts, or one naming another address, is a TLS failure, in words", async () => {
+    const server = await tlsReceiver("127.0.0.1");
+    try {
+      const trusted = `https://127.0.0.1:${server.port}`;
+      const untrusted = await runChild(
+        "a_single",
+        0,
+        pluginEnv(trusted, spool(), tls(trusted, false)),
+      );
+      expect(
+        matching(
+          untrusted.logs,
+          /cannot deliver traces: gRPC UNAVAILABLE: TLS failure: self[- ]signed certificate/,
+        ),
+      ).toHaveLength(1);
+      // 127.0.0.2 is loopback too, but the certificate names only 127.0.0.1.
+      const elsewhere = await tlsReceiver("127.0.0.2");
+      const other = `https://127.0.0.2:${elsewhere.port}`;
+      const wrong = await runChild("a_single", 0, pluginEnv(other, spool(), tls(other, true)));
+      elsewhere.close();
+      expect(elsewhere.spans).toEqual([]);
+      expect(
+        matching(
+          wrong.logs,
+          /cannot deliver traces: gRPC UNAVAILABLE: TLS failure: .*127\.0\.0\.2/,
+        ),
+      ).toHaveLength(1);
+      expect(server.spans).toEqual([]);
+    } finally {
+      server.close();
+    }
+  }, 30_000);
 });

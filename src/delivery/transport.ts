@@ -212,6 +212,9 @@ const GRPC_STATUS = [
   "UNAUTHENTICATED",
 ];
 
+/** An IPv4 address, or an IPv6 one (a host name never holds a colon). */
+const IP_ADDRESS = /^(?:\d{1,3}(?:\.\d{1,3}){3}|.*:.*)$/;
+
 /**
  * OTLP/gRPC with the already-encoded protobuf body: the request message is the same bytes the
  * HTTP transport posts, so a spooled body can go either way. grpc-js loads only when used.
@@ -219,11 +222,16 @@ const GRPC_STATUS = [
 function grpcTransport(options: TransportOptions): Transport {
   let client: Promise<{ client: Client; Metadata: typeof Metadata }> | undefined;
   const connect = () => {
-    client ??= import("@grpc/grpc-js").then((grpc) => {
+    client ??= import("@grpc/grpc-js").then(async (grpc) => {
       const url = new URL(options.endpoint);
       const secure = url.protocol === "https:";
       const port = url.port || (secure ? "443" : "4317");
-      const credentials = secure ? grpc.credentials.createSsl() : grpc.credentials.createInsecure();
+      const address = url.hostname.replace(/^\[(.*)\]$/, "$1");
+      const credentials = !secure
+        ? grpc.credentials.createInsecure()
+        : IP_ADDRESS.test(address)
+          ? (await import("./grpc-ip-tls.js")).ipTlsCredentials(grpc, address)
+          : grpc.credentials.createSsl();
       return {
         client: new grpc.Client(`${url.hostname}:${port}`, credentials),
         Metadata: grpc.Metadata,
