@@ -371,6 +371,14 @@ describe("performance", () => {
     ["repeated bearer", fill("bearer ")],
     ["chained references", fill("token=$")],
     ["member chains after secret keys", fill("token=a.b ")],
+    ["unclosed Terraform variables", fill('variable "db_password" { default = "')],
+    ["unclosed key/value attributes", fill('<add key="ApiKey" value="')],
+    ["unclosed setter calls", fill('setPassword("')],
+    ["unclosed builder calls", fill('.apiKey("abcdef123')],
+    ["prose about passwords", fill("the password is ")],
+    ["password-file-like lines", fill("db:5432:app:user:\n")],
+    ["Twilio-like arguments", fill('"AC0123456789abcdef0123456789abcdef", ')],
+    ["URLs with long user names", fill("https://abcdefghijklmnopqrstuvwxyz0123")],
   ];
   for (const [name, input] of INPUTS) {
     test(`redacts 5 MB of ${name} in well under a second`, () => {

@@ -6,6 +6,7 @@
  */
 import { MASK } from "./mask.js";
 import { isSecretName } from "./names.js";
+import { looksGenerated } from "./pairs.js";
 
 /** A command name's start: a word boundary, also right after a JSON escape (`\ncurl`). */
 const CMD = String.raw`(?:(?<![\w-])|(?<=\\[nrt]))`;
@@ -22,6 +23,8 @@ interface CommandRule {
   readonly hint: string;
   /** The last capture group is the secret. */
   readonly pattern: RegExp;
+  /** A further test of the secret, where the shape alone also fits ordinary text. */
+  readonly accept?: (secret: string) => boolean;
 }
 
 const RULES: readonly CommandRule[] = [
@@ -55,6 +58,27 @@ const RULES: readonly CommandRule[] = [
     pattern: new RegExp(`${CMD}redis-cli\\b[^\\n|;&]{0,512}?[ \\t]-a[ \\t]+${QUOTE}${SECRET}`, "g"),
   },
   {
+    // `wandb login <API key>` (Weights & Biases CLI): the key is 40 hex characters.
+    hint: "wandb",
+    pattern: new RegExp(
+      `${CMD}wandb[ \\t]+login\\b[^\\n|;&]{0,256}?[ \\t]${QUOTE}([0-9a-f]{40})(?![0-9a-f])`,
+      "g",
+    ),
+  },
+  {
+    // Twilio's clients take the account SID, then the auth token (32 hex): `Client(sid, token)`.
+    hint: "AC",
+    pattern: /(\\{0,3}["'])AC[0-9a-f]{32}\1[ \t]*,[ \t]*(\\{0,3}["'])([0-9a-f]{32})(?=\2)/g,
+  },
+  {
+    // A PostgreSQL password file line (`~/.pgpass`): `host:port:database:user:password`.
+    hint: ":",
+    pattern:
+      /(?:^|(?<=\\n))[A-Za-z0-9.*_-]{1,253}:(?:\d{1,5}|\*):[A-Za-z_*][^:\s\\]{0,127}:[^:\s\\]{1,128}:([^\s\\]{1,256})(?=$|\\[nr])/gm,
+    // `worker-1:8080:ready:ok:running` has the shape too; a password looks generated.
+    accept: looksGenerated,
+  },
+  {
     // .netrc (GNU inetutils): `machine host login user password secret`, one line or several.
     hint: "password",
     pattern:
@@ -67,12 +91,12 @@ const FLAG = /(?<![\w-])--([A-Za-z][\w-]{1,40})(=|[ \t]+)(["']?)([^\s"']{1,512})
 
 export function redactCommands(text: string): string {
   let out = text;
-  for (const { hint, pattern } of RULES) {
+  for (const { hint, pattern, accept } of RULES) {
     if (!out.includes(hint)) continue;
     out = out.replace(pattern, (match: string, ...groups: unknown[]) => {
       const captures = groups.slice(0, -2).filter((g): g is string => typeof g === "string");
       const secret = captures.at(-1) ?? "";
-      if (secret === "" || NOT_A_VALUE.test(secret)) return match;
+      if (secret === "" || NOT_A_VALUE.test(secret) || (accept && !accept(secret))) return match;
       return `${match.slice(0, match.length - secret.length)}${MASK}`;
     });
   }

@@ -27,6 +27,8 @@ export function redactPairs(text: string): string {
   for (let match = key.exec(text); match !== null; match = key.exec(text)) {
     const name = match[2];
     if (name === undefined || !isSecretName(name)) continue;
+    // `arn:aws:secretsmanager:region:account:secret:name`: the ARN names a secret, holds none.
+    if (inArn(text, match.index)) continue;
     // `"Password: "` is a label inside a string, not a key: its "value" is the closing quote.
     const before = text[match.index - 1];
     const label = match[1] === "" && (before === '"' || before === "'");
@@ -38,7 +40,64 @@ export function redactPairs(text: string): string {
     key.lastIndex = Math.max(key.lastIndex, value.end);
   }
   const paired = copied === 0 ? text : out + text.slice(copied);
-  return paired.includes("</") ? redactXmlElements(paired) : paired;
+  const named = redactNamedValues(paired.includes("</") ? redactXmlElements(paired) : paired);
+  return redactProse(named);
+}
+
+/**
+ * A secret's name and value given apart: Terraform's `variable "db_password" { default = "…" }`,
+ * .NET's `<add key="ApiKey" value="…" />`, a setter or builder (`setPassword("…")`,
+ * `.apiKey("…")`, `withToken('…')`).
+ */
+const NAMED_VALUE =
+  /variable[ \t]+\\{0,3}"([\w-]{1,128})\\{0,3}"[ \t]*\{[^{}]{0,256}?default[ \t]*=[ \t]*\\{0,3}"([^"\n\\]{1,512})\\{0,3}"|key=\\{0,3}"([\w.:-]{1,128})\\{0,3}"[ \t]+value=\\{0,3}"([^"\n\\]{1,512})\\{0,3}"|(?<![\w$])((?:set|with)(?:_[a-z]|[A-Z])\w{0,64}|\.[a-z]\w{0,64})\((\\{0,3}["'])([^"'\s\\]{6,256})\6\)/g;
+/** The first word of a builder method that takes the secret itself (`.password(…)`, `.apiKey(…)`). */
+const BUILDER_START =
+  /^(?:password|passwd|passphrase|token|secret|api|access|client|auth|private|credentials?|bearer)(?:[A-Z]|$)/;
+
+function redactNamedValues(text: string): string {
+  if (!/default|value=|\(/.test(text)) return text;
+  return text.replace(NAMED_VALUE, (match: string, ...groups: unknown[]) => {
+    const [tfName, tfValue, xmlName, xmlValue, call, , callValue] = groups;
+    const name =
+      typeof tfName === "string" ? tfName : typeof xmlName === "string" ? xmlName : undefined;
+    const value =
+      typeof tfValue === "string" ? tfValue : typeof xmlValue === "string" ? xmlValue : callValue;
+    if (typeof value !== "string" || value.startsWith("[REDACTED") || isCode(value, undefined))
+      return match;
+    // The value is the match's last occurrence of it (the name comes first).
+    const masked = () => {
+      const at = match.lastIndexOf(value);
+      return match.slice(0, at) + MASK + match.slice(at + value.length);
+    };
+    if (name !== undefined) return isSecretName(name) ? masked() : match;
+    if (typeof call !== "string") return match;
+    const method = call.startsWith(".") ? call.slice(1) : call.replace(/^(?:set|with)_?/, "");
+    if (call.startsWith(".") && !BUILDER_START.test(method)) return match;
+    return isSecretName(method) && looksGenerated(value) ? masked() : match;
+  });
+}
+
+/** `The admin password is Xy7…`: a value in prose, only when it looks generated. */
+const PROSE_SECRET =
+  /\b(?:password|passphrase|passcode|api key|token|secret)[ \t]+(?:is|was)[ \t]+:?[ \t]*([^\s"'`]{8,256})/gi;
+
+function redactProse(text: string): string {
+  if (!/ (?:is|was) /i.test(text)) return text;
+  return text.replace(PROSE_SECRET, (match: string, raw: string) => {
+    const value = raw.replace(/[.,;:)]+$/, "");
+    if (value.startsWith("[REDACTED") || !looksGenerated(value) || PROSE_WORD.test(value))
+      return match;
+    return match.slice(0, match.length - raw.length) + MASK + raw.slice(value.length);
+  });
+}
+
+/** Letters with digits or symbols, or mixed case past the first letter: not a word of prose. */
+export function looksGenerated(value: string): boolean {
+  return (
+    value.length >= 6 &&
+    ((/[A-Za-z]/.test(value) && /[0-9!@#$%^&*+=~?]/.test(value)) || /[a-z][A-Z]/.test(value))
+  );
 }
 
 function redactXmlElements(text: string): string {
@@ -65,7 +124,7 @@ const UNQUOTED_STOP = new Set([..." \t\r\n\f\v\"'`,;&()[]{}<>"].map((c) => c.cha
 const AUTH_SCHEME = /^(?:bearer|basic|token|digest|ssws)$/i;
 /** Values that are code, not secrets: `password: string`, `token = null`, `auth: true`. */
 const CODE_WORD =
-  /^(?:true|false|null|nil|none|undefined|string|number|boolean|bool|str|int|bytes|any|unknown|object|never|void|new|await|this|self|function|async|typeof|required|optional)$/i;
+  /^(?:true|false|null|nil|none|undefined|string|number|boolean|bool|str|int|bytes|any|unknown|object|never|void|new|await|this|self|function|async|typeof|required|optional|ok|yes|no|on|off|enabled|disabled|oauth2?|oidc|sso|saml|ldap|jwt|anonymous|public|private|internal|default|auto|manual)$/i;
 /** Prose after a label (`Enter your password: the field below`): no password is "the". */
 const PROSE_WORD =
   /^(?:the|a|an|is|are|was|be|and|or|not|to|of|for|in|on|at|by|with|from|your|my|our|their|this|that|these|it|if|then|see|use|set|enter|type|click|press|same|here|below|above|required|missing|invalid|empty|none|n\/a)$/i;
@@ -101,20 +160,34 @@ function readValue(text: string, from: number): Span | undefined {
   if (text.startsWith("//", from)) return undefined;
   const end = unquotedEnd(text, from);
   const value = text.slice(from, end);
-  if (value.length === 0 || value.startsWith("[REDACTED") || isCode(value, text[end]))
-    return undefined;
+  if (value.length === 0 || value.startsWith("[REDACTED")) return undefined;
+  // `Authorization: Token <credential>`: the scheme word would pass for a variable name.
   if (AUTH_SCHEME.test(value)) return schemeCredential(text, end);
+  if (isCode(value, text[end])) return undefined;
   return { start: from, end };
 }
 
-/** `Authorization: Bearer <credential>`: keep the scheme, mask what follows it. */
+/**
+ * `Authorization: Bearer <credential>`: keep the scheme, mask what follows it, when it looks
+ * like a credential (`auth: token based` is prose).
+ */
 function schemeCredential(text: string, from: number): Span | undefined {
   let start = from;
   while (text[start] === " " || text[start] === "\t") start += 1;
   if (start === from || text.startsWith("[REDACTED", start)) return undefined;
   const end = unquotedEnd(text, start);
-  if (end === start) return undefined;
+  const credential = text.slice(start, end);
+  if (credential.length < 8 || !/[0-9._~+/=-]|[a-z][A-Z]/.test(credential)) return undefined;
   return { start, end };
+}
+
+/** True when the key at `at` is a field of an AWS ARN (`arn:aws:…:secret:name`). */
+function inArn(text: string, at: number): boolean {
+  if (text[at - 1] !== ":") return false;
+  // Back to the start of the word the key is in (an ARN has no spaces or quotes), 256 at most.
+  let start = at;
+  while (start > 0 && at - start < 256 && !/[\s"'`=]/.test(text[start - 1] ?? "")) start -= 1;
+  return text.startsWith("arn:", start);
 }
 
 function unquotedEnd(text: string, from: number): number {
@@ -145,8 +218,16 @@ function findClose(text: string, start: number, close: string, skipEscapes: bool
   return text.length;
 }
 
+/**
+ * Placeholders in examples and templates: `<your-api-key>`, `your_key_here`, `changeme`,
+ * `xxxxxxxx`. They hold no secret, and masking them would hide what the example says.
+ */
+const PLACEHOLDER =
+  /^(?:<[^<>]{1,64}>|(?:your|my)[_-][\w-]{0,60}|[\w-]{1,60}[_-]here|x{4,}|X{4,}|changeme|replace[_-]?me|placeholder|[^\s]{0,60}(?:\.\.\.|…))$/i;
+
 function isCode(value: string, next: string | undefined): boolean {
   if (value.length > MAX_CODE) return false;
+  if (PLACEHOLDER.test(value)) return true;
   if (next === "(" || next === "<" || next === "[") return true; // a call, generic or array type
   if (REFERENCE_START.test(value) || CODE_WORD.test(value) || PROSE_WORD.test(value)) return true;
   if (ALREADY_MASKED.test(value)) return true;
@@ -162,5 +243,10 @@ function isCode(value: string, next: string | undefined): boolean {
   )
     return true;
   // `token: token`, `apiKey = githubToken`: a variable that holds the secret, not the secret.
-  return /^[A-Za-z_][\w]*$/.test(value) && isSecretName(value);
+  // A generated value can hold a secret word by chance (`pnu_…Pw…`): its segments give it away.
+  return (
+    /^[A-Za-z_][\w]*$/.test(value) &&
+    isSecretName(value) &&
+    !value.split("_").some((segment) => RANDOM_SEGMENT.test(segment))
+  );
 }

@@ -37,9 +37,20 @@ const WEBHOOKS: readonly { readonly kind: string; readonly pattern: RegExp }[] =
   },
 ];
 
+/**
+ * `scheme://<token>@host`: a userinfo with no password that is itself a key (a Sentry DSN's
+ * public key, `https://<token>@github.com`). Only long, generated-looking names: `git@`, `user@`
+ * are names.
+ */
+const URL_TOKEN = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,31}:\/\/)([A-Za-z0-9_-]{24,256})@/gi;
+
 export function redactUrls(text: string): string {
   let out = text.includes("://")
-    ? text.replace(URL_CREDENTIAL, (_match, head: string) => `${head}${marker("password")}@`)
+    ? text
+        .replace(URL_CREDENTIAL, (_match, head: string) => `${head}${marker("password")}@`)
+        .replace(URL_TOKEN, (match, head: string, user: string) =>
+          /\d/.test(user) && /[A-Za-z]/.test(user) ? `${head}${marker("url-token")}@` : match,
+        )
     : text;
   if (!/hooks\.slack\.com|webhook|api\.telegram\.org/.test(out)) return out;
   for (const { kind, pattern } of WEBHOOKS)
