@@ -1,6 +1,7 @@
 /**
  * Values after secret-looking key names: `KEY=v`, `key: v`, `"key": "v"`, `<password>v</password>`,
- * also JSON-escaped. The value is read by code (`readValue`), which is easier to keep linear and
+ * also JSON-escaped; values whose name stands apart from them (`redactNamedValues`) and values
+ * in prose (`redactProse`). The value is read by code (`readValue`), which is easier to keep linear and
  * correct than a regex, and told apart from code that merely names a secret (`password: string`,
  * `token = getToken()`, `apiKey: process.env.API_KEY`).
  */
