@@ -393,6 +393,12 @@ describe("performance", () => {
     ["password-file-like lines", fill("db:5432:app:user:\n")],
     ["Twilio-like arguments", fill('"AC0123456789abcdef0123456789abcdef", ')],
     ["URLs with long user names", fill("https://abcdefghijklmnopqrstuvwxyz0123")],
+    ["unclosed SQL passwords", fill("IDENTIFIED BY 'x PASSWORD '")],
+    ["redis prompts", fill("127.0.0.1:6379> AUTH a b c ")],
+    ["unclosed auth tuples", fill("auth=('user', '")],
+    ["unclosed name-then-value calls", fill('("API_KEY", "abcdef1')],
+    ["unclosed SecureString literals", fill("ConvertTo-SecureString '")],
+    ["client logins without a password", fill("mongosh -u admin az login ")],
   ];
   for (const [name, input] of INPUTS) {
     test(`redacts 5 MB of ${name} in well under a second`, () => {

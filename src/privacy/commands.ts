@@ -1,6 +1,6 @@
 /**
- * Passwords on command lines and in `.netrc`: where no `key=value` shape gives them away, the
- * command does. `curl -u user:pass`, `mysql -pPASS`, `sshpass -p PASS`, `redis-cli -a PASS`,
+ * Passwords on command lines and in `.netrc`/`.pgpass`, and passwords given by position: where
+ * no `key=value` shape gives them away, the command (or the call, or the file's format) does. `curl -u user:pass`, `mysql -pPASS`, `sshpass -p PASS`, `redis-cli -a PASS`,
  * any `--password=…`/`--token …` flag whose name holds a secret, and netrc's
  * `machine … login … password …`.
  */
@@ -52,6 +52,45 @@ const RULES: readonly CommandRule[] = [
       "g",
     ),
   },
+  {
+    // Clients that take `-p PASSWORD` after their own login words: Azure CLI and OpenShift
+    // logins, Cloud Foundry, MongoDB's shell and tools (their manuals' `-p`).
+    hint: "-p",
+    pattern: new RegExp(
+      `${CMD}(?:az[ \\t]+login|oc[ \\t]+login|cf[ \\t]+(?:login|auth)|mongosh|mongo|mongodump|mongorestore|mongoexport|mongoimport)\\b[^\\n|;&]{0,512}?[ \\t](?:-p|--password)[ \\t]+${QUOTE}${SECRET}`,
+      "g",
+    ),
+  },
+  {
+    // `sqlcmd -S host -U sa -P PASSWORD` (SQL Server's tools take it as `-P`).
+    hint: "-P",
+    pattern: new RegExp(
+      `${CMD}(?:sqlcmd|bcp)\\b[^\\n|;&]{0,512}?[ \\t]-P[ \\t]*${QUOTE}${SECRET}`,
+      "g",
+    ),
+  },
+  {
+    // PowerShell: `ConvertTo-SecureString "PASSWORD" -AsPlainText`.
+    hint: "ConvertTo-SecureString",
+    pattern: /ConvertTo-SecureString[ \t]+(?:-String[ \t]+)?(\\{0,3}["'])([^"'\n\\]{1,256})(?=\1)/g,
+  },
+  {
+    // HTTP basic auth as a Python tuple: `auth=('user', 'PASSWORD')` (requests, httpx).
+    hint: "auth",
+    pattern:
+      /\bauth[ \t]*=[ \t]*\([ \t]*(\\{0,3}["'])[^"'\n\\]{1,128}\1[ \t]*,[ \t]*(\\{0,3}["'])([^"'\n\\]{1,256})(?=\2)/g,
+  },
+  {
+    // SQL: `IDENTIFIED BY 'PASSWORD'` (MySQL, Oracle), `[WITH] PASSWORD 'PASSWORD'` (PostgreSQL).
+    hint: "'",
+    pattern:
+      /\b(?:IDENTIFIED[ \t]+BY|WITH[ \t]+(?:ENCRYPTED[ \t]+)?PASSWORD|PASSWORD)[ \t]+(\\{0,3}')([^'\n\\]{1,256})(?=\1)/gi,
+  },
+  {
+    // Redis: `AUTH [username] PASSWORD` on a line of its own, after redis-cli's prompt or not.
+    hint: "AUTH",
+    pattern: /(?:^|(?<=\\n))(?:[\w.:-]{1,128}>[ \t]?)?AUTH[ \t]+(?:[^\s\\]{1,128}[ \t]+)?([^\s\\]{1,256})(?=$|\\[nr])/gm,
+  },
   { hint: "sshpass", pattern: new RegExp(`${CMD}sshpass[ \\t]+-p[ \\t]*${QUOTE}${SECRET}`, "g") },
   {
     hint: "redis-cli",
@@ -86,6 +125,13 @@ const RULES: readonly CommandRule[] = [
   },
 ];
 
+/**
+ * What a help text puts after a flag (`--password string`, `--token TOKEN`, `--api-key
+ * <key>`): the kind of value, not one.
+ */
+const METAVAR =
+  /^(?:string|str|int|bool|value|text|file|path|secret|password|token|key|[A-Z][A-Z_]*)$/;
+
 /** `--password=…`, `--api-key …`, `--token …`: a long flag whose name holds a secret. */
 const FLAG = /(?<![\w-])--([A-Za-z][\w-]{1,40})(=|[ \t]+)(["']?)([^\s"']{1,512})/g;
 
@@ -102,6 +148,8 @@ export function redactCommands(text: string): string {
   }
   if (!out.includes("--")) return out;
   return out.replace(FLAG, (match, name: string, gap: string, quote: string, value: string) =>
-    isSecretName(name) && !NOT_A_VALUE.test(value) ? `--${name}${gap}${quote}${MASK}` : match,
+    isSecretName(name) && !NOT_A_VALUE.test(value) && !(gap !== "=" && METAVAR.test(value))
+      ? `--${name}${gap}${quote}${MASK}`
+      : match,
   );
 }

@@ -30,6 +30,7 @@ const KNOWN_SECRET_NAMES = new Set([
 const NOT_SECRET_SUFFIX = new Set(
   `count limit length len size usage type kind mode method
    url uri endpoint path file dir name ttl expiry expires timeout
+   seconds secs sec ms millis minutes mins hours days min max enabled required
    header headers prefix suffix field param pattern regex format label env var stdin hash
    js mjs cjs ts tsx jsx py rb go rs java json yaml yml toml md txt sh html css`.split(/\s+/),
 );

@@ -56,9 +56,25 @@ const NAMED_VALUE =
 const BUILDER_START =
   /^(?:password|passwd|passphrase|token|secret|api|access|client|auth|private|credentials?|bearer)(?:[A-Z]|$)/;
 
+/**
+ * A call given a secret's name, then its value: `req.Header.Set("X-Api-Key", "…")`,
+ * `os.environ.setdefault("API_TOKEN", "…")`, `config.set("password", "…")`.
+ */
+const NAME_THEN_VALUE =
+  /\([ \t]*(\\{0,3}["'])([\w.-]{1,64})\1[ \t]*,[ \t]*(\\{0,3}["'])([^"'\s\\]{6,512})(?=\3)/g;
+
 function redactNamedValues(text: string): string {
   if (!/default|value=|\(/.test(text)) return text;
-  return text.replace(NAMED_VALUE, (match: string, ...groups: unknown[]) => {
+  const out = text.includes(",")
+    ? text.replace(
+        NAME_THEN_VALUE,
+        (match: string, _q: string, name: string, _q2: string, value: string) =>
+          isSecretName(name) && !isCode(value, undefined) && looksGenerated(value)
+            ? match.slice(0, match.length - value.length) + MASK
+            : match,
+      )
+    : text;
+  return out.replace(NAMED_VALUE, (match: string, ...groups: unknown[]) => {
     const [tfName, tfValue, xmlName, xmlValue, call, , callValue] = groups;
     const name =
       typeof tfName === "string" ? tfName : typeof xmlName === "string" ? xmlName : undefined;
@@ -232,6 +248,8 @@ function isCode(value: string, next: string | undefined): boolean {
   if (next === "(" || next === "<" || next === "[") return true; // a call, generic or array type
   if (REFERENCE_START.test(value) || CODE_WORD.test(value) || PROSE_WORD.test(value)) return true;
   if (ALREADY_MASKED.test(value)) return true;
+  // `$pw = Read-Host …`: a PowerShell cmdlet (Verb-Noun) computes the value.
+  if (/^[A-Z][a-z]+-[A-Z][A-Za-z]+$/.test(value)) return true;
   // `secretKey: Buffer;`, `token: KeyObject,`: a type annotation.
   if (/^(?:[A-Z][a-z]+)+$/.test(value) && next !== undefined && ";,)|>=".includes(next))
     return true;

@@ -7,8 +7,8 @@
  *    rules (`vendor-rules.ts`, a maintained dependency) for what those do not know;
  * 4. credentials in URLs and webhook URLs (`urls.ts`);
  * 5. `Bearer`/`Basic`/`SSWS` credentials;
- * 6. passwords on command lines, in .netrc and .pgpass, and Twilio's positional token
- *    (`commands.ts`);
+ * 6. passwords on command lines (and SQL, Redis `AUTH`, PowerShell), in .netrc and .pgpass,
+ *    and given by position (Twilio's client, basic-auth tuples) (`commands.ts`);
  * 7. values after secret-looking key names, values whose name stands apart (Terraform
  *    defaults, `<add key value>`, setters and builders) and generated-looking values in prose
  *    (`pairs.ts`, names in `names.ts`).
