@@ -89,7 +89,8 @@ const RULES: readonly CommandRule[] = [
   {
     // Redis: `AUTH [username] PASSWORD` on a line of its own, after redis-cli's prompt or not.
     hint: "AUTH",
-    pattern: /(?:^|(?<=\\n))(?:[\w.:-]{1,128}>[ \t]?)?AUTH[ \t]+(?:[^\s\\]{1,128}[ \t]+)?([^\s\\]{1,256})(?=$|\\[nr])/gm,
+    pattern:
+      /(?:^|(?<=\\n))(?:[\w.:-]{1,128}>[ \t]?)?AUTH[ \t]+(?:[^\s\\]{1,128}[ \t]+)?([^\s\\]{1,256})(?=$|\\[nr])/gm,
   },
   { hint: "sshpass", pattern: new RegExp(`${CMD}sshpass[ \\t]+-p[ \\t]*${QUOTE}${SECRET}`, "g") },
   {
