@@ -143,6 +143,11 @@ describe("opening a store", () => {
     expect(
       defaultStorePath({ env: { LOCALAPPDATA: "/appdata" }, platform: "win32", home }),
     ).toContain("opencode-otel");
+    // No absolute folder, no default: never a store relative to the working directory.
+    for (const platform of ["linux", "darwin", "win32"] as const)
+      expect(defaultStorePath({ env: { XDG_DATA_HOME: "rel" }, platform, home: "." })).toBe(
+        undefined,
+      );
   });
 
   test("creates the folder and the schema, and reopens without migrating again", async () => {

@@ -30,13 +30,13 @@ const SERVICES = {
   logs: "/opentelemetry.proto.collector.logs.v1.LogsService/Export",
 };
 
-/**
- * A gRPC server that is not an OTLP receiver: it answers the OTLP methods with UNIMPLEMENTED, as
- * a server without those services does, and counts the calls.
- */
-async function notOtlp(): Promise<{ url: string; calls: number[]; close: () => void }> {
+/** A gRPC server answering the three OTLP Export methods with `handle`; its port. */
+async function exportServer(
+  host: string,
+  credentials: ServerCredentials,
+  handle: (signal: (typeof SIGNALS)[number]) => handleUnaryCall<Buffer, Buffer>,
+): Promise<{ port: number; close: () => void }> {
   const server = new Server();
-  const calls = [0];
   for (const signal of SIGNALS) {
     const method: MethodDefinition<Buffer, Buffer> = {
       path: SERVICES[signal],
@@ -47,18 +47,31 @@ async function notOtlp(): Promise<{ url: string; calls: number[]; close: () => v
       responseSerialize: (value) => value,
       responseDeserialize: (value) => value,
     };
-    const handler: handleUnaryCall<Buffer, Buffer> = (_call, callback) => {
-      calls[0] = (calls[0] ?? 0) + 1;
-      callback({ code: status.UNIMPLEMENTED, details: `unknown service for ${signal}` });
-    };
-    server.addService({ Export: method }, { Export: handler });
+    server.addService({ Export: method }, { Export: handle(signal) });
   }
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (error, bound) =>
+    server.bindAsync(`${host}:0`, credentials, (error, bound) =>
       error ? reject(error) : resolve(bound),
     ),
   );
-  return { url: `http://127.0.0.1:${port}`, calls, close: () => server.forceShutdown() };
+  return { port, close: () => server.forceShutdown() };
+}
+
+/**
+ * A gRPC server that is not an OTLP receiver: it answers the OTLP methods with UNIMPLEMENTED, as
+ * a server without those services does, and counts the calls.
+ */
+async function notOtlp(): Promise<{ url: string; calls: number[]; close: () => void }> {
+  const calls = [0];
+  const server = await exportServer(
+    "127.0.0.1",
+    ServerCredentials.createInsecure(),
+    (signal) => (_call, callback) => {
+      calls[0] = (calls[0] ?? 0) + 1;
+      callback({ code: status.UNIMPLEMENTED, details: `unknown service for ${signal}` });
+    },
+  );
+  return { url: `http://127.0.0.1:${server.port}`, calls, close: server.close };
 }
 
 let receiver: Receiver;
@@ -181,36 +194,18 @@ const CERT = join(TLS_DIR, "loopback.crt");
  * (it names 127.0.0.1, ::1 and localhost): every Export is answered OK and its spans kept.
  */
 async function tlsReceiver(host: string) {
-  const server = new Server();
   const spans: string[] = [];
-  for (const signal of SIGNALS) {
-    const method: MethodDefinition<Buffer, Buffer> = {
-      path: SERVICES[signal],
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: (value) => value,
-      requestDeserialize: (value) => value,
-      responseSerialize: (value) => value,
-      responseDeserialize: (value) => value,
-    };
-    const handler: handleUnaryCall<Buffer, Buffer> = (call, callback) => {
-      if (signal === "traces")
-        for (const span of normalizeTraces(decodeProtobufRequest("traces", call.request), "grpc"))
-          spans.push(span.name);
-      // An empty Export*ServiceResponse: everything accepted.
-      callback(null, Buffer.alloc(0));
-    };
-    server.addService({ Export: method }, { Export: handler });
-  }
   const credentials = ServerCredentials.createSsl(null, [
     { cert_chain: readFileSync(CERT), private_key: readFileSync(join(TLS_DIR, "loopback.key")) },
   ]);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:0`, credentials, (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    ),
-  );
-  return { port, spans, close: () => server.forceShutdown() };
+  const server = await exportServer(host, credentials, (signal) => (call, callback) => {
+    if (signal === "traces")
+      for (const span of normalizeTraces(decodeProtobufRequest("traces", call.request), "grpc"))
+        spans.push(span.name);
+    // An empty Export*ServiceResponse: everything accepted.
+    callback(null, Buffer.alloc(0));
+  });
+  return { port: server.port, spans, close: server.close };
 }
 
 describe("gRPC over TLS to an IP address", () => {

@@ -3,7 +3,7 @@
  * alerts it has shown. Pure: both are computed from the environment; undefined when the
  * environment gives no absolute folder for them.
  */
-import { homeFolder, xdgFolder } from "../config/folders.js";
+import { xdgFolder } from "../config/folders.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -24,9 +24,4 @@ export function defaultBudgetsPath(
 export function defaultAlertsDir(env: Env): string | undefined {
   const state = xdgFolder(env, "STATE");
   return state && `${state}/opencode-otel/budget-alerts`;
-}
-
-/** The home folder, for `~/` in project keys. */
-export function homeOf(env: Env): string | undefined {
-  return homeFolder(env);
 }

@@ -1,3 +1,4 @@
+import { homeFolder } from "../config/folders.js";
 import type { Config } from "../config/types.js";
 import type { DiagnosticLog } from "../log.js";
 import type { LlmRec } from "../model/records.js";
@@ -5,7 +6,7 @@ import { AlertLedger } from "./alerts.js";
 import { readBudgetsFile } from "./file.js";
 import { alertText, limitTitle } from "./format.js";
 import { type BudgetMonitor, createBudgetMonitor } from "./monitor.js";
-import { defaultAlertsDir, homeOf } from "./paths.js";
+import { defaultAlertsDir } from "./paths.js";
 import { toastSender } from "./toast.js";
 import type { BudgetAlert, Budgets } from "./types.js";
 
@@ -83,7 +84,7 @@ async function loadBudgets(
 ): Promise<Budgets | undefined> {
   if (config.budgets.inline) return config.budgets.inline;
   if (!config.budgets.file) return undefined;
-  const parsed = await readBudgetsFile(config.budgets.file, homeOf(env));
+  const parsed = await readBudgetsFile(config.budgets.file, homeFolder(env));
   for (const error of parsed?.errors ?? [])
     log.warn(`opencode-otel: ${error}; that limit is left out.`);
   return parsed?.budgets;

@@ -3,7 +3,7 @@
  * exporter writes to), else the user data folder. Its own module, so that the statusline can
  * find the file without loading the whole store.
  */
-import { isAbsolute, resolve } from "node:path";
+import { resolve } from "node:path";
 import { defaultStorePath } from "../store/paths.js";
 import { CliError } from "./errors.js";
 
@@ -13,10 +13,10 @@ export function storePathOf(
 ) {
   const chosen = db ?? (env.OPENCODE_OTEL_STORE || undefined);
   if (chosen) return resolve(chosen);
-  const path = defaultStorePath({ env });
   // `os.homedir()` is `$HOME` as set, even relative: a store under it would follow the shell's
   // working directory, and would not be the one the plugin writes.
-  if (!isAbsolute(path))
+  const path = defaultStorePath({ env });
+  if (path === undefined)
     throw new CliError(
       `no default store: the home folder is not an absolute path (HOME="${env.HOME ?? ""}"); pass --db FILE or set OPENCODE_OTEL_STORE`,
     );

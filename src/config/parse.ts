@@ -3,7 +3,7 @@
  * Pure (reads only its input), never throws, and returns a deep-frozen result.
  */
 import { parseBudgets } from "../budget/parse.js";
-import { defaultBudgetsPath, homeOf } from "../budget/paths.js";
+import { defaultBudgetsPath } from "../budget/paths.js";
 import { storePathFor } from "../store/store-path.js";
 import { absolutePath as absolute, homeFolder, xdgFolder } from "./folders.js";
 import { deepFreeze } from "./freeze.js";
@@ -221,7 +221,7 @@ function resolveBudgets(
   const file = r.first(OPTIONS.budgetsFile).value || defaultBudgetsPath(env) || "";
   const raw = r.first(OPTIONS.budgets).value;
   if (raw === undefined) return { inline: undefined, file };
-  const parsed = parseBudgets(raw, { source: 'Plugin option "budgets"', home: homeOf(env) });
+  const parsed = parseBudgets(raw, { source: 'Plugin option "budgets"', home: homeFolder(env) });
   for (const error of parsed.errors) warn(`${error}; that limit is left out.`);
   return { inline: parsed.budgets, file };
 }
@@ -280,10 +280,9 @@ function resolveLocal(r: Resolver, input: ConfigInput, warn: (message: string) =
   const chosen = r.first(OPTIONS.storePath).value;
   if (chosen) return { enabled, path: chosen };
   const platform = input.platform ?? "linux";
-  const home = absolute(input.home) ?? homeFolder(input.env);
-  const path = storePathFor({ env: input.env, platform, home: home ?? "" });
+  const home = absolute(input.home) ?? homeFolder(input.env) ?? "";
   // Empty when only a relative home could give it: the plugin says the store is off.
-  return { enabled, path: absolute(path) ?? "" };
+  return { enabled, path: storePathFor({ env: input.env, platform, home }) ?? "" };
 }
 
 function resolveSpool(

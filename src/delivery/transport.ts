@@ -212,9 +212,6 @@ const GRPC_STATUS = [
   "UNAUTHENTICATED",
 ];
 
-/** An IPv4 address, or an IPv6 one (a host name never holds a colon). */
-const IP_ADDRESS = /^(?:\d{1,3}(?:\.\d{1,3}){3}|.*:.*)$/;
-
 /**
  * OTLP/gRPC with the already-encoded protobuf body: the request message is the same bytes the
  * HTTP transport posts, so a spooled body can go either way. grpc-js loads only when used.
@@ -229,7 +226,7 @@ function grpcTransport(options: TransportOptions): Transport {
       const address = url.hostname.replace(/^\[(.*)\]$/, "$1");
       const credentials = !secure
         ? grpc.credentials.createInsecure()
-        : IP_ADDRESS.test(address)
+        : (await import("node:net")).isIP(address)
           ? (await import("./grpc-ip-tls.js")).ipTlsCredentials(grpc, address)
           : grpc.credentials.createSsl();
       return {

@@ -1,8 +1,9 @@
 /**
  * Passwords on command lines and in `.netrc`/`.pgpass`, and passwords given by position: where
- * no `key=value` shape gives them away, the command (or the call, or the file's format) does. `curl -u user:pass`, `mysql -pPASS`, `sshpass -p PASS`, `redis-cli -a PASS`,
- * any `--password=…`/`--token …` flag whose name holds a secret, and netrc's
- * `machine … login … password …`.
+ * no `key=value` shape gives them away, the command (or the call, or the file's format) does.
+ * `curl -u user:pass`, `mysql -pPASS`, `sshpass -p PASS`, `redis-cli -a PASS`, any
+ * `--password=…`/`--token …` flag whose name holds a secret, netrc's
+ * `machine … login … password …`, SQL's `IDENTIFIED BY '…'`, Twilio's `Client(sid, token)`.
  */
 import { MASK } from "./mask.js";
 import { isSecretName } from "./names.js";

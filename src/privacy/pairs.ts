@@ -1,9 +1,9 @@
 /**
  * Values after secret-looking key names: `KEY=v`, `key: v`, `"key": "v"`, `<password>v</password>`,
  * also JSON-escaped; values whose name stands apart from them (`redactNamedValues`) and values
- * in prose (`redactProse`). The value is read by code (`readValue`), which is easier to keep linear and
- * correct than a regex, and told apart from code that merely names a secret (`password: string`,
- * `token = getToken()`, `apiKey: process.env.API_KEY`).
+ * in prose (`redactProse`). The value is read by code (`readValue`), which is easier to keep
+ * linear and correct than a regex, and told apart from code that merely names a secret
+ * (`password: string`, `token = getToken()`, `apiKey: process.env.API_KEY`).
  */
 import { MASK } from "./mask.js";
 import { isSecretName } from "./names.js";
@@ -109,6 +109,11 @@ function redactProse(text: string): string {
   });
 }
 
+/** Prose says "bearer tokens" or "Basic authentication"; credentials have digits or symbols. */
+export function looksLikeCredential(value: string): boolean {
+  return /[0-9._~+/=-]/.test(value) || /[a-z][A-Z]/.test(value) || value.length >= 24;
+}
+
 /** Letters with digits or symbols, or mixed case past the first letter: not a word of prose. */
 export function looksGenerated(value: string): boolean {
   return (
@@ -194,7 +199,7 @@ function schemeCredential(text: string, from: number): Span | undefined {
   if (start === from || text.startsWith("[REDACTED", start)) return undefined;
   const end = unquotedEnd(text, start);
   const credential = text.slice(start, end);
-  if (credential.length < 8 || !/[0-9._~+/=-]|[a-z][A-Z]/.test(credential)) return undefined;
+  if (credential.length < 8 || !looksLikeCredential(credential)) return undefined;
   return { start, end };
 }
 

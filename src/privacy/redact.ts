@@ -31,7 +31,7 @@
 import { redactCommands } from "./commands.js";
 import { marker } from "./mask.js";
 import { isSecretName } from "./names.js";
-import { redactPairs } from "./pairs.js";
+import { looksLikeCredential, redactPairs } from "./pairs.js";
 import { redactBase64Pem, redactPem } from "./pem.js";
 import { redactTokens } from "./tokens.js";
 import { redactUrls } from "./urls.js";
@@ -86,9 +86,4 @@ function envValuePattern(env: Record<string, string | undefined>): RegExp | unde
 
 function escapeRegExp(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
-}
-
-/** Prose says "bearer tokens" or "Basic authentication"; credentials have digits or symbols. */
-function looksLikeCredential(value: string): boolean {
-  return /[0-9._~+/=-]/.test(value) || /[a-z][A-Z]/.test(value) || value.length >= 24;
 }

@@ -17,7 +17,7 @@ import type { SpanRow } from "./types.js";
 export interface StoreExporterOptions {
   /** A store to write to (left open at shutdown); otherwise one is opened at `path`. */
   readonly store?: Store | Promise<Store>;
-  /** File to open on the first export and close at shutdown; the default store path if unset. */
+  /** File to open on the first export and close at shutdown; needed unless `store` is given. */
   readonly path?: string;
   readonly driver?: Driver;
   /** Told about every failed export, besides the SDK's result callback. */
@@ -99,7 +99,10 @@ class StoreWriter<T> {
 
   private open(): Promise<Store> {
     if (!this.store) {
-      const opening = Store.open(this.options.path, { driver: this.options.driver });
+      const path = this.options.path;
+      const opening = path
+        ? Store.open(path, { driver: this.options.driver })
+        : Promise.reject(new Error("the local store has neither a store nor a path to open"));
       this.store = opening;
       // Forget a failed open so that the next batch tries again.
       opening.catch(() => {

@@ -7,8 +7,11 @@ export interface PathContext {
   readonly home?: string;
 }
 
-/** The store's default file for this process (see `storePathFor`, the rule itself). */
-export function defaultStorePath(context: PathContext = {}): string {
+/**
+ * The store's default file for this process (see `storePathFor`, the rule itself); undefined
+ * when no absolute folder gives one.
+ */
+export function defaultStorePath(context: PathContext = {}): string | undefined {
   return storePathFor({
     env: context.env ?? process.env,
     platform: context.platform ?? process.platform,

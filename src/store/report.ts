@@ -83,7 +83,7 @@ export function buildReport(db: Database, query: ReportQuery): Report {
 
 /** What the spans and change events of `range` add (a part of a range that cuts a slot). */
 function addRange(q: Queries, usage: Usage, range: Range): void {
-  usage.addLlm(q.sums("llm", LLM, range));
+  usage.llm.add(q.sums("llm", LLM, range));
   // Under a model filter, a session counts with any of the model's calls (as `DISTINCT` does).
   for (const [session, turns] of q.turnsBySession(range)) usage.addTurns(turns, session, q.byModel);
   q.eachToolCall((duration, ok) => usage.addTool(duration, ok), range);
@@ -137,7 +137,7 @@ function sessionRows(db: Database, q: Queries, cut: SlotCut, total: Usage): Repo
     usageOf(int(row[SESSION])).addSlot(row);
   });
   for (const edge of cut.edges) {
-    for (const row of q.grouped("llm", LLM, "session_ref", edge)) usageOf(ref(row.k)).addLlm(row);
+    for (const row of q.grouped("llm", LLM, "session_ref", edge)) usageOf(ref(row.k)).llm.add(row);
     for (const [session, turns] of q.turnsBySession(edge))
       usageOf(session).addTurns(turns, session, q.byModel);
     q.eachToolCall((d, ok, key) => usageOf(key).addTool(d, ok), edge, "session_ref");

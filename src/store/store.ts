@@ -3,7 +3,6 @@ import { dirname } from "node:path";
 import { lastRowIds, recentSpans } from "./changes.js";
 import { type Database, type Driver, openDatabase } from "./db.js";
 import { StoreError } from "./errors.js";
-import { defaultStorePath } from "./paths.js";
 import {
   pageLogs,
   pageMetricPoints,
@@ -79,7 +78,7 @@ export class Store {
   }
 
   /** Opens (or creates, with its folder) the store at `path`, migrating it to this version. */
-  static async open(path = defaultStorePath(), options: StoreOptions = {}): Promise<Store> {
+  static async open(path: string, options: StoreOptions = {}): Promise<Store> {
     if (!options.mustExist && !options.readOnly) mkdirSync(dirname(path), { recursive: true });
     const db = await openDatabase(path, options);
     try {

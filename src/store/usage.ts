@@ -1,4 +1,3 @@
-import type { Row } from "./db.js";
 import { StoreError } from "./errors.js";
 import { LlmSums } from "./llm-sums.js";
 import { int, real } from "./read-row.js";
@@ -89,11 +88,6 @@ export class Usage {
     this.removed += real(row[C.removed]);
     this.commits += int(row[C.commits]);
     this.pullRequests += int(row[C.pullRequests]);
-  }
-
-  /** LLM sums as `LLM` selects them. */
-  addLlm(row: Row | undefined): void {
-    this.llm.add(row);
   }
 
   /** `turns` of `session`; the session counts when it had one (or, with `always`, anyway). */

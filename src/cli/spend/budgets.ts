@@ -4,9 +4,10 @@
  */
 import { evaluateBudgets } from "../../budget/evaluate.js";
 import type { ParsedBudgets } from "../../budget/parse.js";
-import { defaultBudgetsPath, homeOf } from "../../budget/paths.js";
+import { defaultBudgetsPath } from "../../budget/paths.js";
 import { storeSpend } from "../../budget/store-spend.js";
 import type { BudgetStatus, Budgets } from "../../budget/types.js";
+import { homeFolder } from "../../config/folders.js";
 import type { SpendQueries } from "../../store/spend.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -30,7 +31,7 @@ export async function loadBudgets(
 ): Promise<ParsedBudgets | undefined> {
   if (path === undefined) return undefined;
   const { readBudgetsFile } = await import("../../budget/file.js");
-  return readBudgetsFile(path, homeOf(env));
+  return readBudgetsFile(path, homeFolder(env));
 }
 
 /** A session's calls count when they were this recent (the session limit's default session). */
